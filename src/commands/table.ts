@@ -1,0 +1,102 @@
+// The one command table. Every family file contributes CommandSpecs; this
+// module indexes them for dispatch (by name, case-insensitive), for the rings
+// (by numeric id), and answers key positions and routing for a request.
+
+import type { CommandSpec, KeySpec } from './types.ts';
+import { keyShard } from '../router/slot.ts';
+import { stringCommands } from './string_family.ts';
+import { keyspaceCommands } from './keyspace_family.ts';
+import { connectionCommands } from './connection_family.ts';
+import { serverCommands } from './server_family.ts';
+
+const byName = new Map<string, CommandSpec>();
+const internalByName = new Map<string, CommandSpec>();
+const byId: CommandSpec[] = [];
+
+function index(spec: CommandSpec): void {
+  spec.id = byId.length;
+  byId.push(spec);
+  if (spec.subcommands !== undefined) {
+    for (const sub of spec.subcommands.values()) {
+      sub.parent = spec;
+      index(sub);
+    }
+  }
+}
+
+export function registerCommands(specs: CommandSpec[]): void {
+  for (const spec of specs) {
+    const internal = spec.name.startsWith('__');
+    (internal ? internalByName : byName).set(spec.name, spec);
+    if (!internal) byName.set(spec.name.toUpperCase(), spec);
+    index(spec);
+  }
+}
+
+registerCommands(stringCommands);
+registerCommands(keyspaceCommands);
+registerCommands(connectionCommands);
+registerCommands(serverCommands);
+
+/** A client-visible command by name (any case). */
+export function lookupCommand(name: string): CommandSpec | undefined {
+  return byName.get(name) ?? byName.get(name.toLowerCase());
+}
+
+/** Client-visible or internal (cross-shard step) command. */
+export function lookupAny(name: string): CommandSpec | undefined {
+  return internalByName.get(name) ?? lookupCommand(name);
+}
+
+export function commandById(id: number): CommandSpec {
+  return byId[id];
+}
+
+/** Every top-level client-visible command (COMMAND, COMMAND COUNT ...). */
+export function allCommands(): CommandSpec[] {
+  const out: CommandSpec[] = [];
+  for (const [name, spec] of byName) if (name === spec.name) out.push(spec);
+  return out;
+}
+
+/** argv indexes of the keys of a request. */
+export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.getKeys !== undefined) return spec.getKeys(argv);
+  return rangeKeys(spec.keys, argv.length);
+}
+
+export function rangeKeys(k: KeySpec, argc: number): number[] {
+  if (k.first === 0 || k.first >= argc) return [];
+  const last = k.last < 0 ? argc + k.last : Math.min(k.last, argc - 1);
+  const out: number[] = [];
+  for (let i = k.first; i <= last; i += k.step) out.push(i);
+  return out;
+}
+
+/** The keys of a request. */
+export function keysOf(spec: CommandSpec, argv: string[]): string[] {
+  if (spec.getKeys === undefined && spec.keys.first !== 0 && spec.keys.first === spec.keys.last) {
+    return spec.keys.first < argv.length ? [argv[spec.keys.first]] : [];
+  }
+  const idx = keyIndexes(spec, argv);
+  const out: string[] = new Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = argv[idx[i]];
+  return out;
+}
+
+export const MULTI_SHARD = -1;
+export const NO_SHARD = -2;
+
+/** The one shard owning all keys of the request, MULTI_SHARD when they span shards, NO_SHARD when keyless. */
+export function shardOf(spec: CommandSpec, argv: string[], shards: number): number {
+  const k = spec.keys;
+  if (spec.getKeys === undefined && k.first === k.last && k.first !== 0) {
+    // The common single-key case, without allocating.
+    return k.first < argv.length ? keyShard(argv[k.first], shards) : NO_SHARD;
+  }
+  const idx = keyIndexes(spec, argv);
+  if (idx.length === 0) return NO_SHARD;
+  const s = keyShard(argv[idx[0]], shards);
+  for (let i = 1; i < idx.length; i++) if (keyShard(argv[idx[i]], shards) !== s) return MULTI_SHARD;
+  return s;
+}

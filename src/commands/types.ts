@@ -1,0 +1,65 @@
+// The shape of the one command table: each command's name, arity, flags, key
+// positions, ACL categories, docs, how it is routed and its handler. Dispatch,
+// routing, COMMAND INFO/DOCS/GETKEYS and ACL categories all read from it.
+
+import type { Keyspace } from '../shards/keyspace.ts';
+import type { ReplyWriter } from '../proto/reply_writer.ts';
+import type { ShardThread } from '../shards/shard_thread.ts';
+import type { Client } from '../shards/client.ts';
+
+/** What a handler sees while it runs on the thread that owns its keys. */
+export interface ExecContext {
+  ks: Keyspace;
+  db: number;
+  out: ReplyWriter;
+  thread: ShardThread;
+  /** The connection, when the command runs on the connection's own thread (local commands, inline execution). */
+  client: Client | null;
+}
+
+export type Handler = (c: ExecContext, argv: string[]) => void;
+
+/** Coordinates a command whose keys span shards (or that needs every shard); writes the reply itself. */
+export type CrossHandler = (client: Client, argv: string[]) => Promise<void>;
+
+/**
+ * Routing:
+ *  - 'keys': runs on the shard owning its keys (all on one shard), else through `cross`.
+ *  - 'local': keyless, runs on the connection's thread with the client at hand.
+ *  - 'all': needs every shard; always through `cross`.
+ */
+export type Route = 'keys' | 'local' | 'all';
+
+export interface KeySpec {
+  first: number;
+  last: number;
+  step: number;
+}
+
+export interface CommandSpec {
+  name: string;
+  arity: number;
+  flags: string[];
+  /** Key positions as COMMAND reports them (first, last, step); first 0 = no keys. */
+  keys: KeySpec;
+  /** Custom key extraction (numkeys style commands); returns argv indexes. */
+  getKeys?: (argv: string[]) => number[];
+  acl: string[];
+  group: string;
+  summary: string;
+  since: string;
+  complexity?: string;
+  /** Argument docs for COMMAND DOCS, in Redis's shape (optional). */
+  args?: unknown[];
+  route: Route;
+  handler: Handler;
+  cross?: CrossHandler;
+  /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
+  subcommands?: Map<string, CommandSpec>;
+  /** Filled by the table: index used on the rings and for per-thread stats. */
+  id?: number;
+  /** Filled by the table: the parent of a subcommand. */
+  parent?: CommandSpec;
+}
+
+export const NO_KEYS: KeySpec = { first: 0, last: 0, step: 0 };

@@ -1,0 +1,149 @@
+// keydb-server: parses the command line and the config file, sets up logging,
+// starts `server-threads` server threads wired by ring channels, and runs the
+// control plane (CONFIG SET propagation, CONFIG REWRITE, SHUTDOWN, signals).
+
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { Command } from 'commander';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { loadConfig, ConfigFileError, type Config } from './config/config.ts';
+import { controlBytes } from './router/channels.ts';
+import { ringBytes } from './router/ring.ts';
+import { createLogger, type ServerLogger } from './log.ts';
+import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
+import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
+
+function checkNode(): void {
+  const [maj, min] = process.versions.node.split('.').map(Number);
+  if (maj < 22 || (maj === 22 && min < 12)) {
+    process.stderr.write(`keydb-server needs Node.js >= 22.12 (reusePort); this is ${process.version}. Run it through npm start or bin/keydb-server.\n`);
+    process.exit(1);
+  }
+}
+
+function parseCommandLine(): { file: string | undefined; rest: string[] } {
+  const program = new Command('keydb-server')
+    .usage('[/path/to/keydb.conf] [--directive value ...]')
+    .description('A multithreaded Redis 7.0 compatible server.\nExamples:\n  keydb-server keydb.conf --port 7000 --server-threads 4 --save ""')
+    .version(`KeyDB-TS v=${PRODUCT_VERSION} (Redis ${SERVER_VERSION} compatible) node=${process.versions.node}`, '-v, --version')
+    .helpOption('-h, --help')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]');
+  program.parse(process.argv);
+  const args = program.args;
+  let file: string | undefined;
+  let rest = args;
+  if (args.length > 0 && !args[0].startsWith('--')) {
+    file = args[0];
+    rest = args.slice(1);
+  }
+  return { file, rest };
+}
+
+function ringCapacity(threads: number): number {
+  const pairs = Math.max(1, threads * (threads - 1));
+  let cap = 1 << 20;
+  while (cap > 64 * 1024 && cap * pairs > 64 * 1024 * 1024) cap >>= 1;
+  return cap;
+}
+
+async function main(): Promise<void> {
+  checkNode();
+  const { file, rest } = parseCommandLine();
+  let config: Config;
+  try {
+    config = loadConfig(file, rest);
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      process.stderr.write((e as ConfigFileError).message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log: ServerLogger = createLogger({ level: config.str('loglevel'), file: config.str('logfile'), format: config.str('log-format'), role: 'M' });
+  log.notice('oO0OoO0OoO0Oo KeyDB-TS is starting oO0OoO0OoO0Oo');
+  log.notice(`KeyDB-TS version=${PRODUCT_VERSION} (Redis ${SERVER_VERSION} compatible), bits=64, node=${process.versions.node}, pid=${process.pid}, just started`);
+  log.notice(file !== undefined ? `Configuration loaded from ${file}` : 'No config file specified, using the default config. In order to specify a config file use keydb-server /path/to/keydb.conf');
+  for (const w of config.unsupportedWarnings()) log.warning(w);
+  const dir = config.str('dir');
+  if (dir !== '' && dir !== '.') process.chdir(dir);
+
+  const threads = Math.max(1, config.num('server-threads'));
+  const cap = ringCapacity(threads);
+  const rings: SharedArrayBuffer[][] = [];
+  for (let i = 0; i < threads; i++) {
+    rings.push([]);
+    for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(cap)));
+  }
+  const control = new SharedArrayBuffer(controlBytes(threads));
+
+  const workers: { worker: Worker; api: Comlink.Remote<WorkerApi> }[] = [];
+  let shuttingDown = false;
+
+  const shutdown = async (reason: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.warning(reason);
+    log.notice('User requested shutdown...');
+    await Promise.all(workers.map((w) => w.api.stopListening()));
+    await Promise.all(workers.map((w) => w.api.closeClients()));
+    const pidfile = config.str('pidfile');
+    if (pidfile !== '') {
+      try {
+        unlinkSync(pidfile);
+      } catch {}
+    }
+    log.notice('KeyDB-TS is now ready to exit, bye bye...');
+    setTimeout(() => process.exit(0), 20);
+  };
+
+  const mainApi: MainApi = {
+    async configSet(pairs) {
+      const before = config.snapshot();
+      const err = config.set(pairs);
+      if (err !== null) return err;
+      const after = config.snapshot();
+      const changed: Record<string, string> = {};
+      for (const k of Object.keys(after)) if (after[k] !== before[k]) changed[k] = after[k];
+      await Promise.all(workers.map((w) => w.api.applyConfig(changed)));
+      return null;
+    },
+    async configRewrite() {
+      return config.rewrite();
+    },
+    async shutdown(mode) {
+      void shutdown(`User requested shutdown (${mode || 'SHUTDOWN'})`);
+      return null;
+    },
+  };
+
+  for (let i = 0; i < threads; i++) {
+    const ch = new MessageChannel();
+    Comlink.expose(mainApi, nodeEndpoint(ch.port1));
+    const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2 };
+    const worker = new Worker(new URL('./shards/worker.ts', import.meta.url), { workerData: init, transferList: [ch.port2] });
+    worker.on('error', (e) => {
+      log.warning(`Server thread ${i} crashed: ${e.stack ?? e.message}`);
+      process.exit(1);
+    });
+    workers.push({ worker, api: Comlink.wrap<WorkerApi>(nodeEndpoint(worker)) });
+  }
+  log.notice('Server initialized');
+  try {
+    await Promise.all(workers.map((w) => w.api.start()));
+  } catch (e) {
+    log.warning((e as Error).message);
+    process.exit(1);
+  }
+  const pidfile = config.str('pidfile');
+  if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
+  log.notice(`Running mode=standalone, port=${config.num('port')}, server-threads=${threads}`);
+  log.notice('Ready to accept connections');
+
+  process.on('SIGTERM', () => void shutdown('Received SIGTERM scheduling shutdown...'));
+  process.on('SIGINT', () => void shutdown('Received SIGINT scheduling shutdown...'));
+}
+
+void main();

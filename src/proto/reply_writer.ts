@@ -1,0 +1,174 @@
+// Reply encoder: writes RESP2 / RESP3 replies straight into one growable
+// buffer, which the connection copies out once per batch. Commands call these
+// methods; `resp` selects the protocol for the types that differ.
+
+import { formatDouble } from './number_format.ts';
+
+const CRLF = 0x0a0d;
+const INITIAL = 64 * 1024;
+const SHRINK_ABOVE = 4 * 1024 * 1024;
+
+export interface ErrorCounter {
+  countError(prefix: string): void;
+}
+
+export class ReplyWriter {
+  buf: Buffer = Buffer.allocUnsafe(INITIAL);
+  len = 0;
+  resp: 2 | 3 = 2;
+  /** Receives every error reply (INFO errorstats); null when errors are not counted here. */
+  errors: ErrorCounter | null = null;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, 0, this.len);
+    this.buf = nb;
+  }
+
+  /** Copy out what was written since `from` and rewind to `from`. */
+  take(from = 0): Buffer {
+    const out = Buffer.allocUnsafe(this.len - from);
+    this.buf.copy(out, 0, from, this.len);
+    this.len = from;
+    if (from === 0 && this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL);
+    return out;
+  }
+
+  reset(): void {
+    this.len = 0;
+    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(INITIAL);
+  }
+
+  raw(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
+    this.len += n;
+  }
+
+  /** Raw bytes given as a latin1 string (already RESP encoded). */
+  rawString(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.latin1Write(s, this.len);
+  }
+
+  private line(prefix: number, s: string): void {
+    this.ensure(s.length + 3);
+    const b = this.buf;
+    b[this.len++] = prefix;
+    this.len += b.latin1Write(s, this.len);
+    b.writeUInt16LE(CRLF, this.len);
+    this.len += 2;
+  }
+
+  ok(): void {
+    this.ensure(5);
+    this.len += this.buf.latin1Write('+OK\r\n', this.len);
+  }
+
+  simple(s: string): void {
+    this.line(43 /* + */, s);
+  }
+
+  /** An error reply; `msg` is the full text after '-', e.g. "ERR syntax error". */
+  error(msg: string): void {
+    if (this.errors !== null) {
+      const sp = msg.indexOf(' ');
+      this.errors.countError(sp < 0 ? msg : msg.slice(0, sp));
+    }
+    // Redis turns newlines in error text into spaces so the reply stays one line.
+    if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
+    this.line(45 /* - */, msg);
+  }
+
+  int(n: number): void {
+    this.line(58 /* : */, String(n));
+  }
+
+  bigint(n: bigint): void {
+    this.line(58, n.toString());
+  }
+
+  bulk(s: string): void {
+    const n = s.length;
+    this.ensure(n + 16);
+    const b = this.buf;
+    b[this.len++] = 36; /* $ */
+    this.len += b.latin1Write(String(n), this.len);
+    b.writeUInt16LE(CRLF, this.len);
+    this.len += 2;
+    if (n > 0) this.len += b.latin1Write(s, this.len);
+    b.writeUInt16LE(CRLF, this.len);
+    this.len += 2;
+  }
+
+  bulkOrNull(s: string | undefined | null): void {
+    if (s === undefined || s === null) this.nullBulk();
+    else this.bulk(s);
+  }
+
+  /** A bulk string holding a number (GET of an int-encoded value, INCRBYFLOAT). */
+  bulkNumber(n: number): void {
+    this.bulk(String(n));
+  }
+
+  bulkBuffer(b: Uint8Array): void {
+    this.line(36, String(b.length));
+    this.raw(b);
+    this.ensure(2);
+    this.buf.writeUInt16LE(CRLF, this.len);
+    this.len += 2;
+  }
+
+  nullBulk(): void {
+    if (this.resp === 3) this.rawString('_\r\n');
+    else this.rawString('$-1\r\n');
+  }
+
+  nullArray(): void {
+    if (this.resp === 3) this.rawString('_\r\n');
+    else this.rawString('*-1\r\n');
+  }
+
+  array(n: number): void {
+    this.line(42 /* * */, String(n));
+  }
+
+  /** A map of n pairs: RESP3 '%', RESP2 a flat array of 2n. */
+  map(n: number): void {
+    if (this.resp === 3) this.line(37 /* % */, String(n));
+    else this.line(42, String(n * 2));
+  }
+
+  /** A set of n elements: RESP3 '~', RESP2 an array. */
+  set(n: number): void {
+    this.line(this.resp === 3 ? 126 /* ~ */ : 42, String(n));
+  }
+
+  /** A double: RESP3 ',', RESP2 a bulk string, formatted like Redis's %.17g. */
+  double(d: number): void {
+    if (this.resp === 3) this.line(44 /* , */, formatDouble(d, true));
+    else this.bulk(formatDouble(d, false));
+  }
+
+  bool(b: boolean): void {
+    if (this.resp === 3) this.rawString(b ? '#t\r\n' : '#f\r\n');
+    else this.rawString(b ? ':1\r\n' : ':0\r\n');
+  }
+
+  /** Verbatim string (RESP3 '='), a bulk string in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.resp === 3) {
+      this.line(61 /* = */, String(s.length + 4));
+      this.rawString(format + ':' + s + '\r\n');
+    } else this.bulk(s);
+  }
+
+  /** RESP3 push header (pub/sub, MONITOR); RESP2 an array. */
+  push(n: number): void {
+    this.line(this.resp === 3 ? 62 /* > */ : 42, String(n));
+  }
+}

@@ -1,0 +1,250 @@
+// Incremental RESP request parser (multibulk and inline), with Redis's
+// protocol errors and limits. It keeps its state across reads like Redis's
+// processMultibulkBuffer does, so a huge command arriving in many chunks is
+// parsed once and a large bulk is assembled with a single copy.
+
+const INLINE_MAX = 64 * 1024;
+const INT_MAX = 2147483647;
+const EMPTY = Buffer.alloc(0);
+
+/** Parse an integer the way Redis's string2ll does: optional '-', no leading zeros, no spaces. NaN on failure. */
+export function parseStrictInt(buf: Buffer, start: number, end: number): number {
+  if (start >= end || end - start > 20) return NaN;
+  let i = start;
+  let neg = false;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+    if (i === end) return NaN;
+  }
+  if (buf[i] === 48) return i + 1 === end && !neg ? 0 : NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
+
+export class RequestParser {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** Chunks held back while a large bulk is still arriving (concatenated once it is complete). */
+  private held: Buffer[] | null = null;
+  private heldBytes = 0;
+  private waitingFor = 0;
+
+  private reqType = 0; // 0: between commands, 1: multibulk, 2: inline
+  private remaining = 0;
+  private bulkLen = -1;
+  private args: string[] = [];
+
+  /** Set when the stream is broken; the text of the error reply (without '-'), or '' to close silently. */
+  error: string | null = null;
+  maxBulkLen = 512 * 1024 * 1024;
+  queryBufferLimit = 1024 * 1024 * 1024;
+  authenticated = true;
+  /** True when the last command came as an inline request. */
+  lastWasInline = false;
+
+  feed(chunk: Buffer): void {
+    if (this.waitingFor > 0) {
+      if (this.held === null) {
+        this.held = [this.buf.subarray(this.pos)];
+        this.heldBytes = this.buf.length - this.pos;
+      }
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > this.queryBufferLimit) {
+        this.error = '';
+        return;
+      }
+      if (this.heldBytes - (this.buf.length - this.pos) < this.waitingFor) return;
+      this.buf = Buffer.concat(this.held, this.heldBytes);
+      this.pos = 0;
+      this.held = null;
+      this.heldBytes = 0;
+      this.waitingFor = 0;
+      return;
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+      if (this.buf.length > this.queryBufferLimit) this.error = '';
+    }
+  }
+
+  /** Bytes received but not yet consumed. */
+  get pendingBytes(): number {
+    return this.held !== null ? this.heldBytes : this.buf.length - this.pos;
+  }
+
+  /** The next complete command, or null when more input is needed or `error` was set. */
+  next(): string[] | null {
+    if (this.waitingFor > 0 || this.error !== null) return null;
+    const buf = this.buf;
+    const len = buf.length;
+    for (;;) {
+      if (this.reqType === 0) {
+        if (this.pos >= len) {
+          if (this.pos > 0) {
+            this.buf = EMPTY;
+            this.pos = 0;
+          }
+          return null;
+        }
+        this.reqType = buf[this.pos] === 42 /* * */ ? 1 : 2;
+      }
+      if (this.reqType === 2) {
+        const r = this.inline(buf, len);
+        if (r === null) return null;
+        if (r.length === 0) continue;
+        this.lastWasInline = true;
+        return r;
+      }
+      if (this.remaining === 0) {
+        const nl = buf.indexOf(13, this.pos);
+        if (nl < 0) {
+          if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big mbulk count string');
+          return null;
+        }
+        if (nl + 1 >= len) return null;
+        const n = parseStrictInt(buf, this.pos + 1, nl);
+        if (n !== n || n > INT_MAX) return this.fail('Protocol error: invalid multibulk length');
+        if (!this.authenticated && n > 10) return this.fail('Protocol error: unauthenticated multibulk length');
+        this.pos = nl + 2;
+        if (n <= 0) {
+          this.reqType = 0;
+          continue;
+        }
+        this.remaining = n;
+        this.args = [];
+      }
+      while (this.remaining > 0) {
+        if (this.bulkLen < 0) {
+          if (this.pos >= len) return null;
+          const nl = buf.indexOf(13, this.pos);
+          if (nl < 0) {
+            if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big bulk count string');
+            return null;
+          }
+          if (nl + 1 >= len) return null;
+          if (buf[this.pos] !== 36 /* $ */) {
+            return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+          }
+          const n = parseStrictInt(buf, this.pos + 1, nl);
+          if (n !== n || n < 0 || n > this.maxBulkLen) return this.fail('Protocol error: invalid bulk length');
+          if (!this.authenticated && n > 16384) return this.fail('Protocol error: unauthenticated bulk length');
+          this.pos = nl + 2;
+          this.bulkLen = n;
+        }
+        const need = this.bulkLen + 2;
+        if (len - this.pos < need) {
+          if (need > 32 * 1024) this.waitingFor = need - (len - this.pos);
+          return null;
+        }
+        this.args.push(buf.latin1Slice(this.pos, this.pos + this.bulkLen));
+        this.pos += need;
+        this.bulkLen = -1;
+        this.remaining--;
+      }
+      this.reqType = 0;
+      this.lastWasInline = false;
+      const args = this.args;
+      this.args = [];
+      return args;
+    }
+  }
+
+  private fail(msg: string): null {
+    this.error = 'ERR ' + msg;
+    return null;
+  }
+
+  private inline(buf: Buffer, len: number): string[] | null {
+    const nl = buf.indexOf(10, this.pos);
+    if (nl < 0) {
+      if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && buf[end - 1] === 13) end--;
+    const line = buf.latin1Slice(this.pos, end);
+    this.pos = nl + 1;
+    this.reqType = 0;
+    const args = splitArgs(line);
+    if (args === null) return this.fail('Protocol error: unbalanced quotes in request');
+    return args;
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** Redis's sdssplitargs: whitespace-separated words with "..." (escapes) and '...' quoting; null on unbalanced quotes. */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  const n = line.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inq = false;
+    let insq = false;
+    let done = false;
+    while (!done) {
+      if (inq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && isHex(line.charCodeAt(i + 2)) && isHex(line.charCodeAt(i + 3))) {
+          cur += String.fromCharCode(parseInt(line.substr(i + 2, 2), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i];
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (insq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else {
+        if (i >= n) {
+          done = true;
+          break;
+        }
+        const c = line[i];
+        const cc = line.charCodeAt(i);
+        if (isSpace(cc)) done = true;
+        else if (c === '"') inq = true;
+        else if (c === "'") insq = true;
+        else cur += c;
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}

@@ -1,0 +1,309 @@
+// The channels of one thread: an outbound ring to every other thread and an
+// inbound ring from each, framed messages on top of the byte rings, and the
+// doorbell. Messages to a peer are staged in an outbox during a batch and
+// copied into the ring at flush time; what does not fit stays staged
+// (back-pressure) and goes out when the peer has drained. A message larger
+// than a ring simply streams through it in pieces and is reassembled here.
+//
+// Frame: u32 payload length, u8 kind, u8 resp, u16 db, u32 id, u32 aux, payload.
+
+import { Ring } from './ring.ts';
+
+export const FRAME_HEADER = 16;
+
+/** Doorbell slots are 16 Int32s apart so two threads' counters never share a cache line; slot 0 holds shared counters. */
+const BELL_STRIDE = 16;
+const BELL_SEQ = 0;
+const BELL_SLEEPING = 1;
+
+export function controlBytes(threads: number): number {
+  return (threads + 1) * BELL_STRIDE * 4;
+}
+
+export type FrameHandler = (from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number) => void;
+
+class Outbox {
+  buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  start = 0;
+  len = 0;
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    if (this.start > 0 && this.len - this.start + n <= this.buf.length) {
+      this.buf.copy(this.buf, 0, this.start, this.len);
+      this.len -= this.start;
+      this.start = 0;
+      return;
+    }
+    let size = this.buf.length * 2;
+    while (size < this.len - this.start + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, this.start, this.len);
+    this.len -= this.start;
+    this.start = 0;
+    this.buf = nb;
+  }
+}
+
+export class Channels {
+  readonly self: number;
+  readonly threads: number;
+  private readonly outRings: (Ring | null)[] = [];
+  private readonly inRings: (Ring | null)[] = [];
+  private readonly outboxes: (Outbox | null)[] = [];
+  private readonly inBufs: Buffer[] = [];
+  private readonly inLens: number[] = [];
+  private readonly bell: Int32Array;
+  private dirty: number[] = [];
+  private readonly dirtyFlag: boolean[] = [];
+  private blocked = 0; // outboxes with bytes waiting for ring space
+  onFrame: FrameHandler = () => {};
+  /** Called after every wake-up drain (the owner flushes sockets there). */
+  afterDrain: () => void = () => {};
+
+  constructor(self: number, threads: number, rings: SharedArrayBuffer[][], ringCapacity: number, control: SharedArrayBuffer) {
+    this.self = self;
+    this.threads = threads;
+    this.bell = new Int32Array(control);
+    for (let j = 0; j < threads; j++) {
+      const isPeer = j !== self;
+      this.outRings.push(isPeer ? new Ring(rings[self][j], 0, ringCapacity) : null);
+      this.inRings.push(isPeer ? new Ring(rings[j][self], 0, ringCapacity) : null);
+      this.outboxes.push(isPeer ? new Outbox() : null);
+      this.inBufs.push(isPeer ? Buffer.allocUnsafe(64 * 1024) : Buffer.alloc(0));
+      this.inLens.push(0);
+      this.dirtyFlag.push(false);
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  /** Start a frame to `to`; returns the outbox to write the payload into, via the helpers below. */
+  private frame(to: number, kind: number, resp: number, db: number, id: number, aux: number, payloadLen: number): Outbox {
+    const ob = this.outboxes[to]!;
+    ob.ensure(FRAME_HEADER + payloadLen);
+    const b = ob.buf;
+    let o = ob.len;
+    b.writeUInt32LE(payloadLen, o);
+    b[o + 4] = kind;
+    b[o + 5] = resp;
+    b.writeUInt16LE(db, o + 6);
+    b.writeUInt32LE(id >>> 0, o + 8);
+    b.writeUInt32LE(aux >>> 0, o + 12);
+    ob.len = o + FRAME_HEADER;
+    if (!this.dirtyFlag[to]) {
+      this.dirtyFlag[to] = true;
+      this.dirty.push(to);
+    }
+    return ob;
+  }
+
+  /** A frame whose payload is an argv list (u32 argc, then u32 length + bytes each). */
+  sendArgv(to: number, kind: number, resp: number, db: number, id: number, aux: number, argv: string[]): void {
+    let size = 4;
+    for (let i = 0; i < argv.length; i++) size += 4 + argv[i].length;
+    const ob = this.frame(to, kind, resp, db, id, aux, size);
+    writeArgv(ob.buf, ob.len, argv);
+    ob.len += size;
+  }
+
+  /** A frame whose payload is a list of argv lists. */
+  sendArgvLists(to: number, kind: number, resp: number, db: number, id: number, aux: number, lists: string[][]): void {
+    const size = argvListsSize(lists);
+    const ob = this.frame(to, kind, resp, db, id, aux, size);
+    writeArgvLists(ob.buf, ob.len, lists);
+    ob.len += size;
+  }
+
+  /** A frame whose payload is raw bytes. */
+  sendBytes(to: number, kind: number, resp: number, db: number, id: number, aux: number, src: Buffer, start: number, end: number): void {
+    const ob = this.frame(to, kind, resp, db, id, aux, end - start);
+    src.copy(ob.buf, ob.len, start, end);
+    ob.len += end - start;
+  }
+
+  /** Copy staged frames into the rings and ring the doorbells of peers that got bytes. */
+  flush(): void {
+    if (this.dirty.length === 0) return;
+    const list = this.dirty;
+    this.dirty = [];
+    for (let k = 0; k < list.length; k++) {
+      const to = list[k];
+      const ob = this.outboxes[to]!;
+      const ring = this.outRings[to]!;
+      const n = ring.write(ob.buf, ob.start, ob.len);
+      ob.start += n;
+      if (ob.start === ob.len) {
+        ob.start = ob.len = 0;
+        this.dirtyFlag[to] = false;
+        if (ob.buf.length > 4 * 1024 * 1024) ob.buf = Buffer.allocUnsafe(64 * 1024);
+      } else {
+        ring.setWantSpace(true);
+        this.dirty.push(to);
+        this.blocked++;
+      }
+      if (n > 0) this.ring(to);
+    }
+  }
+
+  private ring(to: number): void {
+    const base = (to + 1) * BELL_STRIDE;
+    Atomics.add(this.bell, base + BELL_SEQ, 1);
+    if (Atomics.load(this.bell, base + BELL_SLEEPING) !== 0) Atomics.notify(this.bell, base + BELL_SEQ, 1);
+  }
+
+  // ---- receiving -----------------------------------------------------------
+
+  /** Read everything the peers have sent and dispatch complete frames. Returns the number of frames. */
+  drain(): number {
+    let frames = 0;
+    for (let j = 0; j < this.threads; j++) {
+      const ring = this.inRings[j];
+      if (ring === null) continue;
+      let avail = ring.available();
+      while (avail > 0) {
+        let buf = this.inBufs[j];
+        let len = this.inLens[j];
+        if (len + avail > buf.length) {
+          let size = buf.length * 2;
+          while (size < len + avail) size *= 2;
+          const nb = Buffer.allocUnsafe(size);
+          buf.copy(nb, 0, 0, len);
+          this.inBufs[j] = buf = nb;
+        }
+        len += ring.read(buf, len, avail);
+        if (ring.takeWantSpace()) this.ring(j);
+        // Dispatch complete frames.
+        let pos = 0;
+        while (len - pos >= FRAME_HEADER) {
+          const plen = buf.readUInt32LE(pos);
+          if (len - pos < FRAME_HEADER + plen) break;
+          const p = pos + FRAME_HEADER;
+          this.onFrame(j, buf[pos + 4], buf[pos + 5], buf.readUInt16LE(pos + 6), buf.readUInt32LE(pos + 8), buf.readUInt32LE(pos + 12), buf, p, p + plen);
+          frames++;
+          pos = p + plen;
+        }
+        if (pos > 0) {
+          if (pos < len) buf.copy(buf, 0, pos, len);
+          len -= pos;
+        }
+        this.inLens[j] = len;
+        if (len === 0 && buf.length > 4 * 1024 * 1024) this.inBufs[j] = Buffer.allocUnsafe(64 * 1024);
+        avail = ring.available();
+      }
+    }
+    return frames;
+  }
+
+  hasInbound(): boolean {
+    for (let j = 0; j < this.threads; j++) {
+      const r = this.inRings[j];
+      if (r !== null && r.available() > 0) return true;
+    }
+    return false;
+  }
+
+  // ---- the wake-up loop ------------------------------------------------------
+
+  private stopped = false;
+
+  /** Wait on the doorbell (Atomics.waitAsync), drain and flush on each wake. */
+  start(): void {
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private readonly onWake = (): void => {
+    if (this.stopped) return;
+    Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_SLEEPING, 0);
+    this.pump();
+    this.arm();
+  };
+
+  /** Drain inbound rings, run the owner's flush, push staged frames. */
+  pump(): void {
+    if (this.blocked > 0) {
+      this.blocked = 0;
+      // Re-flush outboxes that were waiting for ring space.
+      for (let j = 0; j < this.threads; j++) if (this.outboxes[j] !== null && this.outboxes[j]!.len > this.outboxes[j]!.start && !this.dirtyFlag[j]) {
+        this.dirtyFlag[j] = true;
+        this.dirty.push(j);
+      }
+    }
+    this.drain();
+    this.afterDrain();
+    this.flush();
+  }
+
+  private arm(): void {
+    const base = (this.self + 1) * BELL_STRIDE;
+    Atomics.store(this.bell, base + BELL_SLEEPING, 1);
+    const seq = Atomics.load(this.bell, base + BELL_SEQ);
+    if (this.hasInbound()) {
+      setImmediate(this.onWake);
+      return;
+    }
+    const r = Atomics.waitAsync(this.bell, base + BELL_SEQ, seq);
+    if (r.async) r.value.then(this.onWake);
+    else setImmediate(this.onWake);
+  }
+}
+
+export function writeArgv(b: Buffer, o: number, argv: string[]): number {
+  b.writeUInt32LE(argv.length, o);
+  o += 4;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    b.writeUInt32LE(a.length, o);
+    o += 4;
+    if (a.length > 0) o += b.latin1Write(a, o);
+  }
+  return o;
+}
+
+export function readArgv(b: Buffer, start: number, end: number): string[] {
+  const argc = b.readUInt32LE(start);
+  let o = start + 4;
+  const argv = new Array<string>(argc);
+  for (let i = 0; i < argc; i++) {
+    const n = b.readUInt32LE(o);
+    o += 4;
+    argv[i] = n === 0 ? '' : b.latin1Slice(o, o + n);
+    o += n;
+  }
+  if (o > end) throw new Error('malformed argv frame');
+  return argv;
+}
+
+/** Payload of several argv lists: u32 count, then each list as writeArgv encodes it. */
+export function argvListsSize(lists: string[][]): number {
+  let size = 4;
+  for (const argv of lists) {
+    size += 4;
+    for (let i = 0; i < argv.length; i++) size += 4 + argv[i].length;
+  }
+  return size;
+}
+
+export function writeArgvLists(b: Buffer, o: number, lists: string[][]): number {
+  b.writeUInt32LE(lists.length, o);
+  o += 4;
+  for (const argv of lists) o = writeArgv(b, o, argv);
+  return o;
+}
+
+export function readArgvLists(b: Buffer, start: number, end: number): string[][] {
+  const n = b.readUInt32LE(start);
+  let o = start + 4;
+  const out: string[][] = [];
+  for (let i = 0; i < n; i++) {
+    const argv = readArgv(b, o, end);
+    out.push(argv);
+    o += 4;
+    for (const a of argv) o += 4 + a.length;
+  }
+  return out;
+}

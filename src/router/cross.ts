@@ -1,0 +1,105 @@
+// Building blocks for commands whose keys span shards. Each runs the command's
+// per-shard part on every involved shard inside one cross-shard transaction
+// (locks taken in ascending shard order, held until all parts ran) and merges
+// the replies the way the single-shard command would have answered.
+
+import type { Client } from '../shards/client.ts';
+import type { CommandSpec } from '../commands/types.ts';
+import { keyShard } from './slot.ts';
+import { intValue, isError, arrayElements } from '../proto/reply_reader.ts';
+import type { CrossShardTxn, StepLock } from './txn.ts';
+
+export interface ShardGroup {
+  shard: number;
+  /** argv indexes (of the original request) of this shard's keys, in request order. */
+  positions: number[];
+}
+
+/** Group key positions by owning shard, shards ascending. */
+export function groupKeys(argv: string[], positions: number[], shards: number): ShardGroup[] {
+  const by = new Map<number, number[]>();
+  for (const p of positions) {
+    const s = keyShard(argv[p], shards);
+    let l = by.get(s);
+    if (l === undefined) by.set(s, (l = []));
+    l.push(p);
+  }
+  return [...by.keys()].sort((a, b) => a - b).map((shard) => ({ shard, positions: by.get(shard)! }));
+}
+
+/** Run fn inside a cross-shard transaction for this client, always releasing the locks. */
+export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promise<T>): Promise<T> {
+  const t = client.thread.beginTxn(client.db, client.resp);
+  try {
+    return await fn(t);
+  } finally {
+    t.finish();
+  }
+}
+
+/**
+ * Lock the keys on each shard in ascending order and run there the command
+ * rebuilt with only that shard's keys (`span` arguments per key: 1 for DEL,
+ * 2 for MSET key value). Returns each shard's reply with its group.
+ */
+export async function runPerShard(client: Client, argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): Promise<{ group: ShardGroup; reply: Buffer }[]> {
+  const groups = groupKeys(argv, positions, client.thread.threads);
+  return withTxn(client, async (t) => {
+    const out: { group: ShardGroup; reply: Buffer }[] = [];
+    for (const g of groups) {
+      const sub = prefix.slice();
+      const keys: string[] = [];
+      for (const p of g.positions) {
+        keys.push(argv[p]);
+        for (let k = 0; k < span; k++) sub.push(argv[p + k]);
+      }
+      const [reply] = await t.step(g.shard, [sub], keys);
+      out.push({ group: g, reply });
+    }
+    return out;
+  });
+}
+
+/** DEL, UNLINK, EXISTS, TOUCH: the sum of the per-shard integer replies. */
+export function crossSumKeys(spec: () => CommandSpec) {
+  return async (client: Client, argv: string[]): Promise<void> => {
+    const positions: number[] = [];
+    for (let i = spec().keys.first; i < argv.length; i++) positions.push(i);
+    const parts = await runPerShard(client, argv, positions, 1);
+    let sum = 0;
+    for (const p of parts) {
+      if (isError(p.reply)) {
+        client.out().raw(p.reply);
+        return;
+      }
+      sum += intValue(p.reply);
+    }
+    client.out().int(sum);
+  };
+}
+
+/** MGET-shaped: per-shard arrays spliced back into request order. */
+export async function crossArrayByKey(client: Client, argv: string[], positions: number[]): Promise<void> {
+  const parts = await runPerShard(client, argv, positions, 1);
+  const elems: Buffer[] = new Array(argv.length);
+  for (const p of parts) {
+    if (isError(p.reply)) {
+      client.out().raw(p.reply);
+      return;
+    }
+    const e = arrayElements(p.reply);
+    for (let i = 0; i < p.group.positions.length; i++) elems[p.group.positions[i]] = e[i];
+  }
+  const out = client.out();
+  out.array(positions.length);
+  for (const pos of positions) out.raw(elems[pos]);
+}
+
+/** Every shard, ascending, optionally under a whole-shard lock; returns each shard's replies. */
+export async function runOnAllShards(client: Client, cmds: string[][], lock: StepLock): Promise<Buffer[][]> {
+  return withTxn(client, async (t) => {
+    const out: Buffer[][] = [];
+    for (let s = 0; s < client.thread.threads; s++) out.push(await t.step(s, cmds, lock));
+    return out;
+  });
+}

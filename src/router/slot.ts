@@ -1,0 +1,39 @@
+// Key to slot to shard: the Redis Cluster hash slot function (CRC16/XMODEM of the
+// key, or of its {hash tag}), then slot mod N picks the owning shard thread.
+
+const CRC16_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let j = 0; j < 8; j++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    t[i] = crc;
+  }
+  return t;
+})();
+
+/** CRC16 (XMODEM) over the latin1 code units of s[start, end). */
+function crc16(s: string, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff];
+  return crc;
+}
+
+/** Redis Cluster's keyHashSlot: hash only the part between the first '{' and the next '}' when non-empty. */
+export function keyHashSlot(key: string): number {
+  const len = key.length;
+  let s = 0;
+  for (; s < len; s++) if (key.charCodeAt(s) === 123 /* { */) break;
+  if (s === len) return crc16(key, 0, len) & 16383;
+  let e = s + 1;
+  for (; e < len; e++) if (key.charCodeAt(e) === 125 /* } */) break;
+  if (e === len || e === s + 1) return crc16(key, 0, len) & 16383;
+  return crc16(key, s + 1, e) & 16383;
+}
+
+export function slotShard(slot: number, shards: number): number {
+  return slot % shards;
+}
+
+export function keyShard(key: string, shards: number): number {
+  return shards === 1 ? 0 : keyHashSlot(key) % shards;
+}

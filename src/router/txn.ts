@@ -1,0 +1,60 @@
+// Cross-shard transactions, coordinator side. A transaction runs steps on
+// shards; a step may first lock keys (or the whole shard) on its shard, then
+// runs commands there, and the locks are held until finish(). Callers take
+// new locks in ascending shard order (strict two-phase locking with ordered
+// acquisition: serializable and deadlock-free). The reply of a step is the
+// list of the commands' reply bytes.
+
+import type { ShardThread } from '../shards/shard_thread.ts';
+
+export type StepLock = null | 'all' | string[];
+
+export class CrossShardTxn {
+  readonly owner: number;
+  readonly thread: ShardThread;
+  db: number;
+  resp: 2 | 3;
+  private readonly locked: number[] = [];
+  private resolve: ((r: Buffer[]) => void) | null = null;
+
+  constructor(thread: ShardThread, owner: number, db: number, resp: 2 | 3) {
+    this.thread = thread;
+    this.owner = owner;
+    this.db = db;
+    this.resp = resp;
+  }
+
+  /** Run `cmds` on `shard` (taking `lock` there first, held until finish()). */
+  step(shard: number, cmds: string[][], lock: StepLock = null): Promise<Buffer[]> {
+    if (lock !== null && !this.locked.includes(shard)) this.locked.push(shard);
+    return new Promise<Buffer[]>((resolve) => {
+      this.resolve = resolve;
+      this.thread.sendTxnStep(this, shard, cmds, lock);
+    });
+  }
+
+  /** Delivered by the thread when the step's replies arrive. */
+  complete(replies: Buffer[]): void {
+    const r = this.resolve;
+    this.resolve = null;
+    if (r !== null) r(replies);
+  }
+
+  /**
+   * Lock-and-run on several shards in ascending order; the i-th result holds
+   * the replies of the shard groups[i].shard.
+   */
+  async lockAll(groups: { shard: number; cmds: string[][]; lock: StepLock }[]): Promise<Buffer[][]> {
+    const order = groups.map((g, i) => i).sort((a, b) => groups[a].shard - groups[b].shard);
+    const out: Buffer[][] = new Array(groups.length);
+    for (const i of order) out[i] = await this.step(groups[i].shard, groups[i].cmds, groups[i].lock);
+    return out;
+  }
+
+  /** Release every lock this transaction holds (phase 2). */
+  finish(): void {
+    for (const s of this.locked) this.thread.sendTxnUnlock(this.owner, s);
+    this.locked.length = 0;
+    this.thread.endTxn(this);
+  }
+}

@@ -1,0 +1,148 @@
+// The keyspace a shard owns: per database a Map from key to value plus a Map
+// of absolute expiry times (ms), like Redis's db->dict and db->expires.
+// String values are latin1 strings, or numbers where Redis would use the int
+// encoding; other types are objects that carry their type name.
+
+export interface TypedValue {
+  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
+}
+
+export type StoredValue = string | number | TypedValue;
+
+export function typeName(v: StoredValue): string {
+  return typeof v === 'object' ? v.type : 'string';
+}
+
+export interface KeyspaceStats {
+  hits: number;
+  misses: number;
+  expired: number;
+}
+
+export class Db {
+  readonly dict = new Map<string, StoredValue>();
+  readonly expires = new Map<string, number>();
+  /** Bumped on every write to a key (WATCH, and SCAN sessions know the db changed). */
+  version = 0;
+}
+
+export class Keyspace {
+  dbs: Db[];
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expired: 0 };
+  /** Time used for expiry checks; refreshed once per command batch. */
+  now = Date.now();
+  /** Called for each key deleted by expiry (keyspace notifications, replication later). */
+  onExpire: ((db: number, key: string) => void) | null = null;
+
+  constructor(databases: number) {
+    this.dbs = [];
+    for (let i = 0; i < databases; i++) this.dbs.push(new Db());
+  }
+
+  /** Value of a live key (expiring it lazily if due), without touching hit/miss stats. */
+  get(db: number, key: string): StoredValue | undefined {
+    const d = this.dbs[db];
+    const v = d.dict.get(key);
+    if (v === undefined) return undefined;
+    if (d.expires.size !== 0) {
+      const t = d.expires.get(key);
+      if (t !== undefined && t <= this.now) {
+        this.expireKey(db, d, key);
+        return undefined;
+      }
+    }
+    return v;
+  }
+
+  /** Lookup for reading: counts keyspace hits and misses as Redis does. */
+  read(db: number, key: string): StoredValue | undefined {
+    const v = this.get(db, key);
+    if (v === undefined) this.stats.misses++;
+    else this.stats.hits++;
+    return v;
+  }
+
+  has(db: number, key: string): boolean {
+    return this.get(db, key) !== undefined;
+  }
+
+  /** Overwrite or create the value; keeps the TTL only when keepTtl. */
+  set(db: number, key: string, v: StoredValue, keepTtl = false): void {
+    const d = this.dbs[db];
+    d.dict.set(key, v);
+    if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
+    d.version++;
+  }
+
+  /** Replace the value of an existing key in place (TTL kept). */
+  update(db: number, key: string, v: StoredValue): void {
+    const d = this.dbs[db];
+    d.dict.set(key, v);
+    d.version++;
+  }
+
+  delete(db: number, key: string): boolean {
+    const d = this.dbs[db];
+    if (!d.dict.delete(key)) return false;
+    if (d.expires.size !== 0) d.expires.delete(key);
+    d.version++;
+    return true;
+  }
+
+  /** Delete a live key; false when it does not exist (or had just expired). */
+  deleteLive(db: number, key: string): boolean {
+    if (this.get(db, key) === undefined) return false;
+    return this.delete(db, key);
+  }
+
+  getExpire(db: number, key: string): number | undefined {
+    const d = this.dbs[db];
+    return d.expires.size === 0 ? undefined : d.expires.get(key);
+  }
+
+  setExpire(db: number, key: string, whenMs: number): void {
+    const d = this.dbs[db];
+    d.expires.set(key, whenMs);
+    d.version++;
+  }
+
+  removeExpire(db: number, key: string): boolean {
+    const d = this.dbs[db];
+    if (!d.expires.delete(key)) return false;
+    d.version++;
+    return true;
+  }
+
+  /** Remove a key whose TTL has passed. */
+  expireKey(db: number, d: Db, key: string): void {
+    d.dict.delete(key);
+    d.expires.delete(key);
+    d.version++;
+    this.stats.expired++;
+    if (this.onExpire !== null) this.onExpire(db, key);
+  }
+
+  flushDb(db: number): void {
+    const old = this.dbs[db];
+    const d = new Db();
+    d.version = old.version + 1;
+    this.dbs[db] = d;
+  }
+
+  flushAll(): void {
+    for (let i = 0; i < this.dbs.length; i++) this.flushDb(i);
+  }
+
+  swapDb(a: number, b: number): void {
+    const t = this.dbs[a];
+    this.dbs[a] = this.dbs[b];
+    this.dbs[b] = t;
+    this.dbs[a].version++;
+    this.dbs[b].version++;
+  }
+
+  /** Number of keys in db, expired-but-not-yet-collected ones included (as Redis's DBSIZE). */
+  size(db: number): number {
+    return this.dbs[db].dict.size;
+  }
+}

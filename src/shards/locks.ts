@@ -1,0 +1,66 @@
+// A shard's lock table for cross-shard transactions (two-phase locking).
+// A transaction (owner) locks the keys it will touch on this shard, or the
+// whole shard for keyspace-wide commands; anything else that needs a locked
+// key waits in the shard's queue until the owner unlocks.
+// Keys are locked by name across databases (a harmless over-approximation).
+
+export class LockTable {
+  private readonly keyOwner = new Map<string, number>();
+  private readonly ownerKeys = new Map<number, string[]>();
+  /** Owner of the whole-shard lock, or 0. */
+  private allOwner = 0;
+  /** Number of owners holding any lock here; 0 means the fast path skips all checks. */
+  active = 0;
+
+  /** Can `owner` (0 for plain commands) use these keys now? */
+  canUse(owner: number, keys: string[], all: boolean): boolean {
+    if (this.active === 0) return true;
+    if (this.allOwner !== 0 && this.allOwner !== owner) return false;
+    if (all) {
+      for (const o of this.ownerKeys.keys()) if (o !== owner) return false;
+      return true;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const o = this.keyOwner.get(keys[i]);
+      if (o !== undefined && o !== owner) return false;
+    }
+    return true;
+  }
+
+  canUseKey(key: string): boolean {
+    if (this.active === 0) return true;
+    return this.allOwner === 0 && !this.keyOwner.has(key);
+  }
+
+  /** Take the locks (the caller checked canUse). */
+  lock(owner: number, keys: string[], all: boolean): void {
+    let held = this.ownerKeys.get(owner);
+    if (held === undefined) {
+      held = [];
+      this.ownerKeys.set(owner, held);
+      this.active++;
+    }
+    if (all) this.allOwner = owner;
+    for (let i = 0; i < keys.length; i++) {
+      if (!this.keyOwner.has(keys[i])) {
+        this.keyOwner.set(keys[i], owner);
+        held.push(keys[i]);
+      }
+    }
+  }
+
+  holds(owner: number): boolean {
+    return this.ownerKeys.has(owner);
+  }
+
+  /** Release everything `owner` holds; true when it held something. */
+  unlock(owner: number): boolean {
+    const held = this.ownerKeys.get(owner);
+    if (held === undefined) return false;
+    for (let i = 0; i < held.length; i++) this.keyOwner.delete(held[i]);
+    this.ownerKeys.delete(owner);
+    if (this.allOwner === owner) this.allOwner = 0;
+    this.active--;
+    return true;
+  }
+}

@@ -1,0 +1,423 @@
+// One server thread: a connection thread and the owner of one shard of the
+// keyspace. It executes commands on its own keys (inline for its own clients,
+// from the rings for other threads' clients), queues work that needs a key a
+// cross-shard transaction has locked, and coordinates its clients'
+// cross-shard commands.
+
+import { Keyspace } from './keyspace.ts';
+import { LockTable } from './locks.ts';
+import { ThreadStats } from './stats.ts';
+import { ReplyWriter } from '../proto/reply_writer.ts';
+import { Channels, readArgv, readArgvLists } from '../router/channels.ts';
+import { CrossShardTxn, type StepLock } from '../router/txn.ts';
+import { commandById, keysOf, lookupAny } from '../commands/table.ts';
+import type { CommandSpec, ExecContext } from '../commands/types.ts';
+import type { Client } from './client.ts';
+import type { Config } from '../config/config.ts';
+import type { Remote } from 'comlink';
+import type { MainApi } from '../control.ts';
+import type { ServerLogger } from '../log.ts';
+
+export const K_CMD = 1;
+export const K_REPLY = 2;
+export const K_STEP = 3;
+export const K_STEP_REPLY = 4;
+export const K_UNLOCK = 5;
+
+/** aux bits of a K_CMD frame: low 16 bits the command id. */
+export const AUX_DISCARD_REPLY = 0x80000000;
+/** aux bits of a K_STEP frame. */
+const STEP_LOCK = 1;
+const STEP_LOCK_ALL = 2;
+
+/** Something that waits for locks held by a cross-shard transaction. */
+class Waiting {
+  kind: 0 | 1 | 2; // 0 local command, 1 remote command, 2 transaction step
+  origin: string;
+  keys: string[];
+  all: boolean;
+  client: Client | null = null;
+  spec: CommandSpec | null = null;
+  argv: string[] = [];
+  from = 0;
+  resp: 2 | 3 = 2;
+  db = 0;
+  id = 0;
+  aux = 0;
+  cmds: string[][] = [];
+  constructor(kind: 0 | 1 | 2, origin: string, keys: string[], all: boolean) {
+    this.kind = kind;
+    this.origin = origin;
+    this.keys = keys;
+    this.all = all;
+  }
+}
+
+export class ShardThread {
+  readonly index: number;
+  readonly threads: number;
+  readonly ks: Keyspace;
+  readonly locks = new LockTable();
+  readonly stats = new ThreadStats();
+  readonly channels: Channels;
+  config: Config;
+  readonly clients = new Map<number, Client>();
+  readonly startTime = Date.now();
+
+  /** Replies for this thread's own clients accumulate here and are copied out per client. */
+  readonly scratch = new ReplyWriter();
+  private scratchOwner: Client | null = null;
+  /** Replies produced for other threads' clients. */
+  private readonly remoteOut = new ReplyWriter();
+
+  readonly localCtx: ExecContext;
+  private readonly remoteCtx: ExecContext;
+
+  /** The main thread's control API (CONFIG SET, SHUTDOWN ...). */
+  main: Remote<MainApi> | null = null;
+  log: ServerLogger | null = null;
+  /** DEBUG SET-ACTIVE-EXPIRE. */
+  activeExpireEnabled = true;
+  onHzChange: () => void = () => {};
+
+  private waiting: Waiting[] = [];
+  private readonly txns = new Map<number, CrossShardTxn>();
+  private txnCounter = 0;
+  private flushScheduled = false;
+
+  constructor(index: number, threads: number, config: Config, channels: Channels) {
+    this.index = index;
+    this.threads = threads;
+    this.config = config;
+    this.channels = channels;
+    this.ks = new Keyspace(config.num('databases'));
+    this.scratch.errors = this.stats;
+    this.remoteOut.errors = this.stats;
+    this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
+    this.remoteCtx = { ks: this.ks, db: 0, out: this.remoteOut, thread: this, client: null };
+    channels.onFrame = this.onFrame;
+    channels.afterDrain = () => this.seal();
+  }
+
+  /** CONFIG SET applied (values already in this.config). */
+  configChanged(changed: Record<string, string>): void {
+    if ('hz' in changed) this.onHzChange();
+    const pw = changed['requirepass'];
+    if (pw !== undefined) {
+      // Redis keeps existing connections authenticated; new ones need the new password.
+    }
+  }
+
+  // ---- output ----------------------------------------------------------------
+
+  /** The writer for `client`'s replies (sealing another client's pending bytes first). */
+  outFor(client: Client): ReplyWriter {
+    if (this.scratchOwner !== client) {
+      this.seal();
+      this.scratchOwner = client;
+      this.scratch.resp = client.resp;
+    }
+    return this.scratch;
+  }
+
+  /** Hand the bytes in scratch to their client's socket. */
+  seal(): void {
+    const c = this.scratchOwner;
+    if (c === null) return;
+    this.scratchOwner = null;
+    if (this.scratch.len === 0) return;
+    if (c.closed) {
+      this.scratch.reset();
+      return;
+    }
+    this.stats.netOutput += this.scratch.len;
+    c.write(this.scratch.take());
+  }
+
+  /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
+  endBatch(): void {
+    this.seal();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.channels.pump();
+  };
+
+  // ---- executing -------------------------------------------------------------
+
+  /** Run a command's handler here with stats. */
+  call(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
+    const st = this.stats.cmd(spec.id!);
+    const errs = this.stats.errorReplies;
+    const t0 = performance.now();
+    this.ks.now = Date.now();
+    spec.handler(ctx, argv);
+    st.usec += (performance.now() - t0) * 1000;
+    st.calls++;
+    this.stats.commands++;
+    if (this.stats.errorReplies !== errs) st.failed++;
+  }
+
+  /** Inline execution for a client of this thread on this shard; false when it must wait for a lock. */
+  execLocal(client: Client, spec: CommandSpec, argv: string[]): boolean {
+    if (this.locks.active !== 0) {
+      const keys = keysOf(spec, argv);
+      if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin('c' + client.id)) {
+        const w = new Waiting(0, 'c' + client.id, keys, false);
+        w.client = client;
+        w.spec = spec;
+        w.argv = argv;
+        this.waiting.push(w);
+        return false;
+      }
+    }
+    const ctx = this.localCtx;
+    ctx.db = client.db;
+    ctx.client = client;
+    ctx.out = this.outFor(client);
+    this.call(spec, argv, ctx);
+    ctx.client = null;
+    return true;
+  }
+
+  /** Run a keyless command on this thread with its client (CONFIG, CLIENT, PING...). */
+  execClientCommand(client: Client, spec: CommandSpec, argv: string[]): void {
+    const ctx = this.localCtx;
+    ctx.db = client.db;
+    ctx.client = client;
+    ctx.out = this.outFor(client);
+    this.call(spec, argv, ctx);
+    ctx.client = null;
+  }
+
+  private hasWaitingOrigin(origin: string): boolean {
+    for (let i = 0; i < this.waiting.length; i++) if (this.waiting[i].origin === origin) return true;
+    return false;
+  }
+
+  /** Forward one command of a local client to the shard that owns its keys. */
+  sendCommand(client: Client, shard: number, spec: CommandSpec, argv: string[], discard: boolean): void {
+    this.channels.sendArgv(shard, K_CMD, client.resp, client.db, client.id, spec.id! | (discard ? AUX_DISCARD_REPLY : 0), argv);
+  }
+
+  private readonly onFrame = (from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number): void => {
+    switch (kind) {
+      case K_CMD: {
+        const spec = commandById((aux & 0xffff) >>> 0);
+        const argv = readArgv(payload, start, end);
+        if (this.locks.active !== 0) {
+          const origin = from + ':' + id;
+          const keys = keysOf(spec, argv);
+          if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
+            const w = new Waiting(1, origin, keys, false);
+            w.spec = spec;
+            w.argv = argv;
+            w.from = from;
+            w.resp = resp as 2 | 3;
+            w.db = db;
+            w.id = id;
+            w.aux = aux;
+            this.waiting.push(w);
+            return;
+          }
+        }
+        this.runRemote(from, resp as 2 | 3, db, id, aux, spec, argv);
+        return;
+      }
+      case K_REPLY: {
+        const c = this.clients.get(id);
+        if (c !== undefined) c.remoteReply(payload, start, end);
+        return;
+      }
+      case K_STEP: {
+        const lists = readArgvLists(payload, start, end);
+        const keys = lists[0];
+        const cmds = lists.slice(1);
+        this.runStep(from, id, resp as 2 | 3, db, aux, keys, cmds);
+        return;
+      }
+      case K_STEP_REPLY: {
+        const t = this.txns.get(id);
+        if (t !== undefined) t.complete(splitReplies(payload, start, end));
+        return;
+      }
+      case K_UNLOCK:
+        this.unlock(id);
+        return;
+    }
+  };
+
+  private runRemote(from: number, resp: 2 | 3, db: number, id: number, aux: number, spec: CommandSpec, argv: string[]): void {
+    const ctx = this.remoteCtx;
+    const out = this.remoteOut;
+    out.resp = resp;
+    out.len = 0;
+    ctx.db = db;
+    this.call(spec, argv, ctx);
+    if (aux & AUX_DISCARD_REPLY) out.len = 0;
+    this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, out.buf, 0, out.len);
+    out.reset();
+  }
+
+  // ---- cross-shard transactions: shard side ---------------------------------
+
+  private runStep(from: number, owner: number, resp: 2 | 3, db: number, flags: number, keys: string[], cmds: string[][]): void {
+    const all = (flags & STEP_LOCK_ALL) !== 0;
+    const wantsLock = (flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0;
+    const origin = 't' + owner;
+    if (this.locks.active !== 0 || this.waiting.length !== 0) {
+      const blocked = !this.locks.canUse(owner, keys, all) || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin));
+      if (blocked) {
+        const w = new Waiting(2, origin, keys, all);
+        w.from = from;
+        w.id = owner;
+        w.resp = resp;
+        w.db = db;
+        w.aux = flags;
+        w.cmds = cmds;
+        this.waiting.push(w);
+        return;
+      }
+    }
+    if (wantsLock) this.locks.lock(owner, keys, all);
+    this.deliverStep(from, owner, this.execStep(resp, db, cmds));
+  }
+
+  private execStep(resp: 2 | 3, db: number, cmds: string[][]): Buffer[] {
+    const ctx = this.remoteCtx;
+    const out = this.remoteOut;
+    out.resp = resp;
+    out.len = 0;
+    const replies: Buffer[] = [];
+    for (const argv of cmds) {
+      ctx.db = db;
+      const spec = lookupAny(argv[0]);
+      if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
+      else this.call(spec, argv, ctx);
+      replies.push(out.take());
+    }
+    out.reset();
+    return replies;
+  }
+
+  private unlock(owner: number): void {
+    if (!this.locks.unlock(owner)) return;
+    this.runWaiting();
+  }
+
+  /** Retry queued work in order after locks were released; per-origin order is kept. */
+  private runWaiting(): void {
+    if (this.waiting.length === 0) return;
+    const queue = this.waiting;
+    this.waiting = [];
+    const stuck = new Set<string>();
+    const resume: Client[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const w = queue[i];
+      if (stuck.has(w.origin)) {
+        this.waiting.push(w);
+        continue;
+      }
+      const owner = w.kind === 2 ? w.id : 0;
+      if (!this.locks.canUse(owner, w.keys, w.all)) {
+        stuck.add(w.origin);
+        this.waiting.push(w);
+        continue;
+      }
+      if (w.kind === 0) {
+        const c = w.client!;
+        if (!c.closed) {
+          const ctx = this.localCtx;
+          ctx.db = c.db;
+          ctx.client = c;
+          ctx.out = this.outFor(c);
+          this.call(w.spec!, w.argv, ctx);
+          ctx.client = null;
+          resume.push(c);
+        }
+      } else if (w.kind === 1) {
+        this.runRemote(w.from, w.resp, w.db, w.id, w.aux, w.spec!, w.argv);
+      } else {
+        // Re-enter runStep with the queue bypassed for this origin.
+        const flags = w.aux;
+        if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0) this.locks.lock(w.id, w.keys, w.all);
+        const replies = this.execStep(w.resp, w.db, w.cmds);
+        this.deliverStep(w.from, w.id, replies);
+      }
+    }
+    for (const c of resume) c.lockGranted();
+    this.endBatch();
+  }
+
+  private deliverStep(from: number, owner: number, replies: Buffer[]): void {
+    if (from === this.index) {
+      const t = this.txns.get(owner);
+      if (t !== undefined) t.complete(replies);
+      return;
+    }
+    let size = 4;
+    for (const r of replies) size += 4 + r.length;
+    const b = Buffer.allocUnsafe(size);
+    b.writeUInt32LE(replies.length, 0);
+    let o = 4;
+    for (const r of replies) {
+      b.writeUInt32LE(r.length, o);
+      r.copy(b, o + 4);
+      o += 4 + r.length;
+    }
+    this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, 0, b, 0, size);
+  }
+
+  // ---- cross-shard transactions: coordinator side ---------------------------
+
+  beginTxn(db: number, resp: 2 | 3): CrossShardTxn {
+    this.txnCounter = (this.txnCounter + 1) & 0xffffff;
+    if (this.txnCounter === 0) this.txnCounter = 1;
+    const owner = this.txnCounter * 128 + this.index;
+    const t = new CrossShardTxn(this, owner, db, resp);
+    this.txns.set(owner, t);
+    return t;
+  }
+
+  endTxn(t: CrossShardTxn): void {
+    this.txns.delete(t.owner);
+    this.endBatch();
+  }
+
+  sendTxnStep(t: CrossShardTxn, shard: number, cmds: string[][], lock: StepLock): void {
+    const flags = lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK;
+    const keys = lock === null || lock === 'all' ? [] : lock;
+    if (shard === this.index) {
+      this.runStep(this.index, t.owner, t.resp, t.db, flags, keys, cmds);
+      return;
+    }
+    this.channels.sendArgvLists(shard, K_STEP, t.resp, t.db, t.owner, flags, [keys, ...cmds]);
+    this.endBatch();
+  }
+
+  sendTxnUnlock(owner: number, shard: number): void {
+    if (shard === this.index) this.unlock(owner);
+    else this.channels.sendBytes(shard, K_UNLOCK, 0, 0, owner, 0, EMPTY, 0, 0);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
+  const n = b.readUInt32LE(start);
+  let o = start + 4;
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(o);
+    o += 4;
+    out.push(Buffer.from(b.subarray(o, o + len)));
+    o += len;
+  }
+  if (o > end) throw new Error('malformed step reply');
+  return out;
+}
