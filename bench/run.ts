@@ -1,0 +1,214 @@
+// Side-by-side benchmark: starts our server and a real redis-server with
+// equivalent settings, runs the same redis-benchmark load against both,
+// alternating, for several rounds, and prints medians and ratios ours/redis:
+// throughput, server CPU microseconds per operation (from /proc, whole
+// process, all threads), and latency p50/p99.
+//
+//   npm run bench                       # the default matrix
+//   npm run bench -- --quick            # SET/GET, P1/P16, 50 clients, threads 2
+//   npm run bench -- --tests set,get --pipelines 1,16 --clients 50 --threads 1,2 --rounds 3 --requests 200000
+//   npm run bench -- --write            # also append the table to bench/RESULTS.md
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, appendFileSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Opts {
+  tests: string[];
+  pipelines: number[];
+  clients: number[];
+  threads: number[];
+  rounds: number;
+  requests: number;
+  benchThreads: number;
+  write: boolean;
+}
+
+function parseArgs(): Opts {
+  const a = process.argv.slice(2);
+  const get = (name: string, def: string): string => {
+    const i = a.indexOf('--' + name);
+    return i >= 0 && i + 1 < a.length ? a[i + 1] : def;
+  };
+  const quick = a.includes('--quick');
+  return {
+    tests: get('tests', quick ? 'set,get' : 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval').split(','),
+    pipelines: get('pipelines', '1,16').split(',').map(Number),
+    clients: get('clients', quick ? '50' : '50,500').split(',').map(Number),
+    threads: get('threads', quick ? '2' : '1,2').split(',').map(Number),
+    rounds: Number(get('rounds', quick ? '3' : '3')),
+    requests: Number(get('requests', '200000')),
+    benchThreads: Number(get('bench-threads', '2')),
+    write: a.includes('--write'),
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start on ' + port);
+}
+
+interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+async function startOurs(threads: number): Promise<Server> {
+  const port = await freePort();
+  const node = path.join(root, 'node_modules/.bin/node');
+  const proc = spawn(node, [path.join(root, 'src/main.ts'), '--port', String(port), '--bind', '127.0.0.1', '--server-threads', String(threads), '--save', '', '--loglevel', 'warning'], { stdio: 'ignore' });
+  await waitPort(port);
+  return { name: `ours(t=${threads})`, port, proc };
+}
+
+async function startRedis(): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
+  await waitPort(port);
+  return { name: 'redis', port, proc };
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || '100');
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUsPerOp: number;
+}
+
+function benchArgs(test: string): string[] {
+  switch (test) {
+    case 'eval':
+      return ['eval', "redis.call('set', KEYS[1], ARGV[1]) return 1", '1', 'key:__rand_int__', 'x'];
+    default:
+      return ['-t', test];
+  }
+}
+
+function runOnce(srv: Server, test: string, pipeline: number, clients: number, o: Opts): Sample | null {
+  const before = cpuTicks(srv.proc.pid!);
+  let out: string;
+  try {
+    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(o.requests), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
+  } catch {
+    return null;
+  }
+  const after = cpuTicks(srv.proc.pid!);
+  const line = out.trim().split('\n').find((l) => !l.startsWith('"test"'));
+  if (line === undefined) return null;
+  const f = line.split(',').map((x) => x.replace(/"/g, ''));
+  const rps = Number(f[1]);
+  if (!(rps > 0)) return null;
+  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: ((after - before) * TICK_US) / o.requests };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function supported(srv: Server, test: string): boolean {
+  const probe: Record<string, string[]> = {
+    lpush: ['LPUSH', 'probe:l', 'x'], lpop: ['LPOP', 'probe:l'], sadd: ['SADD', 'probe:s', 'x'], hset: ['HSET', 'probe:h', 'f', 'v'],
+    zadd: ['ZADD', 'probe:z', '1', 'x'], eval: ['EVAL', 'return 1', '0'], mset: ['MSET', 'a', '1', 'b', '2'], incr: ['INCR', 'probe:i'],
+  };
+  const cmd = probe[test];
+  if (cmd === undefined) return true;
+  try {
+    const r = execFileSync('redis-cli', ['-p', String(srv.port), ...cmd], { encoding: 'latin1' });
+    return !r.startsWith('ERR unknown command');
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs();
+  const redis = await startRedis();
+  const rows: string[] = [];
+  const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms |';
+  const sep = '|' + '---|'.repeat(14);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, rounds ${o.rounds}`);
+  console.log(header);
+  console.log(sep);
+  try {
+    for (const threads of o.threads) {
+      const ours = await startOurs(threads);
+      try {
+        for (const test of o.tests) {
+          if (!supported(ours, test)) {
+            const row = `| ${threads} | ${test} | - | - | n/a (not implemented yet) |  |  |  |  |  |  |  |  |  |`;
+            console.log(row);
+            rows.push(row);
+            continue;
+          }
+          for (const P of o.pipelines) {
+            for (const clients of o.clients) {
+              const a: Sample[] = [];
+              const b: Sample[] = [];
+              for (let r = 0; r < o.rounds; r++) {
+                const x = runOnce(ours, test, P, clients, o);
+                const y = runOnce(redis, test, P, clients, o);
+                if (x) a.push(x);
+                if (y) b.push(y);
+              }
+              if (a.length === 0 || b.length === 0) continue;
+              const m = (s: Sample[], k: keyof Sample) => median(s.map((v) => v[k]));
+              const f = (x: number, d = 2) => x.toFixed(d);
+              const row = `| ${threads} | ${test} | ${P} | ${clients} | **${f(m(a, 'rps') / m(b, 'rps'))}** | ${f(m(a, 'cpuUsPerOp') / m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p50') / m(b, 'p50'))} | ${f(m(a, 'p99') / m(b, 'p99'))} | ${Math.round(m(a, 'rps'))} | ${Math.round(m(b, 'rps'))} | ${f(m(a, 'cpuUsPerOp'))} | ${f(m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p99'), 3)} | ${f(m(b, 'p99'), 3)} |`;
+              console.log(row);
+              rows.push(row);
+            }
+          }
+        }
+      } finally {
+        ours.proc.kill('SIGTERM');
+        await new Promise((r) => ours.proc.once('exit', r));
+      }
+    }
+  } finally {
+    redis.proc.kill('SIGTERM');
+  }
+  if (o.write) {
+    const cmdline = 'npm run bench -- ' + process.argv.slice(2).join(' ');
+    appendFileSync(
+      path.join(root, 'bench/RESULTS.md'),
+      `\n### ${new Date().toISOString().slice(0, 16)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r 1000000, ${o.rounds} alternating rounds, medians)\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
+    );
+  }
+}
+
+void main();

@@ -1,0 +1,108 @@
+// Invariants under concurrency with 4 server threads (DESIGN.md):
+// - per-client order across shards: a writer pipelines SET a i / SET b i
+//   (keys on different shards); no reader ever sees b newer than a;
+// - atomic multi-key commands across shards: MSET x i y i vs MGET x y.
+
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import Redis from 'ioredis';
+import { startServer, type RunningServer } from './helpers/server.ts';
+import { keyShard } from '../src/router/slot.ts';
+
+const THREADS = 4;
+let srv: RunningServer;
+
+/** Two keys owned by different shards. */
+function keysOnDifferentShards(prefix: string): [string, string] {
+  const a = prefix + 'a';
+  for (let i = 0; ; i++) {
+    const b = `${prefix}b${i}`;
+    if (keyShard(b, THREADS) !== keyShard(a, THREADS)) return [a, b];
+  }
+}
+
+function connect(): Redis {
+  return new Redis({ port: srv.port, host: '127.0.0.1', enableReadyCheck: false });
+}
+
+beforeAll(async () => {
+  srv = await startServer(['--server-threads', String(THREADS)]);
+});
+afterAll(async () => {
+  await srv?.stop();
+});
+
+describe('invariants with 4 threads', () => {
+  it('a client\'s writes become visible in order across shards', async () => {
+    const [ka, kb] = keysOnDifferentShards('order:');
+    const writer = connect();
+    await writer.set(ka, 0);
+    await writer.set(kb, 0);
+    const ROUNDS = 4000;
+    let done = false;
+    let violations = 0;
+    let reads = 0;
+    const write = (async () => {
+      for (let i = 1; i <= ROUNDS; i += 50) {
+        const p = writer.pipeline();
+        for (let j = i; j < i + 50; j++) p.set(ka, j).set(kb, j);
+        await p.exec();
+      }
+      done = true;
+    })();
+    const readers = Array.from({ length: 6 }, async () => {
+      const r = connect();
+      while (!done) {
+        // b first, then a: a must never be behind b.
+        const res = await r.pipeline().get(kb).get(ka).exec();
+        const b = Number(res![0][1]);
+        const a = Number(res![1][1]);
+        reads++;
+        if (a < b) violations++;
+      }
+      r.disconnect();
+    });
+    await Promise.all([write, ...readers]);
+    writer.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(violations).toBe(0);
+  });
+
+  it('MSET across shards is atomic for MGET readers', async () => {
+    const [kx, ky] = keysOnDifferentShards('atomic:');
+    const writers = Array.from({ length: 3 }, () => connect());
+    await writers[0].mset(kx, 0, ky, 0);
+    let done = false;
+    let torn = 0;
+    let reads = 0;
+    const writing = writers.map(async (c, w) => {
+      for (let i = 0; i < 1500; i++) await c.mset(kx, `${w}:${i}`, ky, `${w}:${i}`);
+    });
+    const readers = Array.from({ length: 4 }, async () => {
+      const r = connect();
+      while (!done) {
+        const [x, y] = await r.mget(kx, ky);
+        reads++;
+        if (x !== y) torn++;
+      }
+      r.disconnect();
+    });
+    await Promise.all(writing);
+    done = true;
+    await Promise.all(readers);
+    for (const c of writers) c.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+  });
+
+  it('DEL across shards removes all keys atomically', async () => {
+    const c = connect();
+    const keys = Array.from({ length: 40 }, (_, i) => `del:${i}`);
+    const shards = new Set(keys.map((k) => keyShard(k, THREADS)));
+    expect(shards.size).toBe(THREADS);
+    await c.mset(...keys.flatMap((k) => [k, 'v']));
+    expect(await c.exists(...keys)).toBe(40);
+    expect(await c.del(...keys, 'missing')).toBe(40);
+    expect(await c.exists(...keys)).toBe(0);
+    c.disconnect();
+  });
+});

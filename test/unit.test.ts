@@ -1,0 +1,202 @@
+// Unit tests of the core pieces: request parser, slot function, rings and
+// channels, double formatting, reply reader.
+
+import { describe, it, expect } from 'vitest';
+import { RequestParser, splitArgs } from '../src/proto/request_parser.ts';
+import { keyHashSlot, keyShard } from '../src/router/slot.ts';
+import { Ring, ringBytes } from '../src/router/ring.ts';
+import { Channels, controlBytes, readArgv } from '../src/router/channels.ts';
+import { formatDouble } from '../src/proto/number_format.ts';
+import { ReplyWriter } from '../src/proto/reply_writer.ts';
+import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
+
+function parseAll(p: RequestParser): string[][] {
+  const out: string[][] = [];
+  for (let a = p.next(); a !== null; a = p.next()) out.push(a);
+  return out;
+}
+
+describe('RequestParser', () => {
+  it('parses pipelined multibulk commands', () => {
+    const p = new RequestParser();
+    p.feed(Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$0\r\n\r\n'));
+    expect(parseAll(p)).toEqual([['GET', 'a'], ['SET', 'b', '']]);
+    expect(p.error).toBeNull();
+  });
+
+  it('parses a command split at every byte boundary', () => {
+    const wire = Buffer.from('*3\r\n$3\r\nSET\r\n$5\r\nhello\r\n$5\r\nworld\r\nPING\r\n');
+    for (let cut = 1; cut < wire.length; cut++) {
+      const p = new RequestParser();
+      const got: string[][] = [];
+      p.feed(wire.subarray(0, cut));
+      got.push(...parseAll(p));
+      p.feed(wire.subarray(cut));
+      got.push(...parseAll(p));
+      expect(got).toEqual([['SET', 'hello', 'world'], ['PING']]);
+    }
+  });
+
+  it('assembles a large bulk arriving in many chunks', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+    const wire = Buffer.concat([Buffer.from(`*2\r\n$4\r\nECHO\r\n$${big.length}\r\n`), big, Buffer.from('\r\n')]);
+    const p = new RequestParser();
+    const got: string[][] = [];
+    for (let i = 0; i < wire.length; i += 65536) {
+      p.feed(wire.subarray(i, Math.min(wire.length, i + 65536)));
+      got.push(...parseAll(p));
+    }
+    expect(got.length).toBe(1);
+    expect(got[0][1].length).toBe(big.length);
+  });
+
+  it('keeps binary bytes as latin1', () => {
+    const p = new RequestParser();
+    const bytes = Buffer.from([0, 1, 255, 128, 13, 10]);
+    p.feed(Buffer.concat([Buffer.from('*1\r\n$6\r\n'), bytes, Buffer.from('\r\n')]));
+    const [a] = parseAll(p);
+    expect(Buffer.from(a[0], 'latin1')).toEqual(bytes);
+  });
+
+  it('reports Redis protocol errors', () => {
+    const cases: [string, string][] = [
+      ['*x\r\n', 'ERR Protocol error: invalid multibulk length'],
+      ['*1\r\n$-5\r\n', 'ERR Protocol error: invalid bulk length'],
+      ['*1\r\n+foo\r\n', "ERR Protocol error: expected '$', got '+'"],
+      ['SET "a b\r\n', 'ERR Protocol error: unbalanced quotes in request'],
+      ['*3000000000\r\n', 'ERR Protocol error: invalid multibulk length'],
+    ];
+    for (const [wire, err] of cases) {
+      const p = new RequestParser();
+      p.feed(Buffer.from(wire));
+      expect(parseAll(p)).toEqual([]);
+      expect(p.error).toBe(err);
+    }
+    const p = new RequestParser();
+    p.feed(Buffer.alloc(70 * 1024, 0x61));
+    parseAll(p);
+    expect(p.error).toBe('ERR Protocol error: too big inline request');
+  });
+
+  it('enforces proto-max-bulk-len', () => {
+    const p = new RequestParser();
+    p.maxBulkLen = 10;
+    p.feed(Buffer.from('*1\r\n$11\r\n'));
+    parseAll(p);
+    expect(p.error).toBe('ERR Protocol error: invalid bulk length');
+  });
+
+  it('skips empty inline lines and empty multibulk', () => {
+    const p = new RequestParser();
+    p.feed(Buffer.from('\r\n\n*0\r\n*-1\r\nPING\r\n'));
+    expect(parseAll(p)).toEqual([['PING']]);
+  });
+
+  it('splits inline arguments like sdssplitargs', () => {
+    expect(splitArgs('set "a\\x41\\n" \'it\\\'s\'')).toEqual(['set', 'aA\n', "it's"]);
+    expect(splitArgs('  a   b  ')).toEqual(['a', 'b']);
+    expect(splitArgs('"a"b')).toBeNull();
+    expect(splitArgs("'abc")).toBeNull();
+  });
+});
+
+describe('slots', () => {
+  it('matches Redis Cluster key slots', () => {
+    expect(keyHashSlot('foo')).toBe(12182);
+    expect(keyHashSlot('bar')).toBe(5061);
+    expect(keyHashSlot('{user1000}.following')).toBe(keyHashSlot('user1000'));
+    expect(keyHashSlot('foo{}{bar}')).toBe(keyHashSlot('foo{}{bar}'));
+    expect(keyHashSlot('{}x')).not.toBe(keyHashSlot('x'));
+    expect(keyHashSlot('123456789')).toBe(0x31c3 & 16383);
+  });
+  it('maps slots onto shards', () => {
+    expect(keyShard('anything', 1)).toBe(0);
+    expect(keyShard('foo', 4)).toBe(12182 % 4);
+  });
+});
+
+describe('Ring', () => {
+  it('streams bytes through wrap-around and back-pressure', () => {
+    const cap = 64;
+    const sab = new SharedArrayBuffer(ringBytes(cap));
+    const w = new Ring(sab, 0, cap);
+    const r = new Ring(sab, 0, cap);
+    const src = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 255));
+    const dst = Buffer.alloc(1000);
+    let written = 0;
+    let read = 0;
+    while (read < src.length) {
+      written += w.write(src, written, Math.min(src.length, written + 37));
+      expect(r.available()).toBeLessThanOrEqual(cap);
+      read += r.read(dst, read, 23);
+    }
+    expect(dst).toEqual(src);
+  });
+});
+
+describe('Channels', () => {
+  it('delivers framed messages larger than the ring, in order', () => {
+    const cap = 1024;
+    const rings = [
+      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+    ];
+    const control = new SharedArrayBuffer(controlBytes(2));
+    const a = new Channels(0, 2, rings, cap, control);
+    const b = new Channels(1, 2, rings, cap, control);
+    const got: string[][] = [];
+    b.onFrame = (from, kind, resp, db, id, aux, payload, start, end) => {
+      expect([from, kind, resp, db, id, aux]).toEqual([0, 1, 3, 5, 42, 7]);
+      got.push(readArgv(payload, start, end));
+    };
+    const big = 'x'.repeat(10000);
+    for (let i = 0; i < 20; i++) a.sendArgv(1, 1, 3, 5, 42, 7, ['SET', 'k' + i, i === 10 ? big : 'v' + i]);
+    for (let guard = 0; guard < 1000 && got.length < 20; guard++) {
+      a.pump();
+      b.pump();
+    }
+    expect(got.length).toBe(20);
+    expect(got[10][2]).toBe(big);
+    expect(got.map((g) => g[1])).toEqual(Array.from({ length: 20 }, (_, i) => 'k' + i));
+  });
+});
+
+describe('formatDouble (%.17g)', () => {
+  it('formats like C printf', () => {
+    expect(formatDouble(1.1)).toBe('1.1000000000000001');
+    expect(formatDouble(3)).toBe('3');
+    expect(formatDouble(-2.5)).toBe('-2.5');
+    expect(formatDouble(1e20)).toBe('1e+20');
+    expect(formatDouble(1.5e-7)).toBe('1.4999999999999999e-07');
+    expect(formatDouble(0.0001)).toBe('0.0001');
+    expect(formatDouble(Infinity)).toBe('inf');
+    expect(formatDouble(-Infinity)).toBe('-inf');
+    expect(formatDouble(123456789012345680)).toBe('1.2345678901234568e+17');
+  });
+});
+
+describe('reply writer and reader', () => {
+  it('round-trips aggregate replies', () => {
+    const w = new ReplyWriter();
+    w.array(3);
+    w.bulk('a');
+    w.nullBulk();
+    w.int(7);
+    const b = w.take();
+    expect(b.toString()).toBe('*3\r\n$1\r\na\r\n$-1\r\n:7\r\n');
+    expect(skipValue(b, 0)).toBe(b.length);
+    const e = arrayElements(b);
+    expect(e.length).toBe(3);
+    expect(intValue(e[2])).toBe(7);
+  });
+  it('writes RESP3 types', () => {
+    const w = new ReplyWriter();
+    w.resp = 3;
+    w.map(1);
+    w.bulk('k');
+    w.double(1.5);
+    w.nullBulk();
+    w.bool(true);
+    expect(w.take().toString()).toBe('%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n');
+  });
+});
