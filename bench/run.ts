@@ -7,6 +7,7 @@
 //   npm run bench                       # the default matrix
 //   npm run bench -- --quick            # SET/GET, P1/P16, 50 clients, threads 2
 //   npm run bench -- --tests set,get --pipelines 1,16 --clients 50 --threads 1,2 --rounds 3 --requests 200000
+//   (--requests is per run at pipeline 1; pipelined runs send up to 8x more)
 //   npm run bench -- --write            # also append the table to bench/RESULTS.md
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -117,11 +118,16 @@ function benchArgs(test: string): string[] {
   }
 }
 
+/** Pipelined runs get proportionally more requests so each run lasts seconds, not milliseconds. */
+function requestsFor(pipeline: number, o: Opts): number {
+  return o.requests * Math.max(1, Math.min(pipeline, 8));
+}
+
 function runOnce(srv: Server, test: string, pipeline: number, clients: number, o: Opts): Sample | null {
   const before = cpuTicks(srv.proc.pid!);
   let out: string;
   try {
-    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(o.requests), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
+    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requestsFor(pipeline, o)), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
   } catch {
     return null;
   }
@@ -131,7 +137,7 @@ function runOnce(srv: Server, test: string, pipeline: number, clients: number, o
   const f = line.split(',').map((x) => x.replace(/"/g, ''));
   const rps = Number(f[1]);
   if (!(rps > 0)) return null;
-  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: ((after - before) * TICK_US) / o.requests };
+  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: ((after - before) * TICK_US) / requestsFor(pipeline, o) };
 }
 
 function median(xs: number[]): number {

@@ -14,6 +14,10 @@ import { ReplyWriter } from '../proto/reply_writer.ts';
 const DISCARD = new ReplyWriter();
 
 
+/** Held reply bytes are written anyway beyond this size. */
+const HOLD_LIMIT = 256 * 1024;
+const EMPTY_BUF = Buffer.alloc(0);
+
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
 const WAIT_LOCK = 2; // an inline command waits for a transaction's lock
@@ -62,13 +66,32 @@ export class Client {
     this.parser.feed(chunk);
     this.process();
     this.thread.endBatch();
+    if (this.held !== null && this.inflight === 0 && this.waitState === WAIT_NONE) this.write(EMPTY_BUF);
   }
 
+  /**
+   * Reply bytes for the socket. While commands are still running elsewhere
+   * (replies in flight, a cross-shard command) the bytes are held, so a
+   * pipelined batch goes out in one write instead of one per shard switch.
+   */
   write(b: Buffer): void {
     if (this.closed) return;
-    this.socket.write(b);
-    if (this.closeAfterReply && this.inflight === 0 && this.waitState === WAIT_NONE) this.close();
+    const idle = this.inflight === 0 && this.waitState === WAIT_NONE;
+    if (!idle || this.held !== null) {
+      if (this.held === null) this.held = [];
+      if (b.length > 0) this.held.push(b);
+      this.heldBytes += b.length;
+      if (!idle && this.heldBytes < HOLD_LIMIT) return;
+      b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+      this.held = null;
+      this.heldBytes = 0;
+    }
+    if (b.length > 0) this.socket.write(b);
+    if (this.closeAfterReply && idle) this.close();
   }
+
+  private held: Buffer[] | null = null;
+  private heldBytes = 0;
 
   close(): void {
     if (this.closed) return;
@@ -243,6 +266,7 @@ export class Client {
     }
     this.process();
     this.thread.endBatch();
+    if (this.held !== null && this.inflight === 0 && this.waitState === WAIT_NONE) this.write(EMPTY_BUF);
   }
 
   /** Commands still running for this client (CLIENT LIST's qbuf / multi figures). */
