@@ -4,6 +4,13 @@
 /** Int32 slots of the control SharedArrayBuffer (its first cache line; doorbells follow, see channels.ts). */
 export const CTRL_CLIENT_ID = 0;
 export const CTRL_CLIENTS = 1;
+/** Next slow log entry id (shared so ids order entries across threads). */
+export const CTRL_SLOWLOG_ID = 2;
+/** Number of MONITOR clients on all threads (0: commands skip the monitor feed at once). */
+export const CTRL_MONITORS = 3;
+/** Bit per thread that has MONITOR clients: words CTRL_MONITOR_MASK .. CTRL_MONITOR_MASK + CTRL_MONITOR_MASK_WORDS - 1. */
+export const CTRL_MONITOR_MASK = 8;
+export const CTRL_MONITOR_MASK_WORDS = 8;
 
 export interface WorkerInit {
   index: number;
@@ -14,6 +21,10 @@ export interface WorkerInit {
   config: Record<string, string>;
   configFile: string | undefined;
   mainPort: unknown;
+  /** INFO run_id (40 hex digits), the same on every thread. */
+  runId?: string;
+  /** When the server started (ms): uptime, LASTSAVE. */
+  startTime?: number;
 }
 
 /** What the main thread offers the server threads. */

@@ -3,6 +3,7 @@
 // control plane (CONFIG SET propagation, CONFIG REWRITE, SHUTDOWN, signals).
 
 import { Worker, MessageChannel } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync, unlinkSync } from 'node:fs';
 import { Command } from 'commander';
 import * as Comlink from 'comlink';
@@ -57,7 +58,10 @@ async function main(): Promise<void> {
     config = loadConfig(file, rest);
   } catch (e) {
     if (e instanceof ConfigFileError) {
-      process.stderr.write((e as ConfigFileError).message);
+      const err = e as ConfigFileError;
+      // The FATAL CONFIG FILE ERROR block goes to stderr as is; other load errors are log lines, as in Redis.
+      if (err.banner) process.stderr.write(err.message);
+      else createLogger({ level: 'notice', file: '', format: 'redis', role: 'M' }).warning(err.message);
       process.exit(1);
     }
     throw e;
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
     for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(cap)));
   }
   const control = new SharedArrayBuffer(controlBytes(threads));
+  const runId = randomBytes(20).toString('hex');
+  const startTime = Date.now();
 
   const workers: { worker: Worker; api: Comlink.Remote<WorkerApi> }[] = [];
   let shuttingDown = false;
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < threads; i++) {
     const ch = new MessageChannel();
     Comlink.expose(mainApi, nodeEndpoint(ch.port1));
-    const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2 };
+    const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2, runId, startTime };
     const worker = new Worker(new URL('./shards/worker.ts', import.meta.url), { workerData: init, transferList: [ch.port2] });
     worker.on('error', (e) => {
       log.warning(`Server thread ${i} crashed: ${e.stack ?? e.message}`);

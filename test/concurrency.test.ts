@@ -4,7 +4,7 @@
 // - atomic multi-key commands across shards: MSET x i y i vs MGET x y.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from './helpers/server.ts';
 import { keyShard } from '../src/router/slot.ts';
 

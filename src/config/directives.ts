@@ -15,7 +15,6 @@ const LONG_MAX = 2n ** 63n - 1n;
 const LLONG_MAX = LONG_MAX;
 const ULLONG_MAX = 2n ** 64n - 1n;
 const SSIZE_MAX = LONG_MAX;
-const KB = 1024n;
 const MB = 1024n * 1024n;
 const GB = 1024n * 1024n * 1024n;
 
@@ -65,6 +64,8 @@ export interface BoolDirective extends DirectiveBase {
   type: 'bool';
   /** KeyDB-only booleans also accept true/false, as KeyDB does. */
   trueFalse?: true;
+  /** Setting it to yes is refused with this error (a capability this build lacks). */
+  yesError?: string;
 }
 
 export interface NumericDirective extends DirectiveBase {
@@ -155,7 +156,11 @@ export const DIRECTIVES: readonly Directive[] = [
   { name: 'replica-read-only', aliases: ['slave-read-only'], type: 'bool', default: 'yes', debug: true, feature: REPL },
   { name: 'replica-ignore-maxmemory', aliases: ['slave-ignore-maxmemory'], type: 'bool', default: 'yes', feature: REPL },
   { name: 'jemalloc-bg-thread', type: 'bool', default: 'yes', feature: 'jemalloc' },
-  { name: 'activedefrag', type: 'bool', default: 'no', debug: true, feature: DEFRAG },
+  // Like Debian's redis-server (built against the system jemalloc), defrag cannot be enabled.
+  {
+    name: 'activedefrag', type: 'bool', default: 'no', debug: true, feature: DEFRAG,
+    yesError: 'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution',
+  },
   { name: 'syslog-enabled', type: 'bool', default: 'no', immutable: true, feature: SYSLOG },
   { name: 'cluster-enabled', type: 'bool', default: 'no', immutable: true, feature: CLUSTER },
   { name: 'appendonly', type: 'bool', default: 'no', denyLoading: true, feature: AOF },
@@ -414,4 +419,3 @@ export function isSensitive(name: string): boolean {
   return findDirective(name)?.directive.sensitive === true;
 }
 
-export { KB, MB, GB };

@@ -8,6 +8,8 @@
 // Strings are compared by UTF-16 code unit, which for the one-byte (latin1) strings
 // this server uses is exactly Redis's byte comparison.
 // Shared by CONFIG GET, KEYS, SCAN MATCH, PSUBSCRIBE and friends.
+// As in Redis, the empty string matches no pattern ("*" included): KEYS and SCAN
+// treat the pattern "*" specially and skip matching altogether.
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;

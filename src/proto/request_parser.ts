@@ -7,7 +7,11 @@ const INLINE_MAX = 64 * 1024;
 const INT_MAX = 2147483647;
 const EMPTY = Buffer.alloc(0);
 
-/** Parse an integer the way Redis's string2ll does: optional '-', no leading zeros, no spaces. NaN on failure. */
+/**
+ * Parse an integer the way Redis's string2ll does: optional '-', no leading
+ * zeros, no spaces, within the signed 64-bit range. NaN on failure. Values
+ * beyond 2^53 come back rounded, which is fine for the length checks here.
+ */
 export function parseStrictInt(buf: Buffer, start: number, end: number): number {
   if (start >= end || end - start > 20) return NaN;
   let i = start;
@@ -24,7 +28,18 @@ export function parseStrictInt(buf: Buffer, start: number, end: number): number 
     if (c < 0 || c > 9) return NaN;
     v = v * 10 + c;
   }
+  if (v >= 9e18) {
+    // Near the 64-bit limits: decide exactly.
+    const b = BigInt(buf.latin1Slice(start, end));
+    if (b > 9223372036854775807n || b < -9223372036854775808n) return NaN;
+  }
   return neg ? -v : v;
+}
+
+/** Redis finds line ends with strchr, which stops at a NUL byte: true when one comes before `end`. */
+function nulBefore(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
 }
 
 export class RequestParser {
@@ -78,6 +93,11 @@ export class RequestParser {
     }
   }
 
+  /** Size of the input buffer the parser holds (CLIENT LIST rbs). */
+  get bufferSize(): number {
+    return this.held !== null ? this.heldBytes : this.buf.length;
+  }
+
   /** Bytes received but not yet consumed. */
   get pendingBytes(): number {
     return this.held !== null ? this.heldBytes : this.buf.length - this.pos;
@@ -114,6 +134,11 @@ export class RequestParser {
         }
         if (nl + 1 >= len) return null;
         const n = parseStrictInt(buf, this.pos + 1, nl);
+        if (n !== n && nulBefore(buf, this.pos, nl)) {
+          // No line end as Redis sees it.
+          if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big mbulk count string');
+          return null;
+        }
         if (n !== n || n > INT_MAX) return this.fail('Protocol error: invalid multibulk length');
         if (!this.authenticated && n > 10) return this.fail('Protocol error: unauthenticated multibulk length');
         this.pos = nl + 2;
@@ -133,10 +158,15 @@ export class RequestParser {
             return null;
           }
           if (nl + 1 >= len) return null;
+          const n = buf[this.pos] === 36 /* $ */ ? parseStrictInt(buf, this.pos + 1, nl) : NaN;
+          if (n !== n && nulBefore(buf, this.pos, nl)) {
+            // No line end as Redis sees it.
+            if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big bulk count string');
+            return null;
+          }
           if (buf[this.pos] !== 36 /* $ */) {
             return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
           }
-          const n = parseStrictInt(buf, this.pos + 1, nl);
           if (n !== n || n < 0 || n > this.maxBulkLen) return this.fail('Protocol error: invalid bulk length');
           if (!this.authenticated && n > 16384) return this.fail('Protocol error: unauthenticated bulk length');
           this.pos = nl + 2;
@@ -174,6 +204,11 @@ export class RequestParser {
     let end = nl;
     if (end > this.pos && buf[end - 1] === 13) end--;
     const line = buf.latin1Slice(this.pos, end);
+    if (line.indexOf('\0') >= 0) {
+      // Redis's strchr stops at the NUL: for it there is no line end yet.
+      if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big inline request');
+      return null;
+    }
     this.pos = nl + 1;
     this.reqType = 0;
     const args = splitArgs(line);
@@ -234,7 +269,8 @@ export function splitArgs(line: string): string[] | null {
         }
         const c = line[i];
         const cc = line.charCodeAt(i);
-        if (isSpace(cc)) done = true;
+        // Only these end an unquoted word (not \v or \f, which isspace() counts as blanks).
+        if (cc === 32 || cc === 10 || cc === 13 || cc === 9 || cc === 0) done = true;
         else if (c === '"') inq = true;
         else if (c === "'") insq = true;
         else cur += c;

@@ -131,8 +131,16 @@ export class Channels {
       const to = list[k];
       const ob = this.outboxes[to]!;
       const ring = this.outRings[to]!;
-      const n = ring.write(ob.buf, ob.start, ob.len);
+      let n = ring.write(ob.buf, ob.start, ob.len);
       ob.start += n;
+      if (ob.start !== ob.len) {
+        // Raise the flag, then try again: a consumer that drained the ring
+        // before it could see the flag would otherwise never ring back.
+        ring.setWantSpace(true);
+        const m = ring.write(ob.buf, ob.start, ob.len);
+        ob.start += m;
+        n += m;
+      }
       if (ob.start === ob.len) {
         ob.start = ob.len = 0;
         this.dirtyFlag[to] = false;
@@ -195,6 +203,15 @@ export class Channels {
     return frames;
   }
 
+  /** Some outbox waiting for ring space now has space. */
+  private blockedCanSend(): boolean {
+    for (let j = 0; j < this.threads; j++) {
+      const ob = this.outboxes[j];
+      if (ob !== null && ob.len > ob.start && this.outRings[j]!.available() < this.outRings[j]!.capacity) return true;
+    }
+    return false;
+  }
+
   hasInbound(): boolean {
     for (let j = 0; j < this.threads; j++) {
       const r = this.inRings[j];
@@ -242,7 +259,9 @@ export class Channels {
     const base = (this.self + 1) * BELL_STRIDE;
     Atomics.store(this.bell, base + BELL_SLEEPING, 1);
     const seq = Atomics.load(this.bell, base + BELL_SEQ);
-    if (this.hasInbound()) {
+    // A consumer may have freed space (and rung) before seq was read, or
+    // before it could see the want-space flag: then nothing would wake us.
+    if (this.hasInbound() || (this.blocked > 0 && this.blockedCanSend())) {
       setImmediate(this.onWake);
       return;
     }

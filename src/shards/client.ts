@@ -9,6 +9,8 @@ import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table
 import type { CommandSpec } from '../commands/types.ts';
 import type { ShardThread } from './shard_thread.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
+import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, CLS_NO_MONITOR } from './pause.ts';
+import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
 const DISCARD = new ReplyWriter();
@@ -21,6 +23,17 @@ const EMPTY_BUF = Buffer.alloc(0);
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
 const WAIT_LOCK = 2; // an inline command waits for a transaction's lock
+const WAIT_PAUSE = 3; // CLIENT PAUSE holds the stalled command (output still flows)
+
+/** What CLIENT UNBLOCK needs from a blocking command's wait (set on `Client.blocked`). */
+export interface BlockedWait {
+  /**
+   * End the wait now: with `error` the client gets "-UNBLOCKED client unblocked via CLIENT UNBLOCK",
+   * else its timeout reply. Called from inside CLIENT UNBLOCK's per-thread step: write the reply with
+   * thread.outFor(client), and resume the client's later commands on a later turn (setImmediate).
+   */
+  unblock(error: boolean): void;
+}
 
 export class Client {
   readonly id: number;
@@ -41,6 +54,30 @@ export class Client {
   readonly addr: string;
   readonly laddr: string;
   readonly isUnix: boolean;
+  /** The unix socket path for unix clients ('' for TCP). */
+  readonly unixPath: string;
+  /** The ACL user (only 'default' until ACLs exist). */
+  user = 'default';
+  /** Pub/Sub subscriptions (kept by the pub/sub commands): channels, patterns, shard channels. */
+  sub = 0;
+  psub = 0;
+  ssub = 0;
+  /** Commands queued in MULTI, -1 outside MULTI (kept by MULTI/EXEC); multiMem their bytes. */
+  multi = -1;
+  multiMem = 0;
+  /** CLIENT NO-EVICT. */
+  noEvict = false;
+  /** MONITOR mode. */
+  monitor = false;
+  /** Replication links (kept by replication). */
+  isReplica = false;
+  isMaster = false;
+  /** Monitor or replica: never paused, may not touch the keyspace (Redis's CLIENT_SLAVE). */
+  replicaLike = false;
+  /** Set by a blocking command while the client waits (CLIENT UNBLOCK, the 'b' flag). */
+  blocked: BlockedWait | null = null;
+  /** Largest chunk read since the last cron pass (CLIENT LIST rbp). */
+  readPeak = 0;
 
   /** Commands sent to `inflightShard` whose replies have not come back. */
   private inflight = 0;
@@ -49,24 +86,27 @@ export class Client {
   /** A parsed command that could not run yet (ordering); it runs first on resume. */
   private stalled: string[] | null = null;
 
-  constructor(id: number, thread: ShardThread, socket: Socket, authenticated: boolean) {
+  /** `unixPath`: the socket path when the connection came in on the unix socket. */
+  constructor(id: number, thread: ShardThread, socket: Socket, authenticated: boolean, unixPath = '') {
     this.id = id;
     this.thread = thread;
     this.socket = socket;
     this.authenticated = authenticated;
     this.parser.authenticated = authenticated;
-    this.isUnix = socket.remoteAddress === undefined;
-    this.addr = this.isUnix ? '/unixsocket:0' : fmtAddr(socket.remoteAddress!, socket.remotePort!);
-    this.laddr = this.isUnix ? '/unixsocket:0' : fmtAddr(socket.localAddress!, socket.localPort!);
+    this.isUnix = unixPath !== '';
+    this.unixPath = unixPath;
+    this.addr = this.isUnix ? unixPath + ':0' : fmtAddr(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    this.laddr = this.isUnix ? unixPath + ':0' : fmtAddr(socket.localAddress ?? '?', socket.localPort ?? 0);
   }
 
   onData(chunk: Buffer): void {
     this.thread.stats.netInput += chunk.length;
+    if (chunk.length > this.readPeak) this.readPeak = chunk.length;
     this.lastInteraction = Date.now();
     this.parser.feed(chunk);
     this.process();
     this.thread.endBatch();
-    if (this.held !== null && this.inflight === 0 && this.waitState === WAIT_NONE) this.write(EMPTY_BUF);
+    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE)) this.write(EMPTY_BUF);
   }
 
   /**
@@ -76,7 +116,7 @@ export class Client {
    */
   write(b: Buffer): void {
     if (this.closed) return;
-    const idle = this.inflight === 0 && this.waitState === WAIT_NONE;
+    const idle = this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE);
     if (!idle || this.held !== null) {
       if (this.held === null) this.held = [];
       if (b.length > 0) this.held.push(b);
@@ -93,10 +133,33 @@ export class Client {
   private held: Buffer[] | null = null;
   private heldBytes = 0;
 
+  /** Close after the pending output is written (QUIT, protocol errors, timeout, shutdown). */
   close(): void {
     if (this.closed) return;
+    if (this.held !== null) {
+      const b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+      this.held = null;
+      this.heldBytes = 0;
+      if (b.length > 0) this.socket.write(b);
+    }
     this.closed = true;
-    this.socket.end();
+    const s = this.socket;
+    s.end(() => s.destroy());
+  }
+
+  /** Close now, dropping pending output (CLIENT KILL of another client, like Redis's freeClient). */
+  kill(): void {
+    this.closed = true;
+    this.held = null;
+    this.heldBytes = 0;
+    this.socket.destroy();
+  }
+
+  /** The socket is gone: drop the registrations the client holds on this thread. */
+  onClosed(): void {
+    this.closed = true;
+    if (this.monitor) removeMonitor(this.thread, this);
+    if (this.waitState === WAIT_PAUSE) dropHeld(this);
   }
 
   /** Run queued requests until the input is used up or the client must wait. */
@@ -116,10 +179,15 @@ export class Client {
         return;
       }
     }
+    // QUIT (or CLIENT KILL of itself) with nothing left to write still closes.
+    if (this.closeAfterReply && !this.closed && this.inflight === 0 && this.waitState === WAIT_NONE) {
+      this.thread.seal();
+      this.close();
+    }
   }
 
   private protocolError(msg: string): void {
-    if (msg !== '') this.thread.outFor(this).error(msg);
+    if (msg !== '' && !this.discardThis()) this.thread.outFor(this).error(msg);
     this.closeAfterReply = true;
     this.thread.seal();
     this.close();
@@ -135,6 +203,8 @@ export class Client {
       spec = sub;
     }
     if (spec === undefined) {
+      const lc = argv[0].length === 4 || argv[0].length === 5 ? argv[0].toLowerCase() : '';
+      if (lc === 'post' || lc === 'host:') return this.securityWarning();
       let args = '';
       for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
       return this.reject(null, `ERR unknown command '${trunc(argv[0])}', with args beginning with: ${args}`);
@@ -142,7 +212,12 @@ export class Client {
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
       return this.reject(spec, `ERR wrong number of arguments for '${fullName(spec)}' command`);
     }
-    if (!this.authenticated && !spec.flags.includes('no-auth')) return this.reject(spec, 'NOAUTH Authentication required.');
+    if (!this.authenticated && !spec.flags.includes('no-auth') && this.authRequired()) return this.reject(spec, 'NOAUTH Authentication required.');
+    if (pause.type !== 0 || this.replicaLike) {
+      if (this.replicaLike) {
+        if ((commandClass(spec) & (CLS_WRITE | CLS_READ)) !== 0) return this.reject(spec, "ERR Replica can't interact with the keyspace");
+      } else if (pauseHolds(spec)) return this.holdForPause(spec);
+    }
 
     const discard = this.discardThis();
     if (spec.route === 'keys') {
@@ -150,6 +225,7 @@ export class Client {
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         this.lastCommand = fullName(spec);
+        if (monitorsActive()) this.feedMonitor(spec, argv);
         if (shard === thread.index) {
           const mark = this.markReply();
           if (!thread.execLocal(this, spec, argv)) {
@@ -174,6 +250,64 @@ export class Client {
     const mark = this.markReply();
     thread.execClientCommand(this, spec, argv);
     this.afterReply(mark);
+    if (monitorsActive()) this.feedMonitor(spec, argv);
+    return true;
+  }
+
+  /** Show an executed command to MONITOR clients (admin commands are not shown). */
+  private feedMonitor(spec: CommandSpec, argv: string[]): void {
+    if ((commandClass(spec) & CLS_NO_MONITOR) === 0) feedMonitors(this.thread, this.db, this.isUnix ? 'unix:' + this.unixPath : this.addr, argv, this.monitor ? this : null);
+  }
+
+  /** Redis's authRequired(): not authenticated while the default user has a password. */
+  authRequired(): boolean {
+    return !this.authenticated && this.thread.config.str('requirepass') !== '';
+  }
+
+  /** The command stays stalled until CLIENT PAUSE ends; replies already produced still go out. */
+  private holdForPause(spec: CommandSpec): boolean {
+    if (this.inflight !== 0) return false;
+    this.lastCommand = fullName(spec);
+    this.waitState = WAIT_PAUSE;
+    hold(this);
+    return false;
+  }
+
+  /** The pause ended: run the held command and what follows it. */
+  pauseReleased(): void {
+    if (this.waitState !== WAIT_PAUSE) return;
+    this.waitState = WAIT_NONE;
+    this.resume();
+  }
+
+  /** Held by CLIENT PAUSE (CLIENT LIST shows it as blocked). */
+  get pausedNow(): boolean {
+    return this.waitState === WAIT_PAUSE;
+  }
+
+  /** The parsed command waiting to run (CLIENT LIST argv-mem). */
+  get stalledArgv(): string[] | null {
+    return this.stalled;
+  }
+
+  /** Reply bytes produced but not yet handed to the socket. */
+  get heldOutput(): number {
+    return this.heldBytes;
+  }
+
+  /** POST / Host: as a command: someone is speaking HTTP to us; drop the connection silently. */
+  private securityWarning(): boolean {
+    if (this.inflight !== 0) return false;
+    const now = Date.now();
+    if (Math.abs(now - lastSecurityWarning) > 60000) {
+      lastSecurityWarning = now;
+      this.thread.log?.warning(
+        'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.',
+      );
+    }
+    this.closeAfterReply = true;
+    this.thread.seal();
+    this.close();
     return true;
   }
 
@@ -188,13 +322,23 @@ export class Client {
 
   private runCross(spec: CommandSpec, argv: string[]): boolean {
     if (this.inflight !== 0) return false;
+    if (monitorsActive()) this.feedMonitor(spec, argv);
     this.waitState = WAIT_CROSS;
     this.crossDiscard = this.discardThis();
     this.nextReplyMode();
-    spec.cross!(this, argv).then(this.crossDone, (err: unknown) => {
-      this.out().error('ERR internal error: ' + String((err as Error)?.message ?? err));
-      this.crossDone();
-    });
+    const t0 = performance.now();
+    const errs = this.thread.stats.errorReplies;
+    spec.cross!(this, argv).then(
+      () => {
+        this.thread.crossFinished(this, spec, argv, t0, errs);
+        this.crossDone();
+      },
+      (err: unknown) => {
+        this.out().error('ERR internal error: ' + String((err as Error)?.message ?? err));
+        this.thread.crossFinished(this, spec, argv, t0, errs);
+        this.crossDone();
+      },
+    );
     return true;
   }
 
@@ -230,8 +374,23 @@ export class Client {
     return this.discardThis() ? this.thread.outFor(this).len : -1;
   }
 
+  /** CLIENT REPLY ON|OFF|SKIP; 'reset' is RESET's part (it leaves a skip of the current command alone). */
+  setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void {
+    if (mode === 'on') {
+      this.replyOff = false;
+      this.skipThis = false;
+    } else if (mode === 'off') this.replyOff = true;
+    else if (mode === 'skip') {
+      if (!this.replyOff) this.skipNext = true;
+    } else {
+      this.replyOff = false;
+      this.skipNext = false;
+    }
+  }
+
   private afterReply(mark: number): void {
-    if (mark >= 0) {
+    // The handler may have switched replies back on (CLIENT REPLY ON, RESET): then its reply stays.
+    if (mark >= 0 && this.discardThis()) {
       const out = this.thread.outFor(this);
       if (out.len >= mark) out.len = mark;
     }
@@ -266,7 +425,7 @@ export class Client {
     }
     this.process();
     this.thread.endBatch();
-    if (this.held !== null && this.inflight === 0 && this.waitState === WAIT_NONE) this.write(EMPTY_BUF);
+    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE)) this.write(EMPTY_BUF);
   }
 
   /** Commands still running for this client (CLIENT LIST's qbuf / multi figures). */
@@ -274,6 +433,8 @@ export class Client {
     return this.parser.pendingBytes;
   }
 }
+
+let lastSecurityWarning = 0;
 
 function trunc(s: string): string {
   return s.length > 128 ? s.slice(0, 128) : s;
@@ -283,9 +444,10 @@ export function fullName(spec: CommandSpec): string {
   return spec.parent !== undefined ? spec.parent.name + '|' + spec.name : spec.name;
 }
 
+/** ip:port as Redis prints peers ([ip]:port for IPv6). */
 function fmtAddr(ip: string, port: number): string {
   if (ip.startsWith('::ffff:')) ip = ip.slice(7);
-  return `${ip}:${port}`;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 export { NO_SHARD };

@@ -7,6 +7,8 @@
 import { Keyspace } from './keyspace.ts';
 import { LockTable } from './locks.ts';
 import { ThreadStats } from './stats.ts';
+import { deliverMonitorLines } from './monitor.ts';
+import { SlowLog, LatencyMonitor, slowlogArgv } from './slowlog.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels, readArgv, readArgvLists } from '../router/channels.ts';
 import { CrossShardTxn, type StepLock } from '../router/txn.ts';
@@ -15,7 +17,7 @@ import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
 import type { Remote } from 'comlink';
-import type { MainApi } from '../control.ts';
+import { CTRL_SLOWLOG_ID, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
 
 export const K_CMD = 1;
@@ -23,6 +25,8 @@ export const K_REPLY = 2;
 export const K_STEP = 3;
 export const K_STEP_REPLY = 4;
 export const K_UNLOCK = 5;
+/** Lines for this thread's MONITOR clients (monitor.ts). */
+export const K_MONITOR = 6;
 
 /** aux bits of a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
@@ -78,6 +82,21 @@ export class ShardThread {
   log: ServerLogger | null = null;
   /** DEBUG SET-ACTIVE-EXPIRE. */
   activeExpireEnabled = true;
+  /** The shared control words (slow log ids); set by the worker. */
+  ctrl: Int32Array | null = null;
+  /** INFO run_id and the server's start time (ms), the same on all threads. */
+  runId = '';
+  serverStart = Date.now();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  /** Smallest duration (µs) the slow log or the latency monitor wants to see (Infinity: neither). */
+  private slowThreshold = Infinity;
+  private slowlogSlowerThan = 10000;
+  slowlogMaxLen = 128;
+  private latencyThresholdMs = 0;
+  /** The other thread and client id of the command running from a ring (slow log attribution). */
+  private remoteFrom = -1;
+  private remoteClient = 0;
   onHzChange: () => void = () => {};
 
   private waiting: Waiting[] = [];
@@ -97,11 +116,68 @@ export class ShardThread {
     this.remoteCtx = { ks: this.ks, db: 0, out: this.remoteOut, thread: this, client: null };
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
+    this.slowConfig();
+  }
+
+  /** Thresholds of the slow log and latency monitor from the config. */
+  private slowConfig(): void {
+    const num = (n: string, d: number): number => {
+      try {
+        const v = this.config.num(n);
+        return Number.isFinite(v) ? v : d;
+      } catch {
+        return d;
+      }
+    };
+    this.slowlogSlowerThan = num('slowlog-log-slower-than', 10000);
+    this.slowlogMaxLen = num('slowlog-max-len', 128);
+    this.latencyThresholdMs = num('latency-monitor-threshold', 0);
+    this.slowlog.trim(this.slowlogMaxLen);
+    const a = this.slowlogSlowerThan >= 0 ? this.slowlogSlowerThan : Infinity;
+    const b = this.latencyThresholdMs > 0 ? this.latencyThresholdMs * 1000 : Infinity;
+    this.slowThreshold = Math.min(a, b);
+  }
+
+  /** A command took at least slowThreshold µs: record it in the slow log / latency monitor as Redis does. */
+  noteSlow(spec: CommandSpec, argv: string[], client: Client | null, us: number): void {
+    if (this.latencyThresholdMs > 0 && us / 1000 >= this.latencyThresholdMs) {
+      this.latency.add(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(us / 1000));
+    }
+    if (this.slowlogSlowerThan < 0 || us < this.slowlogSlowerThan) return;
+    const top = spec.parent ?? spec;
+    if (top.flags.includes('skip_slowlog') || top.flags.includes('skip-slowlog') || spec.flags.includes('skip_slowlog') || spec.flags.includes('skip-slowlog')) return;
+    const id = this.ctrl !== null ? Atomics.add(this.ctrl, CTRL_SLOWLOG_ID, 1) : 0;
+    this.slowlog.add(
+      {
+        id,
+        time: Math.floor(Date.now() / 1000),
+        us: Math.floor(us),
+        argv: slowlogArgv(argv),
+        addr: client !== null ? client.addr : '',
+        name: client !== null ? client.name : '',
+        from: client !== null ? this.index : this.remoteFrom,
+        clientId: client !== null ? client.id : this.remoteClient,
+      },
+      this.slowlogMaxLen,
+    );
+  }
+
+  /** A cross-shard command (route 'all' or keys on several shards) finished on its coordinator: count it once. */
+  crossFinished(client: Client, spec: CommandSpec, argv: string[], t0: number, errs: number): void {
+    const st = this.stats.cmd(spec.id!);
+    const us = (performance.now() - t0) * 1000;
+    st.usec += us;
+    st.calls++;
+    this.stats.commands++;
+    // '>': CONFIG RESETSTAT zeroes the counter while it runs.
+    if (this.stats.errorReplies > errs) st.failed++;
+    if (us >= this.slowThreshold) this.noteSlow(spec, argv, client, us);
   }
 
   /** CONFIG SET applied (values already in this.config). */
   configChanged(changed: Record<string, string>): void {
     if ('hz' in changed) this.onHzChange();
+    if ('slowlog-log-slower-than' in changed || 'slowlog-max-len' in changed || 'latency-monitor-threshold' in changed) this.slowConfig();
     const pw = changed['requirepass'];
     if (pw !== undefined) {
       // Redis keeps existing connections authenticated; new ones need the new password.
@@ -157,10 +233,18 @@ export class ShardThread {
     const t0 = performance.now();
     this.ks.now = Date.now();
     spec.handler(ctx, argv);
-    st.usec += (performance.now() - t0) * 1000;
+    const us = (performance.now() - t0) * 1000;
+    st.usec += us;
     st.calls++;
     this.stats.commands++;
     if (this.stats.errorReplies !== errs) st.failed++;
+    if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
+  }
+
+  /** Run a step of a cross-shard transaction: the coordinator counts the command (crossFinished). */
+  private callStep(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
+    this.ks.now = Date.now();
+    spec.handler(ctx, argv);
   }
 
   /** Inline execution for a client of this thread on this shard; false when it must wait for a lock. */
@@ -249,6 +333,9 @@ export class ShardThread {
       case K_UNLOCK:
         this.unlock(id);
         return;
+      case K_MONITOR:
+        deliverMonitorLines(this, payload, start, end);
+        return;
     }
   };
 
@@ -258,6 +345,8 @@ export class ShardThread {
     out.resp = resp;
     out.len = 0;
     ctx.db = db;
+    this.remoteFrom = from;
+    this.remoteClient = id;
     this.call(spec, argv, ctx);
     if (aux & AUX_DISCARD_REPLY) out.len = 0;
     this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, out.buf, 0, out.len);
@@ -298,7 +387,7 @@ export class ShardThread {
       ctx.db = db;
       const spec = lookupAny(argv[0]);
       if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
-      else this.call(spec, argv, ctx);
+      else this.callStep(spec, argv, ctx);
       replies.push(out.take());
     }
     out.reset();

@@ -12,6 +12,7 @@ import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
+import { initMonitors } from './monitor.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
 import { CTRL_CLIENT_ID, CTRL_CLIENTS } from '../control.ts';
 
@@ -23,31 +24,81 @@ const thread = new ShardThread(init.index, init.threads, config, channels);
 const ctrl = new Int32Array(init.control);
 const main = Comlink.wrap<MainApi>(nodeEndpoint(init.mainPort as MessagePort));
 thread.main = main;
+thread.ctrl = ctrl;
+if (init.runId !== undefined) thread.runId = init.runId;
+if (init.startTime !== undefined) thread.serverStart = init.startTime;
 thread.log = log;
+initMonitors(ctrl);
 const servers: net.Server[] = [];
 
-function onConnection(socket: net.Socket): void {
-  thread.stats.connectionsReceived++;
+/** A numeric directive, or `dflt` while the config does not know it. */
+function numOr(name: string, dflt: number): number {
+  try {
+    const v = config.num(name);
+    return Number.isFinite(v) ? v : dflt;
+  } catch {
+    return dflt;
+  }
+}
+
+/** The parser limits that follow the config: proto-max-bulk-len, client-query-buffer-limit. */
+const limits = { maxBulkLen: 512 * 1024 * 1024, queryBufferLimit: 1024 * 1024 * 1024 };
+
+function readLimits(): void {
+  limits.maxBulkLen = numOr('proto-max-bulk-len', 512 * 1024 * 1024);
+  limits.queryBufferLimit = numOr('client-query-buffer-limit', 1024 * 1024 * 1024);
+}
+readLimits();
+
+/** A new connection; `unixPath` is set for the unix socket listener. */
+function onConnection(socket: net.Socket, unixPath: string): void {
+  socket.on('error', () => {});
+  if (unixPath === '' && socket.remoteAddress === undefined) {
+    // Reset by the peer before we got to it.
+    socket.destroy();
+    return;
+  }
   const total = Atomics.add(ctrl, CTRL_CLIENTS, 1) + 1;
   const maxclients = config.num('maxclients');
   if (total > maxclients) {
     Atomics.sub(ctrl, CTRL_CLIENTS, 1);
     thread.stats.rejectedConnections++;
-    socket.end('-ERR max number of clients reached\r\n');
+    socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
     return;
   }
+  thread.stats.connectionsReceived++;
   socket.setNoDelay(true);
   const ka = config.num('tcp-keepalive');
-  if (ka > 0 && socket.remoteAddress !== undefined) socket.setKeepAlive(true, ka * 1000);
+  if (ka > 0 && unixPath === '') socket.setKeepAlive(true, ka * 1000);
   const id = Atomics.add(ctrl, CTRL_CLIENT_ID, 1) + 1;
-  const client = new Client(id, thread, socket, config.str('requirepass') === '');
+  const client = new Client(id, thread, socket, config.str('requirepass') === '', unixPath);
+  client.parser.maxBulkLen = limits.maxBulkLen;
+  client.parser.queryBufferLimit = limits.queryBufferLimit;
   thread.clients.set(id, client);
   socket.on('data', (chunk: Buffer) => client.onData(chunk));
-  socket.on('error', () => {});
   socket.on('close', () => {
-    client.closed = true;
+    client.onClosed();
     if (thread.clients.delete(id)) Atomics.sub(ctrl, CTRL_CLIENTS, 1);
   });
+}
+
+/**
+ * Like Redis's clientsCron: close clients idle longer than `timeout` seconds
+ * (not replicas, monitors, blocked or Pub/Sub clients), and restart the
+ * read-buffer peak figure of CLIENT LIST.
+ */
+function clientsCron(): void {
+  const timeout = numOr('timeout', 0);
+  const nowSec = Math.floor(Date.now() / 1000);
+  for (const c of thread.clients.values()) {
+    c.readPeak = 0;
+    if (timeout <= 0 || c.closed) continue;
+    if (c.replicaLike || c.blocked !== null || c.pausedNow || c.sub + c.psub + c.ssub > 0) continue;
+    if (nowSec - Math.floor(c.lastInteraction / 1000) > timeout) {
+      log.verbose('Closing idle client');
+      c.close();
+    }
+  }
 }
 
 function listen(): Promise<void[]> {
@@ -60,7 +111,7 @@ function listen(): Promise<void[]> {
       const host = addr === '*' ? '0.0.0.0' : addr;
       waits.push(
         new Promise<void>((resolve, reject) => {
-          const srv = net.createServer({ noDelay: true }, onConnection);
+          const srv = net.createServer({ noDelay: true }, (s) => onConnection(s, ''));
           srv.once('error', (e: NodeJS.ErrnoException) => {
             if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT')) resolve();
             else reject(new Error(`Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
@@ -77,7 +128,7 @@ function listen(): Promise<void[]> {
   if (unix !== '' && init.index === 0) {
     waits.push(
       new Promise<void>((resolve, reject) => {
-        const srv = net.createServer({ noDelay: true }, onConnection);
+        const srv = net.createServer({ noDelay: true }, (s) => onConnection(s, unix));
         srv.once('error', (e) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
         srv.listen(unix, async () => {
           const { chmodSync } = await import('node:fs');
@@ -96,14 +147,24 @@ const api: WorkerApi = {
     channels.start();
     startExpireCycle(thread);
     setInterval(() => thread.stats.sample(), 100).unref();
+    setInterval(clientsCron, 1000).unref();
     await listen();
   },
   applyConfig(changed) {
     config.applySnapshotValues(changed);
     thread.configChanged(changed);
+    if ('proto-max-bulk-len' in changed || 'client-query-buffer-limit' in changed || 'requirepass' in changed) {
+      readLimits();
+      for (const c of thread.clients.values()) {
+        c.parser.maxBulkLen = limits.maxBulkLen;
+        c.parser.queryBufferLimit = limits.queryBufferLimit;
+        c.parser.authenticated = !c.authRequired();
+      }
+    }
   },
   async stopListening() {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Stop accepting now; close()'s callback would wait for every open connection to end.
+    for (const s of servers) s.close();
   },
   closeClients() {
     for (const c of thread.clients.values()) c.close();
