@@ -221,27 +221,65 @@ export class Channels {
   }
 
   // ---- the wake-up loop ------------------------------------------------------
+  //
+  // Waking a sleeping thread (Atomics.notify -> waitAsync) costs tens of
+  // microseconds, reading a ring a polling thread already looks at costs
+  // nothing. So while a thread is busy it polls its rings once per event-loop
+  // turn (setImmediate) with its sleeping flag down, and senders skip the
+  // notify; after SPIN_TURNS idle turns it raises the flag and waits on its
+  // doorbell. The flag is raised before the last look at the rings and
+  // senders publish before they read it, so no wake-up is lost.
 
   private stopped = false;
+  private pollScheduled = false;
+  private armed = false;
+  private activity = false;
+  private idleTurns = 0;
 
-  /** Wait on the doorbell (Atomics.waitAsync), drain and flush on each wake. */
   start(): void {
-    this.arm();
+    this.sleep();
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private readonly onWake = (): void => {
-    if (this.stopped) return;
+  /** Something happened on this thread (a client batch, a frame to send): poll on the next turn. */
+  kick(): void {
+    this.activity = true;
+    if (this.pollScheduled || this.stopped) return;
+    this.pollScheduled = true;
     Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_SLEEPING, 0);
-    this.pump();
-    this.arm();
+    setImmediate(this.poll);
+  }
+
+  private readonly poll = (): void => {
+    this.pollScheduled = false;
+    if (this.stopped) return;
+    this.activity = false;
+    const frames = this.pump();
+    if (frames > 0 || this.activity || this.dirty.length > 0) {
+      this.idleTurns = 0;
+      this.kick();
+      return;
+    }
+    if (++this.idleTurns < SPIN_TURNS) {
+      this.pollScheduled = true;
+      setImmediate(this.poll);
+      return;
+    }
+    this.idleTurns = 0;
+    this.sleep();
   };
 
-  /** Drain inbound rings, run the owner's flush, push staged frames. */
-  pump(): void {
+  private readonly onWake = (): void => {
+    this.armed = false;
+    if (this.stopped) return;
+    this.kick();
+  };
+
+  /** Drain inbound rings, run the owner's flush, push staged frames; returns frames received. */
+  pump(): number {
     if (this.blocked > 0) {
       this.blocked = 0;
       // Re-flush outboxes that were waiting for ring space.
@@ -250,26 +288,37 @@ export class Channels {
         this.dirty.push(j);
       }
     }
-    this.drain();
+    const frames = this.drain();
     this.afterDrain();
     this.flush();
+    return frames;
   }
 
-  private arm(): void {
+  private sleep(): void {
     const base = (this.self + 1) * BELL_STRIDE;
     Atomics.store(this.bell, base + BELL_SLEEPING, 1);
-    const seq = Atomics.load(this.bell, base + BELL_SEQ);
-    // A consumer may have freed space (and rung) before seq was read, or
-    // before it could see the want-space flag: then nothing would wake us.
+    // A producer may have published (or a consumer freed space) before the
+    // flag was visible: look once more before waiting.
     if (this.hasInbound() || (this.blocked > 0 && this.blockedCanSend())) {
-      setImmediate(this.onWake);
+      this.kick();
+      return;
+    }
+    if (this.armed) return;
+    const seq = Atomics.load(this.bell, base + BELL_SEQ);
+    if (this.hasInbound()) {
+      this.kick();
       return;
     }
     const r = Atomics.waitAsync(this.bell, base + BELL_SEQ, seq);
-    if (r.async) r.value.then(this.onWake);
-    else setImmediate(this.onWake);
+    if (r.async) {
+      this.armed = true;
+      r.value.then(this.onWake);
+    } else this.kick();
   }
 }
+
+/** Idle event-loop turns a thread keeps polling its rings before it sleeps on the doorbell. */
+const SPIN_TURNS = 16;
 
 export function writeArgv(b: Buffer, o: number, argv: string[]): number {
   b.writeUInt32LE(argv.length, o);

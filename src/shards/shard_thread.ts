@@ -8,7 +8,7 @@ import { Keyspace } from './keyspace.ts';
 import { LockTable } from './locks.ts';
 import { ThreadStats } from './stats.ts';
 import { deliverMonitorLines } from './monitor.ts';
-import { SlowLog, LatencyMonitor, slowlogArgv } from './slowlog.ts';
+import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlog.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels, readArgv, readArgvLists } from '../router/channels.ts';
 import { CrossShardTxn, type StepLock } from '../router/txn.ts';
@@ -25,6 +25,8 @@ export const K_REPLY = 2;
 export const K_STEP = 3;
 export const K_STEP_REPLY = 4;
 export const K_UNLOCK = 5;
+/** A shard logged a slow command of a client of the receiving thread: id = client id, aux = slow log entry id. */
+export const K_SLOW_NOTE = 6;
 /** Lines for this thread's MONITOR clients (monitor.ts). */
 export const K_MONITOR = 6;
 
@@ -94,15 +96,19 @@ export class ShardThread {
   private slowlogSlowerThan = 10000;
   slowlogMaxLen = 128;
   private latencyThresholdMs = 0;
+  /** latency-tracking: per-command latency histograms by command id (INFO latencystats). */
+  private latencyTracking = true;
+  histograms: (LatencyHistogram | undefined)[] = [];
   /** The other thread and client id of the command running from a ring (slow log attribution). */
   private remoteFrom = -1;
   private remoteClient = 0;
+  /** Address and name of this thread's clients at the time other shards logged their slow commands, by entry id. */
+  readonly slowClients = new Map<number, [string, string]>();
   onHzChange: () => void = () => {};
 
   private waiting: Waiting[] = [];
   private readonly txns = new Map<number, CrossShardTxn>();
   private txnCounter = 0;
-  private flushScheduled = false;
 
   constructor(index: number, threads: number, config: Config, channels: Channels) {
     this.index = index;
@@ -132,6 +138,11 @@ export class ShardThread {
     this.slowlogSlowerThan = num('slowlog-log-slower-than', 10000);
     this.slowlogMaxLen = num('slowlog-max-len', 128);
     this.latencyThresholdMs = num('latency-monitor-threshold', 0);
+    try {
+      this.latencyTracking = this.config.bool('latency-tracking');
+    } catch {
+      this.latencyTracking = true;
+    }
     this.slowlog.trim(this.slowlogMaxLen);
     const a = this.slowlogSlowerThan >= 0 ? this.slowlogSlowerThan : Infinity;
     const b = this.latencyThresholdMs > 0 ? this.latencyThresholdMs * 1000 : Infinity;
@@ -147,6 +158,9 @@ export class ShardThread {
     const top = spec.parent ?? spec;
     if (top.flags.includes('skip_slowlog') || top.flags.includes('skip-slowlog') || spec.flags.includes('skip_slowlog') || spec.flags.includes('skip-slowlog')) return;
     const id = this.ctrl !== null ? Atomics.add(this.ctrl, CTRL_SLOWLOG_ID, 1) : 0;
+    // The client's thread notes its address and name now: the note travels ahead of the reply,
+    // so it sees the client as it was when the command ran.
+    if (client === null && this.remoteFrom >= 0 && this.remoteFrom !== this.index) this.channels.sendBytes(this.remoteFrom, K_SLOW_NOTE, 0, 0, this.remoteClient, id, EMPTY, 0, 0);
     this.slowlog.add(
       {
         id,
@@ -171,13 +185,14 @@ export class ShardThread {
     this.stats.commands++;
     // '>': CONFIG RESETSTAT zeroes the counter while it runs.
     if (this.stats.errorReplies > errs) st.failed++;
+    if (this.latencyTracking) this.recordLatency(spec.id!, us);
     if (us >= this.slowThreshold) this.noteSlow(spec, argv, client, us);
   }
 
   /** CONFIG SET applied (values already in this.config). */
   configChanged(changed: Record<string, string>): void {
     if ('hz' in changed) this.onHzChange();
-    if ('slowlog-log-slower-than' in changed || 'slowlog-max-len' in changed || 'latency-monitor-threshold' in changed) this.slowConfig();
+    if ('slowlog-log-slower-than' in changed || 'slowlog-max-len' in changed || 'latency-monitor-threshold' in changed || 'latency-tracking' in changed) this.slowConfig();
     const pw = changed['requirepass'];
     if (pw !== undefined) {
       // Redis keeps existing connections authenticated; new ones need the new password.
@@ -213,16 +228,9 @@ export class ShardThread {
   /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
   endBatch(): void {
     this.seal();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushNow);
-    }
+    // Ring messages go out (and inbound rings are polled) once per event-loop turn.
+    if (this.threads > 1) this.channels.kick();
   }
-
-  private readonly flushNow = (): void => {
-    this.flushScheduled = false;
-    this.channels.pump();
-  };
 
   // ---- executing -------------------------------------------------------------
 
@@ -238,7 +246,14 @@ export class ShardThread {
     st.calls++;
     this.stats.commands++;
     if (this.stats.errorReplies !== errs) st.failed++;
+    if (this.latencyTracking) this.recordLatency(spec.id!, us);
     if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
+  }
+
+  private recordLatency(id: number, us: number): void {
+    let h = this.histograms[id];
+    if (h === undefined) h = this.histograms[id] = new LatencyHistogram();
+    h.record(us);
   }
 
   /** Run a step of a cross-shard transaction: the coordinator counts the command (crossFinished). */
@@ -333,6 +348,14 @@ export class ShardThread {
       case K_UNLOCK:
         this.unlock(id);
         return;
+      case K_SLOW_NOTE: {
+        const c = this.clients.get(id);
+        if (c === undefined) return;
+        this.slowClients.set(aux, [c.addr, c.name]);
+        const max = Math.max(this.slowlogMaxLen, 1) * this.threads;
+        if (this.slowClients.size > max) this.slowClients.delete(this.slowClients.keys().next().value!);
+        return;
+      }
       case K_MONITOR:
         deliverMonitorLines(this, payload, start, end);
         return;
