@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from './helpers/server.ts';
 import { keyShard } from '../src/router/slot.ts';
+import { RawClient, encodeCommand } from './helpers/resp.ts';
 
 const THREADS = 4;
 let srv: RunningServer;
@@ -105,4 +106,48 @@ describe('invariants with 4 threads', () => {
     expect(await c.exists(...keys)).toBe(0);
     c.disconnect();
   });
+
+  it('MULTI INCR x INCR y EXEC across shards: readers never see x != y (100k transactions)', async () => {
+    const [kx, ky] = keysOnDifferentShards('multi:');
+    const WRITERS = 4;
+    const PER_WRITER = 25000;
+    const BATCH = 500;
+    const block = Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', kx]), encodeCommand(['INCR', ky]), encodeCommand(['EXEC'])]);
+    let done = false;
+    let torn = 0;
+    let reads = 0;
+    let execs = 0;
+    const writers = Array.from({ length: WRITERS }, async () => {
+      const c = await RawClient.connect(srv.port);
+      for (let sent = 0; sent < PER_WRITER; sent += BATCH) {
+        c.write(Buffer.concat(Array.from({ length: BATCH }, () => block)));
+        for (let i = 0; i < BATCH; i++) {
+          for (let k = 0; k < 3; k++) await c.readReply(30000);
+          const r = await c.readReply(30000);
+          if (r.startsWith('*2\r\n')) execs++;
+        }
+      }
+      c.close();
+    });
+    const readers = Array.from({ length: 4 }, async () => {
+      const r = connect();
+      while (!done) {
+        const [x, y] = await r.mget(kx, ky);
+        reads++;
+        if (x !== y) torn++;
+      }
+      r.disconnect();
+    });
+    await Promise.all(writers);
+    done = true;
+    await Promise.all(readers);
+    const c = connect();
+    const [x, y] = await c.mget(kx, ky);
+    c.disconnect();
+    expect(execs).toBe(WRITERS * PER_WRITER);
+    expect(Number(x)).toBe(WRITERS * PER_WRITER);
+    expect(Number(y)).toBe(WRITERS * PER_WRITER);
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+  }, 300000);
 });

@@ -83,7 +83,7 @@ export function clientInfoLine(c: Client, argvMem: number): string {
   else if (c.isReplica) flags += 'S';
   if (c.isMaster) flags += 'M';
   if (c.sub + c.psub + c.ssub > 0) flags += 'P';
-  if (c.multi >= 0) flags += 'x';
+  if (c.multi !== null) flags += 'x';
   if (c.blocked !== null || c.pausedNow) flags += 'b';
   if (c.closeAfterReply) flags += 'c';
   if (c.isUnix) flags += 'U';
@@ -99,7 +99,7 @@ export function clientInfoLine(c: Client, argvMem: number): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
-    ` flags=${flags} db=${c.db} sub=${c.sub} psub=${c.psub} ssub=${c.ssub} multi=${c.multi}` +
+    ` flags=${flags} db=${c.db} sub=${c.sub} psub=${c.psub} ssub=${c.ssub} multi=${c.multi === null ? -1 : c.multi.length}` +
     ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemNow} multi-mem=${c.multiMem} rbs=${rbs} rbp=${Math.max(c.readPeak, rbs)}` +
     ` obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${obl > 0 || omem > 0 ? 'rw' : 'r'}` +
     ` cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`

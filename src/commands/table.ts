@@ -8,6 +8,12 @@ import { stringCommands } from './string_family.ts';
 import { keyspaceCommands } from './keyspace_family.ts';
 import { connectionCommands } from './connection_family.ts';
 import { serverCommands } from './server_family.ts';
+import { hashCommands } from './hash_family.ts';
+import { setCommands } from './set_family.ts';
+import { subkeyExpireCommands } from './subkey_expire_family.ts';
+import { bitmapCommands } from './bitmap_family.ts';
+import { transactionCommands } from './transaction_family.ts';
+import { zsetCommands } from './zset_family.ts';
 
 const byName = new Map<string, CommandSpec>();
 const internalByName = new Map<string, CommandSpec>();
@@ -15,6 +21,10 @@ const byId: CommandSpec[] = [];
 
 function index(spec: CommandSpec): void {
   spec.id = byId.length;
+  // Flags are kept in COMMAND INFO's spelling (no_auth, skip_slowlog, ...).
+  spec.flags = spec.flags.map((f) => f.replace(/-/g, '_'));
+  spec.write = spec.flags.includes('write');
+  spec.noAuth = spec.flags.includes('no_auth');
   byId.push(spec);
   if (spec.subcommands !== undefined) {
     for (const sub of spec.subcommands.values()) {
@@ -37,6 +47,12 @@ registerCommands(stringCommands);
 registerCommands(keyspaceCommands);
 registerCommands(connectionCommands);
 registerCommands(serverCommands);
+registerCommands(hashCommands);
+registerCommands(setCommands);
+registerCommands(subkeyExpireCommands);
+registerCommands(bitmapCommands);
+registerCommands(transactionCommands);
+registerCommands(zsetCommands);
 
 /** A client-visible command by name (any case). */
 export function lookupCommand(name: string): CommandSpec | undefined {

@@ -56,6 +56,10 @@ export interface CommandSpec {
   cross?: CrossHandler;
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
   subcommands?: Map<string, CommandSpec>;
+  /** Filled by the table: the 'write' flag, read on the hot path. */
+  write?: boolean;
+  /** Filled by the table: the 'no_auth' flag. */
+  noAuth?: boolean;
   /** Filled by the table: index used on the rings and for per-thread stats. */
   id?: number;
   /** Filled by the table: the parent of a subcommand. */

@@ -29,6 +29,13 @@ export function groupKeys(argv: string[], positions: number[], shards: number): 
 
 /** Run fn inside a cross-shard transaction for this client, always releasing the locks. */
 export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promise<T>): Promise<T> {
+  const outer = client.txn;
+  if (outer !== null) {
+    // Inside EXEC: the enclosing transaction already holds the locks.
+    outer.db = client.db;
+    outer.resp = client.resp;
+    return fn(outer);
+  }
   const t = client.thread.beginTxn(client.db, client.resp);
   try {
     return await fn(t);

@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
 import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
 import type { CommandSpec } from '../commands/types.ts';
+import type { CrossShardTxn } from '../router/txn.ts';
+import { unwatchAll } from '../router/multi_exec.ts';
 import type { ShardThread } from './shard_thread.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, CLS_NO_MONITOR } from './pause.ts';
@@ -62,8 +64,7 @@ export class Client {
   sub = 0;
   psub = 0;
   ssub = 0;
-  /** Commands queued in MULTI, -1 outside MULTI (kept by MULTI/EXEC); multiMem their bytes. */
-  multi = -1;
+  /** Bytes of the commands queued in MULTI (CLIENT LIST multi-mem). */
   multiMem = 0;
   /** CLIENT NO-EVICT. */
   noEvict = false;
@@ -78,6 +79,16 @@ export class Client {
   blocked: BlockedWait | null = null;
   /** Largest chunk read since the last cron pass (CLIENT LIST rbp). */
   readPeak = 0;
+
+  /** MULTI: the queued commands (null outside MULTI), and whether one was rejected (EXECABORT). */
+  multi: QueuedCommand[] | null = null;
+  multiDirty = false;
+  /** Shards where this client WATCHes keys, under watchId (fresh for each WATCH...UNWATCH span). */
+  watchedShards: Set<number> | null = null;
+  watchId = 0;
+  watchSeq = 0;
+  /** The cross-shard transaction EXEC runs the block in (nested cross-shard commands reuse it). */
+  txn: CrossShardTxn | null = null;
 
   /** Commands sent to `inflightShard` whose replies have not come back. */
   private inflight = 0;
@@ -158,6 +169,8 @@ export class Client {
   /** The socket is gone: drop the registrations the client holds on this thread. */
   onClosed(): void {
     this.closed = true;
+    this.multi = null;
+    if (this.watchedShards !== null) void unwatchAll(this);
     if (this.monitor) removeMonitor(this.thread, this);
     if (this.waitState === WAIT_PAUSE) dropHeld(this);
   }
@@ -206,13 +219,14 @@ export class Client {
       const lc = argv[0].length === 4 || argv[0].length === 5 ? argv[0].toLowerCase() : '';
       if (lc === 'post' || lc === 'host:') return this.securityWarning();
       let args = '';
-      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i].slice(0, 128 - args.length))}' `;
       return this.reject(null, `ERR unknown command '${trunc(argv[0])}', with args beginning with: ${args}`);
     }
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
       return this.reject(spec, `ERR wrong number of arguments for '${fullName(spec)}' command`);
     }
-    if (!this.authenticated && !spec.flags.includes('no-auth') && this.authRequired()) return this.reject(spec, 'NOAUTH Authentication required.');
+    if (!this.authenticated && spec.noAuth !== true && this.authRequired()) return this.reject(spec, 'NOAUTH Authentication required.');
+    if (this.multi !== null && !multiPassthrough(spec)) return this.queueInMulti(spec, argv);
     if (pause.type !== 0 || this.replicaLike) {
       if (this.replicaLike) {
         if ((commandClass(spec) & (CLS_WRITE | CLS_READ)) !== 0) return this.reject(spec, "ERR Replica can't interact with the keyspace");
@@ -311,8 +325,20 @@ export class Client {
     return true;
   }
 
+  /** Inside MULTI: queue the command for EXEC and answer +QUEUED. */
+  private queueInMulti(spec: CommandSpec, argv: string[]): boolean {
+    if (this.inflight !== 0) return false;
+    if (spec.flags.includes('no_multi')) return this.reject(spec, 'ERR Command not allowed inside a transaction');
+    this.multi!.push({ spec, argv });
+    const mark = this.markReply();
+    this.thread.outFor(this).simple('QUEUED');
+    this.afterReply(mark);
+    return true;
+  }
+
   private reject(spec: CommandSpec | null, msg: string): boolean {
     if (this.inflight !== 0) return false;
+    if (this.multi !== null) this.multiDirty = true;
     if (spec !== null) this.thread.stats.cmd(spec.id!).rejected++;
     const mark = this.markReply();
     this.thread.outFor(this).error(msg);
@@ -436,8 +462,26 @@ export class Client {
 
 let lastSecurityWarning = 0;
 
+/** An argument as Redis's "%.128s" prints it: up to 128 bytes, cut at a NUL byte. */
+export interface QueuedCommand {
+  spec: CommandSpec;
+  argv: string[];
+}
+
+/** Commands that run at once inside MULTI instead of being queued (as Redis's processCommand). */
+function multiPassthrough(spec: CommandSpec): boolean {
+  const n = (spec.parent ?? spec).name;
+  return n === 'exec' || n === 'discard' || n === 'multi' || n === 'watch' || n === 'quit' || n === 'reset';
+}
+
 function trunc(s: string): string {
-  return s.length > 128 ? s.slice(0, 128) : s;
+  return cstr(s.length > 128 ? s.slice(0, 128) : s);
+}
+
+/** The part of s a C string function sees (up to the first NUL byte). */
+function cstr(s: string): string {
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
 }
 
 export function fullName(spec: CommandSpec): string {

@@ -3,11 +3,41 @@
 // String values are latin1 strings, or numbers where Redis would use the int
 // encoding; other types are objects that carry their type name.
 
+import type { WatchTable } from './watch.ts';
+
 export interface TypedValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
 }
 
+/**
+ * A string value held as a growable byte buffer: the bytes are buf[0, len), and
+ * buf[len, buf.length) is kept zero-filled. The bitmap commands (SETBIT,
+ * BITFIELD, BITOP) store large strings this way so that changing a bit is O(1)
+ * instead of a copy of the whole string. Only the bitmap family reads one as it
+ * is (Keyspace.getRaw): get() / read() turn it back into a plain latin1 string
+ * (stored in its place) before returning, so every other command only ever
+ * meets strings and numbers. Code that walks Db.dict directly (persistence)
+ * must turn one into its string with toString().
+ */
+export class ByteString {
+  readonly type = 'string';
+  buf: Buffer;
+  len: number;
+
+  constructor(buf: Buffer, len: number) {
+    this.buf = buf;
+    this.len = len;
+  }
+
+  toString(): string {
+    return this.buf.latin1Slice(0, this.len);
+  }
+}
+
 export type StoredValue = string | number | TypedValue;
+
+/** What Db.dict holds: a StoredValue, or a bitmap's ByteString (see above). */
+export type RawValue = StoredValue | ByteString;
 
 export function typeName(v: StoredValue): string {
   return typeof v === 'object' ? v.type : 'string';
@@ -20,7 +50,7 @@ export interface KeyspaceStats {
 }
 
 export class Db {
-  readonly dict = new Map<string, StoredValue>();
+  readonly dict = new Map<string, RawValue>();
   readonly expires = new Map<string, number>();
   /** Bumped on every write to a key (WATCH, and SCAN sessions know the db changed). */
   version = 0;
@@ -48,6 +78,8 @@ export class Keyspace {
   now = Date.now();
   /** Called for each key deleted by expiry (keyspace notifications, replication later). */
   onExpire: ((db: number, key: string) => void) | null = null;
+  /** WATCH registrations on this shard (set by the shard thread). */
+  watch: WatchTable | null = null;
 
   constructor(databases: number) {
     this.dbs = [];
@@ -56,6 +88,27 @@ export class Keyspace {
 
   /** Value of a live key (expiring it lazily if due), without touching hit/miss stats. */
   get(db: number, key: string): StoredValue | undefined {
+    const d = this.dbs[db];
+    const v = d.dict.get(key);
+    if (v === undefined) return undefined;
+    if (d.expires.size !== 0) {
+      const t = d.expires.get(key);
+      if (t !== undefined && t <= this.now) {
+        this.expireKey(db, d, key);
+        return undefined;
+      }
+    }
+    if (typeof v === 'object' && v.type === 'string') {
+      // A bitmap's byte buffer: hand out (and keep) its plain string form.
+      const s = v.toString();
+      d.dict.set(key, s);
+      return s;
+    }
+    return v;
+  }
+
+  /** Like get(), but a ByteString stays as it is (the bitmap commands only). */
+  getRaw(db: number, key: string): RawValue | undefined {
     const d = this.dbs[db];
     const v = d.dict.get(key);
     if (v === undefined) return undefined;
@@ -82,7 +135,7 @@ export class Keyspace {
   }
 
   /** Overwrite or create the value; keeps the TTL only when keepTtl. */
-  set(db: number, key: string, v: StoredValue, keepTtl = false): void {
+  set(db: number, key: string, v: RawValue, keepTtl = false): void {
     const d = this.dbs[db];
     d.dict.set(key, v);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
@@ -90,7 +143,7 @@ export class Keyspace {
   }
 
   /** Replace the value of an existing key in place (TTL kept). */
-  update(db: number, key: string, v: StoredValue): void {
+  update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
     d.dict.set(key, v);
     d.version++;
@@ -134,10 +187,12 @@ export class Keyspace {
     d.expires.delete(key);
     d.version++;
     this.stats.expired++;
+    if (this.watch !== null && this.watch.active !== 0) this.watch.expired(db, key);
     if (this.onExpire !== null) this.onExpire(db, key);
   }
 
   flushDb(db: number): void {
+    if (this.watch !== null && this.watch.active !== 0) this.watch.touchDb(db, this);
     const old = this.dbs[db];
     const d = new Db();
     d.version = old.version + 1;
@@ -149,6 +204,10 @@ export class Keyspace {
   }
 
   swapDb(a: number, b: number): void {
+    if (this.watch !== null && this.watch.active !== 0) {
+      this.watch.touchDb(a, this, b);
+      this.watch.touchDb(b, this, a);
+    }
     const t = this.dbs[a];
     this.dbs[a] = this.dbs[b];
     this.dbs[b] = t;

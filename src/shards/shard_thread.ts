@@ -4,7 +4,9 @@
 // cross-shard transaction has locked, and coordinates its clients'
 // cross-shard commands.
 
-import { Keyspace } from './keyspace.ts';
+import { Keyspace, type ByteString, type StoredValue } from './keyspace.ts';
+import { WatchTable } from './watch.ts';
+import { encodeValue } from './value_codec.ts';
 import { LockTable } from './locks.ts';
 import { ThreadStats } from './stats.ts';
 import { deliverMonitorLines } from './monitor.ts';
@@ -64,6 +66,7 @@ export class ShardThread {
   readonly threads: number;
   readonly ks: Keyspace;
   readonly locks = new LockTable();
+  readonly watch = new WatchTable();
   readonly stats = new ThreadStats();
   readonly channels: Channels;
   config: Config;
@@ -116,6 +119,7 @@ export class ShardThread {
     this.config = config;
     this.channels = channels;
     this.ks = new Keyspace(config.num('databases'));
+    this.ks.watch = this.watch;
     this.scratch.errors = this.stats;
     this.remoteOut.errors = this.stats;
     this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
@@ -240,7 +244,8 @@ export class ShardThread {
     const errs = this.stats.errorReplies;
     const t0 = performance.now();
     this.ks.now = Date.now();
-    spec.handler(ctx, argv);
+    if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
+    else spec.handler(ctx, argv);
     const us = (performance.now() - t0) * 1000;
     st.usec += us;
     st.calls++;
@@ -259,7 +264,36 @@ export class ShardThread {
   /** Run a step of a cross-shard transaction: the coordinator counts the command (crossFinished). */
   private callStep(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     this.ks.now = Date.now();
+    if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
+    else spec.handler(ctx, argv);
+  }
+
+  /** A write command while keys are watched here: touch the watched keys it changed (see watch.ts). */
+  private runWatched(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
+    const db = ctx.db;
+    const all = keysOf(spec, argv);
+    const keys = all.filter((k) => this.watch.isWatched(db, k));
+    if (keys.length === 0) {
+      spec.handler(ctx, argv);
+      return;
+    }
+    const v0 = this.ks.dbs[db].version;
+    const before = keys.map((k) => this.fingerprint(db, k));
     spec.handler(ctx, argv);
+    const stored = all.length === 1 && this.ks.dbs[db].version !== v0;
+    for (let i = 0; i < keys.length; i++) if (stored || before[i] === null || this.fingerprint(db, keys[i]) !== before[i]) this.watch.touch(db, keys[i]);
+  }
+
+  /** Value, type, TTL and existence of a key as one comparable string (null when it cannot be encoded). */
+  private fingerprint(db: number, key: string): string | null {
+    const d = this.ks.dbs[db];
+    const v = d.dict.get(key);
+    if (v === undefined) return '';
+    try {
+      return String(d.expires.get(key) ?? -1) + ':' + encodeValue(typeof v === 'object' && v.type === 'string' ? (v as ByteString).toString() : (v as StoredValue));
+    } catch {
+      return null;
+    }
   }
 
   /** Inline execution for a client of this thread on this shard; false when it must wait for a lock. */
@@ -509,7 +543,8 @@ export class ShardThread {
       return;
     }
     this.channels.sendArgvLists(shard, K_STEP, t.resp, t.db, t.owner, flags, [keys, ...cmds]);
-    this.endBatch();
+    // Not endBatch(): a step can be sent while a handler is still writing its reply into scratch.
+    this.channels.kick();
   }
 
   sendTxnUnlock(owner: number, shard: number): void {
