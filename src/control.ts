@@ -1,6 +1,8 @@
 // The control plane between the main thread and the server threads (comlink
 // over worker MessagePorts) and the shared control words.
 
+import type { ScriptingShared } from './scripting/shared.ts';
+
 /** Int32 slots of the control SharedArrayBuffer (its first cache line; doorbells follow, see channels.ts). */
 export const CTRL_CLIENT_ID = 0;
 export const CTRL_CLIENTS = 1;
@@ -25,6 +27,8 @@ export interface WorkerInit {
   runId?: string;
   /** When the server started (ms): uptime, LASTSAVE. */
   startTime?: number;
+  /** Scripting state shared by all threads (src/scripting/shared.ts). */
+  scripting?: ScriptingShared;
 }
 
 /** What the main thread offers the server threads. */

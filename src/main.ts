@@ -14,6 +14,7 @@ import { ringBytes } from './router/ring.ts';
 import { createLogger, type ServerLogger } from './log.ts';
 import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
+import { createScriptingShared } from './scripting/shared.ts';
 
 function checkNode(): void {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(cap)));
   }
   const control = new SharedArrayBuffer(controlBytes(threads));
+  const scripting = createScriptingShared(threads);
   const runId = randomBytes(20).toString('hex');
   const startTime = Date.now();
 
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < threads; i++) {
     const ch = new MessageChannel();
     Comlink.expose(mainApi, nodeEndpoint(ch.port1));
-    const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2, runId, startTime };
+    const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2, runId, startTime, scripting };
     const worker = new Worker(new URL('./shards/worker.ts', import.meta.url), { workerData: init, transferList: [ch.port2] });
     worker.on('error', (e) => {
       log.warning(`Server thread ${i} crashed: ${e.stack ?? e.message}`);

@@ -95,7 +95,7 @@ describe('DEL UNLINK EXISTS TOUCH TYPE', () => {
   diffCase('arity errors', [
     ['DEL'], ['UNLINK'], ['EXISTS'], ['TOUCH'], ['TYPE'], ['TYPE', 'a', 'b'], ['KEYS'], ['KEYS', 'a', 'b'], ['SCAN'], ['RANDOMKEY', 'x'],
     ['RENAME', 'a'], ['RENAMENX', 'a', 'b', 'c'], ['MOVE', 'a'], ['COPY', 'a'], ['EXPIRE', 'a'], ['PEXPIRE', 'a'], ['EXPIREAT', 'a'], ['PEXPIREAT', 'a'],
-    ['TTL'], ['PTTL', 'a', 'b'], ['EXPIRETIME'], ['PEXPIRETIME'], ['PERSIST'], ['DBSIZE', 'x'], ['SWAPDB', '0'],
+    ['TTL'], ['PTTL'], ['EXPIRETIME', 'a', 'b'], ['EXPIRETIME'], ['PEXPIRETIME'], ['PERSIST'], ['DBSIZE', 'x'], ['SWAPDB', '0'],
   ]);
 });
 

@@ -7,6 +7,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient } from './helpers/resp.ts';
 import { startServer, type RunningServer } from './helpers/server.ts';
 import { keyShard } from '../src/router/slot.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const THREADS = 4;
 
@@ -190,17 +193,21 @@ describe('server family on a 4-thread server', () => {
 
   it('DEBUG SLEEP holds commands on every shard until it ends', async () => {
     const keys = keysOnEveryShard('sleep', 1);
-    const other = await RawClient.connect(srv.port);
-    const sleeper = c.command('DEBUG', 'SLEEP', '0.2');
-    await new Promise((r) => setTimeout(r, 50));
-    let sleptFirst = false;
-    void sleeper.then(() => (sleptFirst = true));
-    for (const k of keys) {
-      expect(await other.command('SET', k, '1')).toBe('+OK\r\n');
-      expect(sleptFirst, k).toBe(true);
-    }
-    await sleeper;
-    other.close();
+    const others = await Promise.all(keys.map(() => RawClient.connect(srv.port)));
+    const t0 = performance.now();
+    const sleeper = c.command('DEBUG', 'SLEEP', '0.5');
+    // Once the sleep holds the shards, a write to any of them completes only when it ends
+    // (a lower bound: a loaded machine can only make it later).
+    await new Promise((r) => setTimeout(r, 100));
+    const done = await Promise.all(
+      keys.map(async (k, i) => {
+        expect(await others[i].command('SET', k, '1')).toBe('+OK\r\n');
+        return performance.now() - t0;
+      }),
+    );
+    expect(await sleeper).toBe('+OK\r\n');
+    for (const ms of done) expect(ms).toBeGreaterThanOrEqual(480);
+    for (const o of others) o.close();
   });
 
   it('DEBUG SET-ACTIVE-EXPIRE switches active expiry on every thread', async () => {
@@ -215,6 +222,30 @@ describe('server family on a 4-thread server', () => {
     const gone = await waitFor(async () => (await c.command('DBSIZE')) === ':0\r\n', 10000);
     if (!gone) console.log(await c.command('DBSIZE'), text(await c.command('INFO', 'keyspace')), infoFields(await c.command('INFO', 'stats')).get('expired_keys'), text(await c.command('INFO', 'threads')), await c.command('CONFIG', 'GET', 'hz'));
     expect(gone).toBe(true);
+  });
+
+  it('active expiry keeps scanning a database after a pass that expired nothing', async () => {
+    await c.command('FLUSHALL');
+    const keys = keysOnEveryShard('later', 3);
+    for (const k of keys) await c.command('SET', k, 'v', 'PX', '1000');
+    // Expire cycles run over the keys while they are still alive, then they expire
+    // without anyone touching them.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await c.command('DBSIZE')).toBe(`:${keys.length}\r\n`);
+    expect(await waitFor(async () => (await c.command('DBSIZE')) === ':0\r\n', 10000)).toBe(true);
+  });
+
+  it('MEMORY STATS and DOCTOR describe the whole server', async () => {
+    await c.command('FLUSHALL');
+    await c.command('DEBUG', 'POPULATE', '100');
+    const r = await c.command('MEMORY', 'STATS');
+    const t = r.split('\r\n');
+    const field = (name: string): string => t[t.indexOf(name) + 1];
+    expect(field('keys.count')).toBe(':100');
+    expect(Number(field('total.allocated').slice(1))).toBeGreaterThan(THREADS * 1024 * 1024);
+    expect(r).toContain('$4\r\ndb.0\r\n*6\r\n$23\r\noverhead.hashtable.main\r\n');
+    const doc = text(await c.command('MEMORY', 'DOCTOR'));
+    expect(doc).toMatch(/^(Hi Sam, I can't find any memory issue|Sam, I detected a few issues in this Redis instance memory implants:\n\n \* [\s\S]*I'm here to keep you safe, Sam\. I want to help you\.\n$)/);
   });
 
   it('DEBUG POPULATE creates keys on every shard', async () => {
@@ -271,6 +302,28 @@ describe('DEBUG gate', () => {
   });
 });
 
+describe('CONFIG REWRITE', () => {
+  it('CONFIG SET then CONFIG REWRITE writes the new values into the config file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'server-test-'));
+    const file = path.join(dir, 'keydb.conf');
+    writeFileSync(file, '# test config\nhz 10\nslowlog-max-len 128\n');
+    const srv = await startServer(['--server-threads', '2'], { configFile: file });
+    const c = await RawClient.connect(srv.port);
+    try {
+      expect(await c.command('CONFIG', 'SET', 'hz', '25', 'slowlog-max-len', '64')).toBe('+OK\r\n');
+      expect(await c.command('CONFIG', 'REWRITE')).toBe('+OK\r\n');
+      const text = readFileSync(file, 'latin1');
+      expect(text).toMatch(/^hz 25$/m);
+      expect(text).toMatch(/^slowlog-max-len 64$/m);
+      expect(text).toContain('# test config');
+      expect(infoFields(await c.command('INFO', 'server')).get('config_file')).toBe(file);
+    } finally {
+      c.close();
+      await srv.stop();
+    }
+  });
+});
+
 describe('SHUTDOWN', () => {
   it('SHUTDOWN closes the connections and the process exits with code 0', async () => {
     const srv = await startServer(['--server-threads', '2']);
@@ -280,7 +333,8 @@ describe('SHUTDOWN', () => {
     // Without persistence a save cannot succeed.
     expect(await c.command('SHUTDOWN', 'SAVE')).toBe('-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
     const exited = new Promise<number | null>((r) => srv.proc.once('exit', (code) => r(code)));
-    c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
+    // A command pipelined after SHUTDOWN gets no reply.
+    c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n*1\r\n$4\r\nPING\r\n');
     expect(await c.waitClosed()).toBe('');
     expect(await exited).toBe(0);
     expect(await other.waitClosed()).toBe('');

@@ -20,6 +20,8 @@ import { typeName } from '../shards/keyspace.ts';
 import { stringMatch } from '../config/glob.ts';
 import { encodeValue, decodeValue, dupValue, ValueCodecError } from '../shards/value_codec.ts';
 import { parseScanCursor, decodeCursor, encodeCursor, scanStep } from '../shards/scan_cursor.ts';
+import { trackMemberExpires, persistAllMembers } from '../shards/subkey_expire.ts';
+import { memberTtl, memberPersist } from './subkey_expire_family.ts';
 
 const ERR_NOT_INT = 'ERR value is not an integer or out of range';
 const ERR_INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
@@ -311,6 +313,7 @@ function renameHandler(c: ExecContext, argv: string[], nx: boolean): void {
   ks.delete(c.db, src);
   ks.set(c.db, dst, v);
   if (when !== undefined) ks.setExpire(c.db, dst, when);
+  trackMemberExpires(ks, c.db, dst, v);
   if (nx) c.out.int(1);
   else c.out.ok();
 }
@@ -389,6 +392,7 @@ function restoreHandler(c: ExecContext, argv: string[]): void {
   }
   c.ks.set(db, key, v);
   if (when !== -1) c.ks.setExpire(db, key, when);
+  trackMemberExpires(c.ks, db, key, v);
   c.out.int(1);
 }
 
@@ -418,6 +422,7 @@ function moveHandler(c: ExecContext, argv: string[]): void {
   const when = ks.getExpire(c.db, key);
   ks.set(dst, key, v);
   if (when !== undefined) ks.setExpire(dst, key, when);
+  trackMemberExpires(ks, dst, key, v);
   ks.delete(c.db, key);
   c.out.int(1);
 }
@@ -469,6 +474,7 @@ function copyHandler(c: ExecContext, argv: string[]): void {
   const when = ks.getExpire(c.db, src);
   ks.set(a.db, dst, copy);
   if (when !== undefined) ks.setExpire(a.db, dst, when);
+  trackMemberExpires(ks, a.db, dst, copy);
   c.out.int(1);
 }
 
@@ -594,8 +600,15 @@ function ttlGeneric(c: ExecContext, argv: string[], ms: boolean, absolute: boole
   c.out.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
 }
 
+/** PERSIST key [member] (KeyDB: the key form drops member TTLs too, the member form only that member's). */
 function persistHandler(c: ExecContext, argv: string[]): void {
-  c.out.int(c.ks.get(c.db, argv[1]) !== undefined && c.ks.removeExpire(c.db, argv[1]) ? 1 : 0);
+  if (argv.length !== 2) return memberPersist(c, argv);
+  const v = c.ks.get(c.db, argv[1]);
+  if (v === undefined) return c.out.int(0);
+  const key = c.ks.removeExpire(c.db, argv[1]);
+  const members = persistAllMembers(v);
+  if (members && !key) c.ks.update(c.db, argv[1], v);
+  c.out.int(key || members ? 1 : 0);
 }
 
 // ---- the table -------------------------------------------------------------------
@@ -634,10 +647,11 @@ function expireDef(name: string, summary: string, since: string, relative: boole
   });
 }
 
-function ttlDef(name: string, summary: string, since: string, ms: boolean, absolute: boolean): CommandSpec {
+/** `member`: TTL / PTTL also take KeyDB's member argument (TTL key [member]). */
+function ttlDef(name: string, summary: string, since: string, ms: boolean, absolute: boolean, member = false): CommandSpec {
   return def(name, {
-    arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], acl: [...KS_R, '@fast'], group: 'generic', summary, since, complexity: 'O(1)',
-    handler: (c, argv) => ttlGeneric(c, argv, ms, absolute),
+    arity: member ? -2 : 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], acl: [...KS_R, '@fast'], group: 'generic', summary, since, complexity: 'O(1)',
+    handler: member ? (c, argv) => (argv.length === 2 ? ttlGeneric(c, argv, ms, absolute) : memberTtl(c, argv, ms)) : (c, argv) => ttlGeneric(c, argv, ms, absolute),
   });
 }
 
@@ -691,12 +705,12 @@ export const keyspaceCommands: CommandSpec[] = [
   expireDef('pexpire', "Set a key's time to live in milliseconds", '2.6.0', true, false),
   expireDef('expireat', 'Set the expiration for a key as a UNIX timestamp', '1.2.0', false, true),
   expireDef('pexpireat', 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', '2.6.0', false, false),
-  ttlDef('ttl', 'Get the time to live for a key in seconds', '1.0.0', false, false),
-  ttlDef('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', true, false),
+  ttlDef('ttl', 'Get the time to live for a key in seconds', '1.0.0', false, false, true),
+  ttlDef('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', true, false, true),
   ttlDef('expiretime', 'Get the expiration Unix timestamp for a key', '7.0.0', false, true),
   ttlDef('pexpiretime', 'Get the expiration Unix timestamp for a key in milliseconds', '7.0.0', true, true),
   def('persist', {
-    arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], acl: [...KS_W, '@fast'], group: 'generic', summary: 'Remove the expiration from a key', since: '2.2.0', complexity: 'O(1)',
+    arity: -2, flags: ['write', 'fast'], keys: [1, 1, 1], acl: [...KS_W, '@fast'], group: 'generic', summary: 'Remove the expiration from a key', since: '2.2.0', complexity: 'O(1)',
     handler: persistHandler,
   }),
   def('dbsize', {

@@ -24,7 +24,7 @@ import type { Client } from '../shards/client.ts';
 import { fullName } from '../shards/client.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { StoredValue } from '../shards/keyspace.ts';
-import { mergeSeries, type LatencySeries, type SlowEntry } from '../shards/slowlog.ts';
+import { mergeSeries, LatencyHistogram, type LatencySeries, type SlowEntry } from '../shards/slowlog.ts';
 import { stringMatch } from '../config/glob.ts';
 import { CTRL_CLIENTS } from '../control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from '../version.ts';
@@ -514,6 +514,8 @@ interface ThreadInfo {
   index: number;
   clients: number;
   maxInputBuffer: number;
+  /** Clients in a blocking command's wait (or held by CLIENT PAUSE), as Redis's blocked_clients. */
+  blocked: number;
   commands: number;
   conns: number;
   rejectedConns: number;
@@ -525,6 +527,8 @@ interface ThreadInfo {
   errorReplies: number;
   errors: [string, number][];
   cmds: [string, number, number, number, number][];
+  /** Latency histograms by command: [full name, sparse buckets]. */
+  hists: [string, [number, number][]][];
   hits: number;
   misses: number;
   expired: number;
@@ -553,12 +557,16 @@ function ttlSample(expires: Map<string, number>, now: number): [number, number] 
   return [sum, n];
 }
 
-function threadInfo(t: ShardThread, withCmds: boolean): ThreadInfo {
+function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): ThreadInfo {
   startNetSampler(t);
   const hs = v8.getHeapStatistics();
   if (hs.used_heap_size > heapPeak) heapPeak = hs.used_heap_size;
   let maxIn = 0;
-  for (const cl of t.clients.values()) if (cl.pendingQuery > maxIn) maxIn = cl.pendingQuery;
+  let blocked = 0;
+  for (const cl of t.clients.values()) {
+    if (cl.pendingQuery > maxIn) maxIn = cl.pendingQuery;
+    if (cl.blocked !== null || cl.pausedNow) blocked++;
+  }
   const errors: [string, number][] = [...t.stats.errors.entries()];
   const cmds: [string, number, number, number, number][] = [];
   if (withCmds) {
@@ -569,6 +577,16 @@ function threadInfo(t: ShardThread, withCmds: boolean): ThreadInfo {
       const spec = commandById(id);
       if (spec === undefined || spec.name.startsWith('__')) continue;
       cmds.push([fullName(spec), s.calls, s.usec, s.rejected, s.failed]);
+    }
+  }
+  const hists: [string, [number, number][]][] = [];
+  if (withHists) {
+    for (let id = 0; id < t.histograms.length; id++) {
+      const h = t.histograms[id];
+      if (h === undefined || h.total === 0) continue;
+      const spec = commandById(id);
+      if (spec === undefined || spec.name.startsWith('__')) continue;
+      hists.push([fullName(spec), h.sparse()]);
     }
   }
   const dbs: [number, number, number, number, number][] = [];
@@ -587,6 +605,7 @@ function threadInfo(t: ShardThread, withCmds: boolean): ThreadInfo {
     index: t.index,
     clients: t.clients.size,
     maxInputBuffer: maxIn,
+    blocked,
     commands: t.stats.commands,
     conns: t.stats.connectionsReceived,
     rejectedConns: t.stats.rejectedConnections,
@@ -598,6 +617,7 @@ function threadInfo(t: ShardThread, withCmds: boolean): ThreadInfo {
     errorReplies: t.stats.errorReplies,
     errors,
     cmds,
+    hists,
     hits: t.ks.stats.hits,
     misses: t.ks.stats.misses,
     expired: t.ks.stats.expired,
@@ -616,6 +636,7 @@ function resetThreadStats(t: ShardThread): void {
   t.ks.stats.hits = 0;
   t.ks.stats.misses = 0;
   t.ks.stats.expired = 0;
+  t.histograms = [];
   heapPeak = v8.getHeapStatistics().used_heap_size;
 }
 
@@ -624,7 +645,7 @@ function resetThreadStats(t: ShardThread): void {
 // =============================================================================
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
-const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'commandstats', 'errorstats', 'cluster', 'keyspace', 'threads'];
+const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace', 'threads'];
 
 /** bytesToHuman. */
 function human(n: number): string {
@@ -666,8 +687,57 @@ function infoSections(args: string[]): Set<string> {
 }
 
 function needsShards(want: Set<string>): boolean {
-  for (const s of ['memory', 'persistence', 'stats', 'commandstats', 'errorstats', 'keyspace', 'threads', 'clients']) if (want.has(s)) return true;
+  for (const s of ['memory', 'persistence', 'stats', 'commandstats', 'errorstats', 'latencystats', 'keyspace', 'threads', 'clients']) if (want.has(s)) return true;
   return false;
+}
+
+/** The memory figures of INFO memory / MEMORY STATS / MEMORY DOCTOR (V8 heaps of all threads). */
+interface MemoryFigures {
+  used: number;
+  active: number;
+  rss: number;
+  peak: number;
+  startup: number;
+  /** Per db with keys: [db, main table bytes, expires table bytes]. */
+  dbs: [number, number, number][];
+  overhead: number;
+  dataset: number;
+  net: number;
+  keys: number;
+}
+
+function memoryFigures(threads: ThreadInfo[]): MemoryFigures {
+  let used = 0;
+  let active = 0;
+  let peak = 0;
+  let startup = 0;
+  let keys = 0;
+  const per = new Map<number, [number, number]>();
+  for (const x of threads) {
+    used += x.heapUsed;
+    active += x.heapTotal;
+    peak += x.heapPeak;
+    startup += x.heapStart;
+    for (const [db, k, e] of x.dbs) {
+      keys += k;
+      const m = per.get(db);
+      if (m === undefined) per.set(db, [k, e]);
+      else {
+        m[0] += k;
+        m[1] += e;
+      }
+    }
+  }
+  const dbs: [number, number, number][] = [];
+  let tables = 0;
+  for (const db of [...per.keys()].sort((a, b) => a - b)) {
+    const [k, e] = per.get(db)!;
+    if (k === 0) continue;
+    dbs.push([db, k * MAP_ENTRY, e * MAP_ENTRY]);
+    tables += (k + e) * MAP_ENTRY;
+  }
+  const overhead = Math.min(used, startup + tables);
+  return { used, active, rss: process.memoryUsage.rss(), peak: Math.max(peak, used), startup, dbs, overhead, dataset: used - overhead, net: used - startup, keys };
 }
 
 function fmtCpu(us: number): string {
@@ -724,20 +794,13 @@ function genInfo(t: ShardThread, want: Set<string>, threads: ThreadInfo[]): stri
       `maxclients:${cfgNum(t, 'maxclients', 10000)}`,
       `client_recent_max_input_buffer:${Math.max(0, ...threads.map((x) => x.maxInputBuffer))}`,
       'client_recent_max_output_buffer:0',
-      'blocked_clients:0',
+      `blocked_clients:${sum((x) => x.blocked)}`,
       'tracking_clients:0',
       'clients_in_timeout_table:0',
     ]);
   }
   if (want.has('memory')) {
-    const used = sum((x) => x.heapUsed);
-    const total = sum((x) => x.heapTotal);
-    const rss = process.memoryUsage.rss();
-    const peak = Math.max(used, sum((x) => x.heapPeak));
-    const startup = sum((x) => x.heapStart);
-    const overhead = Math.min(used, startup);
-    const dataset = used - overhead;
-    const net = used - startup;
+    const { used, active: total, rss, peak, startup, overhead, dataset, net } = memoryFigures(threads);
     const maxmemory = cfgNum(t, 'maxmemory', 0);
     const sys = os.totalmem();
     add('Memory', [
@@ -938,6 +1001,15 @@ function genInfo(t: ShardThread, want: Set<string>, threads: ThreadInfo[]): stri
     const names = [...merged.keys()].sort();
     add('Errorstats', names.map((n) => `errorstat_${n}:count=${merged.get(n)}`));
   }
+  if (want.has('latencystats')) {
+    const merged = mergeHistograms(threads);
+    const pcts = cfgStr(t, 'latency-tracking-info-percentiles', '50 99 99.9').split(' ').filter((x) => x !== '');
+    const lines: string[] = [];
+    for (const [name, h] of merged) {
+      lines.push(`latency_percentiles_usec_${name}:${pcts.map((p) => `p${p}=${(h.valueAtPercentile(Number(p)) / 1000).toFixed(3)}`).join(',')}`);
+    }
+    add('Latencystats', lines);
+  }
   if (want.has('cluster')) add('Cluster', ['cluster_enabled:0']);
   if (want.has('keyspace')) {
     const per = new Map<number, [number, number, number, number]>();
@@ -970,13 +1042,30 @@ function genInfo(t: ShardThread, want: Set<string>, threads: ThreadInfo[]): stri
   return sections.join('\r\n');
 }
 
+function mergeHistograms(threads: ThreadInfo[]): Map<string, LatencyHistogram> {
+  const merged = new Map<string, LatencyHistogram>();
+  for (const x of threads) {
+    for (const [name, sparse] of x.hists) {
+      let h = merged.get(name);
+      if (h === undefined) merged.set(name, (h = new LatencyHistogram()));
+      h.add(sparse);
+    }
+  }
+  return merged;
+}
+
+/** Run __info on every shard (no locks); `what`: c = commandstats, l = latency histograms. */
+async function gatherInfo(client: Client, what: string): Promise<ThreadInfo[]> {
+  const parts = await runOnAllShards(client, [['__info', what]], null);
+  return parts.map((p) => JSON.parse(stringValue(p[0]) ?? '{}') as ThreadInfo);
+}
+
 async function infoCross(client: Client, argv: string[]): Promise<void> {
   const t = client.thread;
   const want = infoSections(argv.slice(1));
   let threads: ThreadInfo[] = [];
   if (needsShards(want)) {
-    const parts = await runOnAllShards(client, [['__info', want.has('commandstats') ? '1' : '0']], null);
-    threads = parts.map((p) => JSON.parse(stringValue(p[0]) ?? '{}') as ThreadInfo);
+    threads = await gatherInfo(client, (want.has('commandstats') ? 'c' : '') + (want.has('latencystats') ? 'l' : ''));
   }
   client.out().verbatim(genInfo(t, want, threads));
 }
@@ -1192,11 +1281,104 @@ const objectCommand = def('object', {
   ],
 });
 
+async function memoryStatsCross(client: Client): Promise<void> {
+  const m = memoryFigures(await gatherInfo(client, ''));
+  const out = client.out();
+  const f = (v: number): void => out.double(Math.fround(v));
+  out.map(27 + m.dbs.length);
+  out.bulk('peak.allocated');
+  out.int(m.peak);
+  out.bulk('total.allocated');
+  out.int(m.used);
+  out.bulk('startup.allocated');
+  out.int(m.startup);
+  for (const k of ['replication.backlog', 'clients.slaves', 'clients.normal', 'cluster.links', 'aof.buffer', 'lua.caches', 'functions.caches']) {
+    out.bulk(k);
+    out.int(0);
+  }
+  for (const [db, main, expires] of m.dbs) {
+    out.bulk(`db.${db}`);
+    out.map(3);
+    out.bulk('overhead.hashtable.main');
+    out.int(main);
+    out.bulk('overhead.hashtable.expires');
+    out.int(expires);
+    out.bulk('overhead.hashtable.slot-to-keys');
+    out.int(0);
+  }
+  out.bulk('overhead.total');
+  out.int(m.overhead);
+  out.bulk('keys.count');
+  out.int(m.keys);
+  out.bulk('keys.bytes-per-key');
+  out.int(m.keys > 0 ? Math.floor(m.net / m.keys) : 0);
+  out.bulk('dataset.bytes');
+  out.int(m.dataset);
+  out.bulk('dataset.percentage');
+  f(m.net > 0 ? (m.dataset * 100) / m.net : 0);
+  out.bulk('peak.percentage');
+  f((m.used * 100) / m.peak);
+  out.bulk('allocator.allocated');
+  out.int(m.used);
+  out.bulk('allocator.active');
+  out.int(m.active);
+  out.bulk('allocator.resident');
+  out.int(m.rss);
+  out.bulk('allocator-fragmentation.ratio');
+  f(m.active / m.used);
+  out.bulk('allocator-fragmentation.bytes');
+  out.int(m.active - m.used);
+  out.bulk('allocator-rss.ratio');
+  f(m.rss / m.active);
+  out.bulk('allocator-rss.bytes');
+  out.int(m.rss - m.active);
+  out.bulk('rss-overhead.ratio');
+  f(1);
+  out.bulk('rss-overhead.bytes');
+  out.int(0);
+  out.bulk('fragmentation');
+  f(m.rss / m.used);
+  out.bulk('fragmentation.bytes');
+  out.int(m.rss - m.used);
+}
+
+/** MEMORY DOCTOR: Redis's checks (getMemoryDoctorReport) on our figures. */
+function memoryDoctorReport(m: MemoryFigures): string {
+  const MB10 = 10 * 1024 * 1024;
+  if (m.used < 5 * 1024 * 1024) {
+    return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
+  }
+  const items: string[] = [];
+  if (Math.fround(m.peak / m.used) > 1.5) {
+    items.push(' * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.');
+  }
+  if (m.rss / m.used > 1.4 && m.rss - m.used > MB10) {
+    items.push(' * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "node".');
+  }
+  if (m.active / m.used > 1.1 && m.active - m.used > MB10) {
+    items.push(" * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.");
+  }
+  if (m.rss / m.active > 1.1 && m.rss - m.active > MB10) {
+    items.push(' * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.');
+  }
+  if (items.length === 0) return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+  return `Sam, I detected a few issues in this Redis instance memory implants:\n\n${items.map((i) => i + '\n\n').join('')}I'm here to keep you safe, Sam. I want to help you.\n`;
+}
+
+async function memoryDoctorCross(client: Client): Promise<void> {
+  const m = memoryFigures(await gatherInfo(client, ''));
+  client.out().verbatim(memoryDoctorReport(m));
+}
+
 const MEMORY_HELP = [
+  'DOCTOR',
+  '    Return memory problems reports.',
   'MALLOC-STATS',
   '    Return internal statistics report from the memory allocator.',
   'PURGE',
   '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'STATS',
+  '    Return information about the memory usage of the server.',
   'USAGE <key> [SAMPLES <count>]',
   '    Return memory in bytes used by <key> and its value. Nested values are',
   '    sampled up to <count> times (default: 5, 0 means sample all).',
@@ -1226,6 +1408,12 @@ const memoryCommand = def('memory', {
     def('malloc-stats', {
       arity: 2, acl: ['@slow'], group: 'server', summary: 'Show allocator internal stats', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow',
       handler(c) { c.out.verbatim('Stats not supported for the current allocator'); },
+    }),
+    def('stats', {
+      arity: 2, acl: ['@slow'], group: 'server', summary: 'Show memory usage details', since: '4.0.0', complexity: 'O(1)', route: 'all', cross: memoryStatsCross,
+    }),
+    def('doctor', {
+      arity: 2, acl: ['@slow'], group: 'server', summary: 'Outputs memory problems report', since: '4.0.0', complexity: 'O(1)', route: 'all', cross: memoryDoctorCross,
     }),
     def('purge', {
       arity: 2, acl: ['@slow'], group: 'server', summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow',
@@ -1422,17 +1610,13 @@ async function slowlogGetCross(client: Client, argv: string[]): Promise<void> {
   all.sort((a, b) => b.id - a.id);
   const maxLen = client.thread.slowlogMaxLen;
   const entries = all.slice(0, Math.min(count, maxLen));
-  // Entries of commands other threads ran for clients of a third thread carry only the client's id.
-  const unresolved = new Map<number, Set<number>>();
-  for (const e of entries) {
-    if (e.addr !== '' || e.from < 0) continue;
-    let s = unresolved.get(e.from);
-    if (s === undefined) unresolved.set(e.from, (s = new Set()));
-    s.add(e.clientId);
-  }
+  // Entries of commands a shard ran for another thread's client: that thread noted the client's
+  // address and name when the command ran (K_SLOW_NOTE); ask it.
+  const unresolved: string[] = [];
+  for (const e of entries) if (e.addr === '' && e.from >= 0) unresolved.push(`${e.id}:${e.clientId}`);
   const known = new Map<string, [string, string]>();
-  if (unresolved.size > 0) {
-    const res = await runOnAllShards(client, [['__clientinfo', ...[...unresolved.values()].flatMap((s) => [...s].map(String))]], null);
+  if (unresolved.length > 0) {
+    const res = await runOnAllShards(client, [['__slowclients', ...unresolved]], null);
     for (let shard = 0; shard < res.length; shard++) {
       const m = JSON.parse(stringValue(res[shard][0]) ?? '[]') as [number, string, string][];
       for (const [id, addr, name] of m) known.set(`${shard}:${id}`, [addr, name]);
@@ -1444,7 +1628,7 @@ async function slowlogGetCross(client: Client, argv: string[]): Promise<void> {
     let addr = e.addr;
     let name = e.name;
     if (addr === '' && e.from >= 0) {
-      const k = known.get(`${e.from}:${e.clientId}`);
+      const k = known.get(`${e.from}:${e.id}`);
       if (k !== undefined) [addr, name] = k;
     }
     out.array(6);
@@ -1623,6 +1807,114 @@ function latencyReport(t: ShardThread, ev: Map<string, LatencySeries>): string {
   return report;
 }
 
+/** LATENCY HISTOGRAM [command ...]: each command's cumulative latency distribution. */
+async function latencyHistogramCross(client: Client, argv: string[]): Promise<void> {
+  const merged = mergeHistograms(await gatherInfo(client, 'l'));
+  let names: string[];
+  if (argv.length === 2) names = [...merged.keys()];
+  else {
+    names = [];
+    for (let i = 2; i < argv.length; i++) {
+      const spec = lookupFull(argv[i]);
+      if (spec === undefined) continue;
+      for (const s of [spec, ...subcommandsOf(spec)]) if (merged.has(fullName(s))) names.push(fullName(s));
+    }
+  }
+  const out = client.out();
+  out.map(names.length);
+  for (const n of names) {
+    const h = merged.get(n)!;
+    out.bulk(n);
+    out.map(2);
+    out.bulk('calls');
+    out.int(h.total);
+    out.bulk('histogram_usec');
+    const cdf = h.cdf();
+    out.map(cdf.length);
+    for (const [us, cum] of cdf) {
+      out.int(us);
+      out.int(cum);
+    }
+  }
+}
+
+const GRAPH_COLS = 80;
+const SPARK_CHARS = '_o#';
+
+/** Redis's sparkline (sparklineRenderRange with SPARKLINE_FILL): `rows` rows of bars, then the labels top to bottom. */
+function sparkline(values: number[], labels: string[], rows: number): string {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i === 0) min = max = values[i];
+    else if (values[i] < min) min = values[i];
+    else if (values[i] > max) max = values[i];
+  }
+  let out = '';
+  for (let off = 0; off < values.length; off += GRAPH_COLS) {
+    const len = Math.min(GRAPH_COLS, values.length - off);
+    if (off !== 0) out += '\n';
+    const relmax = max - min === 0 ? 1 : max - min;
+    const steps = SPARK_CHARS.length * rows;
+    for (let row = 0; ; row++) {
+      let loop = false;
+      const chars: string[] = new Array(len).fill(' ');
+      for (let j = 0; j < len; j++) {
+        const v = values[off + j];
+        if (row < rows) {
+          let step = Math.trunc(((v - min) * steps) / relmax);
+          if (step < 0) step = 0;
+          if (step >= steps) step = steps - 1;
+          const ci = step - (rows - row - 1) * SPARK_CHARS.length;
+          loop = true;
+          if (ci >= 0 && ci < SPARK_CHARS.length) chars[j] = SPARK_CHARS[ci];
+          else if (ci >= SPARK_CHARS.length) chars[j] = '|';
+        } else {
+          if (row - rows < 1) {
+            loop = true;
+            break;
+          }
+          const label = labels[off + j];
+          const at = row - rows - 1;
+          if (label.length > at) {
+            loop = true;
+            chars[j] = label[at];
+          }
+        }
+      }
+      if (!loop) break;
+      out += chars.join('') + '\n';
+    }
+  }
+  return out;
+}
+
+async function latencyGraphCross(client: Client, argv: string[]): Promise<void> {
+  const ev = await latencyEvents(client);
+  const ts = ev.get(argv[2]);
+  if (ts === undefined) {
+    client.out().error(`ERR No samples available for event '${argv[2]}'`);
+    return;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const values: number[] = [];
+  const labels: string[] = [];
+  let min = 0;
+  let max = 0;
+  for (const smp of ts.samples) {
+    if (values.length === 0) min = max = smp.latency;
+    else {
+      if (smp.latency > max) max = smp.latency;
+      if (smp.latency < min) min = smp.latency;
+    }
+    const el = now - smp.time;
+    labels.push(el < 60 ? `${el}s` : el < 3600 ? `${Math.floor(el / 60)}m` : el < 86400 ? `${Math.floor(el / 3600)}h` : `${Math.floor(el / 86400)}d`);
+    values.push(smp.latency);
+  }
+  const graph = `${argv[2]} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(GRAPH_COLS)}\n${sparkline(values, labels, 4)}`;
+  client.out().verbatim(graph);
+}
+
 async function latencyDoctorCross(client: Client): Promise<void> {
   const ev = await latencyEvents(client);
   client.out().verbatim(latencyReport(client.thread, ev));
@@ -1631,6 +1923,8 @@ async function latencyDoctorCross(client: Client): Promise<void> {
 const LATENCY_HELP = [
   'DOCTOR',
   '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
   'HISTORY <event>',
   '    Return time-latency samples for the <event> class.',
   'LATEST',
@@ -1638,15 +1932,20 @@ const LATENCY_HELP = [
   'RESET [<event> ...]',
   '    Reset latency data of one or more <event> classes.',
   '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
 ];
 
 const latencyCommand = def('latency', {
   arity: -2, acl: ['@slow'], group: 'server', summary: 'A container for latency diagnostics commands', since: '2.8.13', complexity: 'Depends on subcommand.',
   subcommands: [
     def('doctor', { arity: 2, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Return a human readable latency analysis report.', since: '2.8.13', complexity: 'O(1)', route: 'all', cross: latencyDoctorCross }),
+    def('graph', { arity: 3, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Return a latency graph for the event.', since: '2.8.13', complexity: 'O(1)', route: 'all', cross: latencyGraphCross }),
     def('history', { arity: 3, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Return timestamp-latency samples for the event.', since: '2.8.13', complexity: 'O(1)', route: 'all', cross: latencyHistoryCross }),
     def('latest', { arity: 2, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Return the latest latency samples for all events.', since: '2.8.13', complexity: 'O(1)', route: 'all', cross: latencyLatestCross }),
     def('reset', { arity: -2, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Reset latency data for one or more events.', since: '2.8.13', complexity: 'O(1)', route: 'all', cross: latencyResetCross }),
+    def('histogram', { arity: -2, flags: ADMIN_FLAGS, acl: ADMIN_ACL, group: 'server', summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', route: 'all', cross: latencyHistogramCross }),
     def('help', { arity: 2, flags: ['loading', 'stale'], acl: ['@slow'], group: 'server', summary: 'Show helpful text about the different subcommands.', since: '2.8.13', complexity: 'O(1)', handler(c) { helpReply(c.out, 'LATENCY', LATENCY_HELP); } }),
   ],
 });
@@ -1698,7 +1997,9 @@ async function shutdownCross(client: Client, argv: string[]): Promise<void> {
   }
   const err = await t.main.shutdown(mode);
   if (err !== null) client.out().error(errorText(err));
-  // On success the server closes every connection (this one included) and exits.
+  // On success no reply: the server closes every connection (this one at once, so
+  // nothing pipelined after SHUTDOWN runs) and exits.
+  else client.closeAfterReply = true;
 }
 
 // =============================================================================
@@ -1709,7 +2010,7 @@ const internal = (name: string, handler: (c: ExecContext, argv: string[]) => voi
   def(name, { arity: -1, group: 'internal', summary: '', since: '7.0.0', handler });
 
 const internalCommands: CommandSpec[] = [
-  internal('__info', (c, argv) => c.out.bulk(JSON.stringify(threadInfo(c.thread, argv[1] === '1')))),
+  internal('__info', (c, argv) => c.out.bulk(JSON.stringify(threadInfo(c.thread, argv[1].includes('c'), argv[1].includes('l'))))),
   internal('__resetstat', (c) => {
     resetThreadStats(c.thread);
     c.out.ok();
@@ -1728,11 +2029,18 @@ const internalCommands: CommandSpec[] = [
       c.out.ok();
     }
   }),
-  internal('__clientinfo', (c, argv) => {
+  // __slowclients entryId:clientId ...: what this thread noted about its clients' slow commands
+  // on other shards (the live client when no note arrived).
+  internal('__slowclients', (c, argv) => {
     const out: [number, string, string][] = [];
     for (let i = 1; i < argv.length; i++) {
-      const cl = c.thread.clients.get(Number(argv[i]));
-      if (cl !== undefined) out.push([cl.id, cl.addr, cl.name]);
+      const [entry, clientId] = argv[i].split(':').map(Number);
+      const noted = c.thread.slowClients.get(entry);
+      if (noted !== undefined) out.push([entry, noted[0], noted[1]]);
+      else {
+        const cl = c.thread.clients.get(clientId);
+        if (cl !== undefined) out.push([entry, cl.addr, cl.name]);
+      }
     }
     c.out.bulk(JSON.stringify(out));
   }),

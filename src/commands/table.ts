@@ -12,8 +12,12 @@ import { hashCommands } from './hash_family.ts';
 import { setCommands } from './set_family.ts';
 import { subkeyExpireCommands } from './subkey_expire_family.ts';
 import { bitmapCommands } from './bitmap_family.ts';
+import { sortCommands } from './sort_family.ts';
 import { transactionCommands } from './transaction_family.ts';
 import { zsetCommands } from './zset_family.ts';
+import { listCommands } from './list_family.ts';
+import { blockingCommands } from '../shards/blocking.ts';
+import { scriptingCommands } from './scripting_family.ts';
 
 const byName = new Map<string, CommandSpec>();
 const internalByName = new Map<string, CommandSpec>();
@@ -25,6 +29,7 @@ function index(spec: CommandSpec): void {
   spec.flags = spec.flags.map((f) => f.replace(/-/g, '_'));
   spec.write = spec.flags.includes('write');
   spec.noAuth = spec.flags.includes('no_auth');
+  spec.blocking = spec.flags.includes('blocking');
   byId.push(spec);
   if (spec.subcommands !== undefined) {
     for (const sub of spec.subcommands.values()) {
@@ -51,8 +56,12 @@ registerCommands(hashCommands);
 registerCommands(setCommands);
 registerCommands(subkeyExpireCommands);
 registerCommands(bitmapCommands);
+registerCommands(sortCommands);
 registerCommands(transactionCommands);
 registerCommands(zsetCommands);
+registerCommands(listCommands);
+registerCommands(blockingCommands);
+registerCommands(scriptingCommands);
 
 /** A client-visible command by name (any case). */
 export function lookupCommand(name: string): CommandSpec | undefined {
@@ -114,5 +123,6 @@ export function shardOf(spec: CommandSpec, argv: string[], shards: number): numb
   if (idx.length === 0) return NO_SHARD;
   const s = keyShard(argv[idx[0]], shards);
   for (let i = 1; i < idx.length; i++) if (keyShard(argv[idx[i]], shards) !== s) return MULTI_SHARD;
+  if (spec.crossIf !== undefined && spec.crossIf(argv, s, shards)) return MULTI_SHARD;
   return s;
 }

@@ -54,10 +54,18 @@ export interface CommandSpec {
   route: Route;
   handler: Handler;
   cross?: CrossHandler;
+  /**
+   * For a command that reads keys it does not declare (SORT's BY / GET
+   * patterns): true when a request whose declared keys all live on `shard`
+   * must still run through `cross` (see table.ts shardOf).
+   */
+  crossIf?: (argv: string[], shard: number, shards: number) => boolean;
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
   subcommands?: Map<string, CommandSpec>;
   /** Filled by the table: the 'write' flag, read on the hot path. */
   write?: boolean;
+  /** Filled by the table: the 'blocking' flag (client.ts holds later commands while one is in flight). */
+  blocking?: boolean;
   /** Filled by the table: the 'no_auth' flag. */
   noAuth?: boolean;
   /** Filled by the table: index used on the rings and for per-thread stats. */

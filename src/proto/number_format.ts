@@ -66,10 +66,15 @@ export function parseDouble(s: string): number | null {
   if (body === 'inf' || body === 'infinity') return sign * Infinity;
   if (body.startsWith('0x')) {
     if (!/^0x[0-9a-f]+(\.[0-9a-f]*)?(p[+-]?\d+)?$/.test(body) && !/^0x\.[0-9a-f]+(p[+-]?\d+)?$/.test(body)) return null;
-    return sign * parseHexFloat(body.slice(2));
+    const h = sign * parseHexFloat(body.slice(2));
+    // strtod's ERANGE: overflow to infinity, or a nonzero value rounding to zero.
+    if (h === Infinity || h === -Infinity || (h === 0 && /[1-9a-f]/.test(body.slice(2).split('p')[0]))) return null;
+    return h;
   }
   if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(body)) return null;
   const v = Number(t);
+  // strtod's ERANGE: overflow to infinity, or a nonzero value rounding to zero.
+  if (v === Infinity || v === -Infinity || (v === 0 && /[1-9]/.test(body.split('e')[0]))) return null;
   return v !== v ? null : v;
 }
 
@@ -96,6 +101,18 @@ export function formatDouble(d: number, _resp3 = false): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // Fast paths: safe integers print exactly; in [1e-4, 1e17) both %.17g and
+  // toPrecision(17) use fixed notation with the same digits.
+  if (Number.isSafeInteger(d)) return String(d);
+  const a = d < 0 ? -d : d;
+  if (a >= 1e-4 && a < 1e17) {
+    const f = d.toPrecision(17);
+    if (f.indexOf('.') < 0) return f;
+    let end = f.length;
+    while (f.charCodeAt(end - 1) === 48) end--;
+    if (f.charCodeAt(end - 1) === 46) end--;
+    return f.slice(0, end);
+  }
   const e = d.toExponential(16);
   const ei = e.indexOf('e');
   const exp = parseInt(e.slice(ei + 1), 10);

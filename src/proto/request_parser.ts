@@ -49,6 +49,8 @@ export class RequestParser {
   private held: Buffer[] | null = null;
   private heldBytes = 0;
   private waitingFor = 0;
+  /** Size of the bulk being assembled (its bytes from `pos`, CRLF included). */
+  private heldNeed = 0;
 
   private reqType = 0; // 0: between commands, 1: multibulk, 2: inline
   private remaining = 0;
@@ -71,7 +73,8 @@ export class RequestParser {
       }
       this.held.push(chunk);
       this.heldBytes += chunk.length;
-      if (this.heldBytes > this.queryBufferLimit) {
+      // Like Redis, which reads a big argument on its own: only the argument's bytes count.
+      if (Math.min(this.heldBytes, this.heldNeed) > this.queryBufferLimit) {
         this.error = '';
         return;
       }
@@ -174,10 +177,13 @@ export class RequestParser {
         }
         const need = this.bulkLen + 2;
         if (len - this.pos < need) {
-          if (need > 32 * 1024) this.waitingFor = need - (len - this.pos);
+          if (need > 32 * 1024) {
+            this.waitingFor = need - (len - this.pos);
+            this.heldNeed = need;
+          }
           return null;
         }
-        this.args.push(buf.latin1Slice(this.pos, this.pos + this.bulkLen));
+        this.args.push(this.args.length === 0 ? this.commandName(buf, this.pos, this.bulkLen) : buf.latin1Slice(this.pos, this.pos + this.bulkLen));
         this.pos += need;
         this.bulkLen = -1;
         this.remaining--;
@@ -189,6 +195,25 @@ export class RequestParser {
       return args;
     }
   }
+
+  /**
+   * The command name, reusing the previous string when the bytes are the same
+   * (pipelines repeat names): no allocation, and the dispatcher's cache then
+   * compares equal strings by identity.
+   */
+  private commandName(buf: Buffer, start: number, n: number): string {
+    const last = this.lastName;
+    if (last.length === n && n <= 32) {
+      let i = 0;
+      while (i < n && buf[start + i] === last.charCodeAt(i)) i++;
+      if (i === n) return last;
+    }
+    const s = buf.latin1Slice(start, start + n);
+    if (n <= 32) this.lastName = s;
+    return s;
+  }
+
+  private lastName = '';
 
   private fail(msg: string): null {
     this.error = 'ERR ' + msg;

@@ -72,6 +72,8 @@ export class Channels {
       this.outboxes.push(isPeer ? new Outbox() : null);
       this.inBufs.push(isPeer ? Buffer.allocUnsafe(64 * 1024) : Buffer.alloc(0));
       this.inLens.push(0);
+      this.inStarts.push(0);
+      this.deferredFrom.push(0);
       this.dirtyFlag.push(false);
     }
   }
@@ -157,7 +159,8 @@ export class Channels {
   private ring(to: number): void {
     const base = (to + 1) * BELL_STRIDE;
     Atomics.add(this.bell, base + BELL_SEQ, 1);
-    if (Atomics.load(this.bell, base + BELL_SLEEPING) !== 0) Atomics.notify(this.bell, base + BELL_SEQ, 1);
+    // Every waiter: a thread in waitSync may also have its waitAsync armed on the same word.
+    if (Atomics.load(this.bell, base + BELL_SLEEPING) !== 0) Atomics.notify(this.bell, base + BELL_SEQ);
   }
 
   // ---- receiving -----------------------------------------------------------
@@ -165,42 +168,134 @@ export class Channels {
   /** Read everything the peers have sent and dispatch complete frames. Returns the number of frames. */
   drain(): number {
     let frames = 0;
-    for (let j = 0; j < this.threads; j++) {
-      const ring = this.inRings[j];
-      if (ring === null) continue;
-      let avail = ring.available();
-      while (avail > 0) {
-        let buf = this.inBufs[j];
-        let len = this.inLens[j];
-        if (len + avail > buf.length) {
-          let size = buf.length * 2;
-          while (size < len + avail) size *= 2;
-          const nb = Buffer.allocUnsafe(size);
-          buf.copy(nb, 0, 0, len);
-          this.inBufs[j] = buf = nb;
+    // Frames set aside during a synchronous wait go first: they arrived before anything still unread.
+    if (this.drainDepth === 0 && this.deferred.length !== 0) frames += this.replayDeferred();
+    // Re-entrant: a frame handler may wait synchronously (waitSync) and drain again. The read
+    // position of each peer is advanced before its frame is dispatched, and a nested drain never
+    // moves bytes inside a buffer (a frame being handled further up the stack still points into it).
+    this.drainDepth++;
+    try {
+      for (let j = 0; j < this.threads; j++) {
+        const ring = this.inRings[j];
+        if (ring === null) continue;
+        for (;;) {
+          for (;;) {
+            const buf = this.inBufs[j];
+            const s = this.inStarts[j];
+            const len = this.inLens[j];
+            if (len - s < FRAME_HEADER) break;
+            const plen = buf.readUInt32LE(s);
+            if (len - s < FRAME_HEADER + plen) break;
+            const p = s + FRAME_HEADER;
+            this.inStarts[j] = p + plen;
+            this.onFrame(j, buf[s + 4], buf[s + 5], buf.readUInt16LE(s + 6), buf.readUInt32LE(s + 8), buf.readUInt32LE(s + 12), buf, p, p + plen);
+            frames++;
+          }
+          const avail = ring.available();
+          if (avail === 0) break;
+          let buf = this.inBufs[j];
+          let s = this.inStarts[j];
+          let len = this.inLens[j];
+          if (s === len) s = len = 0;
+          else if (s > 0 && this.drainDepth === 1 && len + avail > buf.length) {
+            buf.copy(buf, 0, s, len);
+            len -= s;
+            s = 0;
+          }
+          if (len + avail > buf.length) {
+            let size = buf.length * 2;
+            while (size < len - s + avail) size *= 2;
+            const nb = Buffer.allocUnsafe(size);
+            buf.copy(nb, 0, s, len);
+            len -= s;
+            s = 0;
+            buf = nb;
+          }
+          len += ring.read(buf, len, avail);
+          this.inBufs[j] = buf;
+          this.inStarts[j] = s;
+          this.inLens[j] = len;
+          if (ring.takeWantSpace()) this.ring(j);
         }
-        len += ring.read(buf, len, avail);
-        if (ring.takeWantSpace()) this.ring(j);
-        // Dispatch complete frames.
-        let pos = 0;
-        while (len - pos >= FRAME_HEADER) {
-          const plen = buf.readUInt32LE(pos);
-          if (len - pos < FRAME_HEADER + plen) break;
-          const p = pos + FRAME_HEADER;
-          this.onFrame(j, buf[pos + 4], buf[pos + 5], buf.readUInt16LE(pos + 6), buf.readUInt32LE(pos + 8), buf.readUInt32LE(pos + 12), buf, p, p + plen);
-          frames++;
-          pos = p + plen;
+        if (this.drainDepth === 1 && this.inStarts[j] === this.inLens[j]) {
+          this.inStarts[j] = this.inLens[j] = 0;
+          if (this.inBufs[j].length > 4 * 1024 * 1024) this.inBufs[j] = Buffer.allocUnsafe(64 * 1024);
         }
-        if (pos > 0) {
-          if (pos < len) buf.copy(buf, 0, pos, len);
-          len -= pos;
-        }
-        this.inLens[j] = len;
-        if (len === 0 && buf.length > 4 * 1024 * 1024) this.inBufs[j] = Buffer.allocUnsafe(64 * 1024);
-        avail = ring.available();
       }
+    } finally {
+      this.drainDepth--;
     }
     return frames;
+  }
+
+  // ---- synchronous waits (scripts' cross-shard calls) ------------------------------
+  //
+  // A thread running a script calls another shard synchronously: it sends the
+  // request, then blocks in Atomics.wait on its doorbell while it keeps
+  // draining its inbound rings, so the threads that wait for it are still
+  // served and two waiting threads never deadlock. The frame handler decides
+  // per frame whether it can run now; frames it cannot run inside a script
+  // (replies to clients, commands that run scripts ...) are set aside with
+  // defer() and dispatched, in arrival order, at the start of the next drain
+  // outside the wait.
+
+  private drainDepth = 0;
+  private readonly inStarts: number[] = [];
+  private deferred: { from: number; kind: number; resp: number; db: number; id: number; aux: number; payload: Buffer }[] = [];
+  private readonly deferredFrom: number[] = [];
+
+  /** Keep a frame for later (a copy of its payload). */
+  defer(from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number): void {
+    this.deferred.push({ from, kind, resp, db, id, aux, payload: Buffer.from(payload.subarray(start, end)) });
+    this.deferredFrom[from]++;
+  }
+
+  /** Frames of this peer are set aside (later ones of the same kind must follow them). */
+  hasDeferred(from: number): boolean {
+    return this.deferredFrom[from] !== 0;
+  }
+
+  private replayDeferred(): number {
+    const list = this.deferred;
+    this.deferred = [];
+    for (let j = 0; j < this.threads; j++) this.deferredFrom[j] = 0;
+    for (const f of list) this.onFrame(f.from, f.kind, f.resp, f.db, f.id, f.aux, f.payload, 0, f.payload.length);
+    return list.length;
+  }
+
+  /**
+   * Block until done() is true, pushing this thread's outbound frames and
+   * dispatching inbound ones meanwhile. Not for the event loop's normal path.
+   */
+  waitSync(done: () => boolean): void {
+    const base = (this.self + 1) * BELL_STRIDE;
+    for (;;) {
+      this.requeueBlocked();
+      this.flush();
+      if (done()) break;
+      const seq = Atomics.load(this.bell, base + BELL_SEQ);
+      // Senders notify only a thread flagged as sleeping; the flag goes up before the last look.
+      Atomics.store(this.bell, base + BELL_SLEEPING, 1);
+      const n = this.drain();
+      if (done()) break;
+      if (n > 0 || this.dirty.length > 0) continue;
+      Atomics.wait(this.bell, base + BELL_SEQ, seq, 5);
+    }
+    Atomics.store(this.bell, base + BELL_SLEEPING, 0);
+    this.flush();
+    this.kick();
+  }
+
+  private requeueBlocked(): void {
+    if (this.blocked === 0) return;
+    this.blocked = 0;
+    for (let j = 0; j < this.threads; j++) {
+      const ob = this.outboxes[j];
+      if (ob !== null && ob.len > ob.start && !this.dirtyFlag[j]) {
+        this.dirtyFlag[j] = true;
+        this.dirty.push(j);
+      }
+    }
   }
 
   /** Some outbox waiting for ring space now has space. */
@@ -280,14 +375,7 @@ export class Channels {
 
   /** Drain inbound rings, run the owner's flush, push staged frames; returns frames received. */
   pump(): number {
-    if (this.blocked > 0) {
-      this.blocked = 0;
-      // Re-flush outboxes that were waiting for ring space.
-      for (let j = 0; j < this.threads; j++) if (this.outboxes[j] !== null && this.outboxes[j]!.len > this.outboxes[j]!.start && !this.dirtyFlag[j]) {
-        this.dirtyFlag[j] = true;
-        this.dirty.push(j);
-      }
-    }
+    this.requeueBlocked();
     const frames = this.drain();
     this.afterDrain();
     this.flush();

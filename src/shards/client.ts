@@ -12,6 +12,7 @@ import { unwatchAll } from '../router/multi_exec.ts';
 import type { ShardThread } from './shard_thread.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, CLS_NO_MONITOR } from './pause.ts';
+import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
@@ -26,6 +27,9 @@ const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
 const WAIT_LOCK = 2; // an inline command waits for a transaction's lock
 const WAIT_PAUSE = 3; // CLIENT PAUSE holds the stalled command (output still flows)
+const WAIT_BLOCKED = 4; // a blocking command waits here (output still flows; blocking.ts)
+/** inflightShard while a blocking command is in flight on another shard: nothing else is dispatched until its reply. */
+const BLOCKING_IN_FLIGHT = -2;
 
 /** What CLIENT UNBLOCK needs from a blocking command's wait (set on `Client.blocked`). */
 export interface BlockedWait {
@@ -35,6 +39,8 @@ export interface BlockedWait {
    * thread.outFor(client), and resume the client's later commands on a later turn (setImmediate).
    */
   unblock(error: boolean): void;
+  /** The client disconnected: drop the wait without a reply. */
+  drop(): void;
 }
 
 export class Client {
@@ -80,6 +86,10 @@ export class Client {
   /** Largest chunk read since the last cron pass (CLIENT LIST rbp). */
   readPeak = 0;
 
+  /** The last command name looked up and its spec (dispatch cache). */
+  private lastName = '';
+  private lastSpec: CommandSpec | undefined = undefined;
+
   /** MULTI: the queued commands (null outside MULTI), and whether one was rejected (EXECABORT). */
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
@@ -117,7 +127,7 @@ export class Client {
     this.parser.feed(chunk);
     this.process();
     this.thread.endBatch();
-    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE)) this.write(EMPTY_BUF);
+    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
   }
 
   /**
@@ -127,7 +137,7 @@ export class Client {
    */
   write(b: Buffer): void {
     if (this.closed) return;
-    const idle = this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE);
+    const idle = this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE);
     if (!idle || this.held !== null) {
       if (this.held === null) this.held = [];
       if (b.length > 0) this.held.push(b);
@@ -173,6 +183,7 @@ export class Client {
     if (this.watchedShards !== null) void unwatchAll(this);
     if (this.monitor) removeMonitor(this.thread, this);
     if (this.waitState === WAIT_PAUSE) dropHeld(this);
+    if (this.blocked !== null) this.blocked.drop();
   }
 
   /** Run queued requests until the input is used up or the client must wait. */
@@ -209,7 +220,16 @@ export class Client {
   /** False when the command has to wait for replies in flight on another shard. */
   private dispatch(argv: string[]): boolean {
     const thread = this.thread;
-    let spec = lookupCommand(argv[0]);
+    // Pipelines repeat the same command name: compare with the last one before hashing.
+    let spec: CommandSpec | undefined;
+    if (argv[0] === this.lastName) spec = this.lastSpec;
+    else {
+      spec = lookupCommand(argv[0]);
+      if (spec !== undefined) {
+        this.lastName = argv[0];
+        this.lastSpec = spec;
+      }
+    }
     if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) {
       const sub = spec.subcommands.get(argv[1].toLowerCase());
       if (sub === undefined) return this.reject(null, `ERR unknown subcommand '${trunc(argv[1])}'. Try ${spec.name.toUpperCase()} HELP.`);
@@ -226,6 +246,11 @@ export class Client {
       return this.reject(spec, `ERR wrong number of arguments for '${fullName(spec)}' command`);
     }
     if (!this.authenticated && spec.noAuth !== true && this.authRequired()) return this.reject(spec, 'NOAUTH Authentication required.');
+    // A script past busy-reply-threshold on any thread: only allow_busy commands (Redis's BUSY state).
+    if (scriptBusy()) {
+      const busy = busyError(spec);
+      if (busy !== null) return this.reject(spec, busy);
+    }
     if (this.multi !== null && !multiPassthrough(spec)) return this.queueInMulti(spec, argv);
     if (pause.type !== 0 || this.replicaLike) {
       if (this.replicaLike) {
@@ -247,10 +272,11 @@ export class Client {
             return true;
           }
           this.afterReply(mark);
+          if (this.blocked !== null) this.waitState = WAIT_BLOCKED;
         } else {
           thread.sendCommand(this, shard, spec, argv, discard);
           this.inflight++;
-          this.inflightShard = shard;
+          this.inflightShard = spec.blocking === true ? BLOCKING_IN_FLIGHT : shard;
           this.afterRemoteSend();
         }
         return true;
@@ -348,6 +374,7 @@ export class Client {
 
   private runCross(spec: CommandSpec, argv: string[]): boolean {
     if (this.inflight !== 0) return false;
+    this.lastCommand = fullName(spec);
     if (monitorsActive()) this.feedMonitor(spec, argv);
     this.waitState = WAIT_CROSS;
     this.crossDiscard = this.discardThis();
@@ -378,7 +405,7 @@ export class Client {
   private readonly crossDone = (): void => {
     if (this.crossDiscard) DISCARD.reset();
     this.crossDiscard = false;
-    this.waitState = WAIT_NONE;
+    this.waitState = this.blocked !== null ? WAIT_BLOCKED : WAIT_NONE;
     this.resume();
   };
 
@@ -438,8 +465,29 @@ export class Client {
 
   /** The lock an inline command waited for was granted and the command ran. */
   lockGranted(): void {
+    this.waitState = this.blocked !== null ? WAIT_BLOCKED : WAIT_NONE;
+    this.resume();
+  }
+
+  /** The blocking command's wait ended and its reply was written (blocking.ts): run what follows it. */
+  blockEnded(): void {
+    if (this.waitState !== WAIT_BLOCKED || this.blocked !== null) return;
     this.waitState = WAIT_NONE;
     this.resume();
+  }
+
+  /** A command in flight on another shard now waits there (blocking.ts): the replies before it go out. */
+  flushHeld(): void {
+    if (this.held === null || this.closed) return;
+    const b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+    this.held = null;
+    this.heldBytes = 0;
+    if (b.length > 0) this.socket.write(b);
+  }
+
+  /** Is the reply of the command now running dropped (CLIENT REPLY OFF / SKIP)? */
+  get discardingReply(): boolean {
+    return this.waitState === WAIT_CROSS ? this.crossDiscard : this.discardThis();
   }
 
   resume(): void {
@@ -451,7 +499,7 @@ export class Client {
     }
     this.process();
     this.thread.endBatch();
-    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState === WAIT_PAUSE)) this.write(EMPTY_BUF);
+    if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
   }
 
   /** Commands still running for this client (CLIENT LIST's qbuf / multi figures). */

@@ -5,6 +5,7 @@
 // the tick, scaled by active-expire-effort) lasts.
 
 import type { ShardThread } from './shard_thread.ts';
+import { activeExpireMembers } from './subkey_expire.ts';
 
 const KEYS_PER_LOOP = 20;
 const ACCEPTABLE_STALE = 10; // percent
@@ -12,6 +13,7 @@ const ACCEPTABLE_STALE = 10; // percent
 export function startExpireCycle(thread: ShardThread): void {
   const iters = new Map<object, Iterator<[string, number]>>();
   let timer: NodeJS.Timeout | null = null;
+  const canUseKey = (key: string): boolean => thread.locks.canUseKey(key);
 
   const tick = (): void => {
     if (!thread.activeExpireEnabled) return;
@@ -21,6 +23,8 @@ export function startExpireCycle(thread: ShardThread): void {
     const budgetMs = (1000 / hz) * ((25 + 2 * effort) / 100);
     const start = performance.now();
     const perLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * effort;
+    // KeyDB member TTLs (subkey_expire.ts) first, with at most half the budget.
+    activeExpireMembers(ks, canUseKey, start + budgetMs / 2);
     for (let dbi = 0; dbi < ks.dbs.length; dbi++) {
       const db = ks.dbs[dbi];
       if (db.expires.size === 0) continue;
@@ -29,6 +33,7 @@ export function startExpireCycle(thread: ShardThread): void {
         ks.now = Date.now();
         let checked = 0;
         let expired = 0;
+        let wrapped = false;
         while (checked < perLoop && checked < db.expires.size) {
           if (it === undefined) {
             it = db.expires.entries();
@@ -36,8 +41,12 @@ export function startExpireCycle(thread: ShardThread): void {
           }
           const r = it.next();
           if (r.done) {
+            // Start over from the beginning (at most once per round); a finished
+            // iterator must not stay cached, or this db would never be scanned again.
             it = undefined;
-            if (checked === 0) break;
+            iters.delete(db);
+            if (wrapped) break;
+            wrapped = true;
             continue;
           }
           checked++;

@@ -80,6 +80,10 @@ export class Keyspace {
   onExpire: ((db: number, key: string) => void) | null = null;
   /** WATCH registrations on this shard (set by the shard thread). */
   watch: WatchTable | null = null;
+  /** Set while clients wait on keys of this shard: a list / zset / stream stored under a key (blocking.ts). */
+  onTypedWrite: ((db: number, key: string) => void) | null = null;
+  /** Set while clients wait on keys of this shard: two databases were swapped (blocking.ts). */
+  onSwapDb: ((a: number, b: number) => void) | null = null;
 
   constructor(databases: number) {
     this.dbs = [];
@@ -140,6 +144,7 @@ export class Keyspace {
     d.dict.set(key, v);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
+    if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
 
   /** Replace the value of an existing key in place (TTL kept). */
@@ -147,6 +152,7 @@ export class Keyspace {
     const d = this.dbs[db];
     d.dict.set(key, v);
     d.version++;
+    if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
 
   delete(db: number, key: string): boolean {
@@ -213,6 +219,7 @@ export class Keyspace {
     this.dbs[b] = t;
     this.dbs[a].version++;
     this.dbs[b].version++;
+    if (this.onSwapDb !== null) this.onSwapDb(a, b);
   }
 
   /** Number of keys in db, expired-but-not-yet-collected ones included (as Redis's DBSIZE). */

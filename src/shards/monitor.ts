@@ -9,7 +9,9 @@
 // buffer). Otherwise lines collect in a per-thread buffer that goes out once
 // per event-loop turn: to this thread's monitors directly, and as one
 // K_MONITOR frame to each other thread that has monitors (a bit per thread in
-// the CTRL_MONITOR_MASK words).
+// the CTRL_MONITOR_MASK words). Each client's commands show in the order they
+// ran; lines from different threads interleave as they arrive (there is no
+// global order of commands across threads to show).
 
 import type { Client } from './client.ts';
 import { K_MONITOR, type ShardThread } from './shard_thread.ts';
@@ -129,7 +131,7 @@ function flush(): void {
       if (buf === null) buf = Buffer.from(text, 'latin1');
       thread.channels.sendBytes(t, K_MONITOR, 0, 0, 0, 0, buf, 0, buf.length);
     }
-    if (buf !== null) thread.endBatch();
+    if (buf !== null) thread.channels.flush();
   }
 }
 

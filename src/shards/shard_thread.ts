@@ -8,6 +8,7 @@ import { Keyspace, type ByteString, type StoredValue } from './keyspace.ts';
 import { WatchTable } from './watch.ts';
 import { encodeValue } from './value_codec.ts';
 import { LockTable } from './locks.ts';
+import { Blocking, K_BLOCK } from './blocking.ts';
 import { ThreadStats } from './stats.ts';
 import { deliverMonitorLines } from './monitor.ts';
 import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlog.ts';
@@ -29,14 +30,16 @@ export const K_STEP_REPLY = 4;
 export const K_UNLOCK = 5;
 /** A shard logged a slow command of a client of the receiving thread: id = client id, aux = slow log entry id. */
 export const K_SLOW_NOTE = 6;
-/** Lines for this thread's MONITOR clients (monitor.ts). */
-export const K_MONITOR = 6;
+/** Lines for this thread's MONITOR clients (monitor.ts). (K_BLOCK = 7 lives in blocking.ts.) */
+export const K_MONITOR = 8;
 
 /** aux bits of a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
 /** aux bits of a K_STEP frame. */
 const STEP_LOCK = 1;
 const STEP_LOCK_ALL = 2;
+/** The step must not wait for its locks: when they are taken it gets an empty reply list at once. */
+const STEP_TRY = 4;
 
 /** Something that waits for locks held by a cross-shard transaction. */
 class Waiting {
@@ -67,6 +70,8 @@ export class ShardThread {
   readonly ks: Keyspace;
   readonly locks = new LockTable();
   readonly watch = new WatchTable();
+  /** Blocking commands: the waits registered on this shard, this thread's blocked clients (blocking.ts). */
+  readonly blocking: Blocking;
   readonly stats = new ThreadStats();
   readonly channels: Channels;
   config: Config;
@@ -77,10 +82,10 @@ export class ShardThread {
   readonly scratch = new ReplyWriter();
   private scratchOwner: Client | null = null;
   /** Replies produced for other threads' clients. */
-  private readonly remoteOut = new ReplyWriter();
+  private remoteOut = new ReplyWriter();
 
   readonly localCtx: ExecContext;
-  private readonly remoteCtx: ExecContext;
+  private remoteCtx: ExecContext;
 
   /** The main thread's control API (CONFIG SET, SHUTDOWN ...). */
   main: Remote<MainApi> | null = null;
@@ -124,6 +129,7 @@ export class ShardThread {
     this.remoteOut.errors = this.stats;
     this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
     this.remoteCtx = { ks: this.ks, db: 0, out: this.remoteOut, thread: this, client: null };
+    this.blocking = new Blocking(this);
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
     this.slowConfig();
@@ -215,6 +221,11 @@ export class ShardThread {
     return this.scratch;
   }
 
+  /** Seal scratch when it holds `client`'s pending bytes (a blocked client's reply must follow them). */
+  sealIfOwner(client: Client): void {
+    if (this.scratchOwner === client) this.seal();
+  }
+
   /** Hand the bytes in scratch to their client's socket. */
   seal(): void {
     const c = this.scratchOwner;
@@ -243,7 +254,8 @@ export class ShardThread {
     const st = this.stats.cmd(spec.id!);
     const errs = this.stats.errorReplies;
     const t0 = performance.now();
-    this.ks.now = Date.now();
+    // One clock read per command: the wall clock for expiry derives from the monotonic one.
+    this.ks.now = Math.floor(TIME_ORIGIN + t0);
     if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
     else spec.handler(ctx, argv);
     const us = (performance.now() - t0) * 1000;
@@ -253,6 +265,9 @@ export class ShardThread {
     if (this.stats.errorReplies !== errs) st.failed++;
     if (this.latencyTracking) this.recordLatency(spec.id!, us);
     if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
+    // Clients blocked on keys this command made ready are served now (Redis's handleClientsBlockedOnKeys);
+    // not after the commands a script runs (their ctx is the script's): after the script.
+    if (this.blocking.pending && (ctx === this.localCtx || ctx === this.remoteCtx)) this.blocking.serveReady();
   }
 
   private recordLatency(id: number, us: number): void {
@@ -339,6 +354,18 @@ export class ShardThread {
   }
 
   private readonly onFrame = (from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number): void => {
+    if (this.syncDepth !== 0 && kind !== K_STEP && kind !== K_UNLOCK) {
+      // Inside a script's synchronous wait only other transactions' steps run (the script holds
+      // its keys through the lock table); the rest waits until the script is done.
+      if (kind === K_STEP_REPLY && this.syncReplies.has(id)) {
+        this.syncReplies.set(id, splitReplies(payload, start, end));
+        return;
+      }
+      if (kind !== K_STEP_REPLY) {
+        this.channels.defer(from, kind, resp, db, id, aux, payload, start, end);
+        return;
+      }
+    }
     switch (kind) {
       case K_CMD: {
         const spec = commandById((aux & 0xffff) >>> 0);
@@ -393,6 +420,9 @@ export class ShardThread {
       case K_MONITOR:
         deliverMonitorLines(this, payload, start, end);
         return;
+      case K_BLOCK:
+        this.blocking.onFrame(from, id, aux, payload, start, end);
+        return;
     }
   };
 
@@ -404,7 +434,19 @@ export class ShardThread {
     ctx.db = db;
     this.remoteFrom = from;
     this.remoteClient = id;
+    const bk = this.blocking;
+    bk.originThread = from;
+    bk.originCtx = ctx;
+    bk.originClient = id;
+    bk.originDiscard = (aux & AUX_DISCARD_REPLY) !== 0;
     this.call(spec, argv, ctx);
+    bk.originThread = -1;
+    if (bk.deferred) {
+      // The command blocked: its reply comes when the wait ends (blocking.ts).
+      bk.deferred = false;
+      out.reset();
+      return;
+    }
     if (aux & AUX_DISCARD_REPLY) out.len = 0;
     this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, out.buf, 0, out.len);
     out.reset();
@@ -419,6 +461,10 @@ export class ShardThread {
     if (this.locks.active !== 0 || this.waiting.length !== 0) {
       const blocked = !this.locks.canUse(owner, keys, all) || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin));
       if (blocked) {
+        if ((flags & STEP_TRY) !== 0) {
+          this.deliverStep(from, owner, []);
+          return;
+        }
         const w = new Waiting(2, origin, keys, all);
         w.from = from;
         w.id = owner;
@@ -431,15 +477,17 @@ export class ShardThread {
       }
     }
     if (wantsLock) this.locks.lock(owner, keys, all);
-    this.deliverStep(from, owner, this.execStep(resp, db, cmds));
+    this.deliverStep(from, owner, this.execStep(resp, db, cmds, owner));
   }
 
-  private execStep(resp: 2 | 3, db: number, cmds: string[][]): Buffer[] {
+  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
     out.resp = resp;
     out.len = 0;
     const replies: Buffer[] = [];
+    const outerOwner = this.stepOwner;
+    this.stepOwner = owner;
     for (const argv of cmds) {
       ctx.db = db;
       const spec = lookupAny(argv[0]);
@@ -447,13 +495,20 @@ export class ShardThread {
       else this.callStep(spec, argv, ctx);
       replies.push(out.take());
     }
+    this.stepOwner = outerOwner;
     out.reset();
+    if (this.blocking.pending) this.blocking.serveReady();
     return replies;
   }
 
   private unlock(owner: number): void {
     if (!this.locks.unlock(owner)) return;
     this.runWaiting();
+    // Ready keys the transaction held locked.
+    if (this.blocking.pending) {
+      this.blocking.serveReady();
+      this.endBatch();
+    }
   }
 
   /** Retry queued work in order after locks were released; per-origin order is kept. */
@@ -470,7 +525,7 @@ export class ShardThread {
         continue;
       }
       const owner = w.kind === 2 ? w.id : 0;
-      if (!this.locks.canUse(owner, w.keys, w.all)) {
+      if ((this.syncDepth !== 0 && w.kind !== 2) || !this.locks.canUse(owner, w.keys, w.all)) {
         stuck.add(w.origin);
         this.waiting.push(w);
         continue;
@@ -492,7 +547,7 @@ export class ShardThread {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0) this.locks.lock(w.id, w.keys, w.all);
-        const replies = this.execStep(w.resp, w.db, w.cmds);
+        const replies = this.execStep(w.resp, w.db, w.cmds, w.id);
         this.deliverStep(w.from, w.id, replies);
       }
     }
@@ -517,6 +572,73 @@ export class ShardThread {
       o += 4 + r.length;
     }
     this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, 0, b, 0, size);
+  }
+
+  // ---- synchronous steps (scripts) -------------------------------------------
+  //
+  // A script runs to completion inside one handler call, so its calls to
+  // other shards wait synchronously (Channels.waitSync). While a thread waits,
+  // it runs other transactions' steps and unlocks as they arrive (they are
+  // what other waiting threads need), and defers everything else.
+
+  /** Depth of synchronous waits in progress on this thread. */
+  syncDepth = 0;
+  /** Owner of the transaction whose step is executing here (0 outside steps): scripts run inside EXEC use its locks. */
+  stepOwner = 0;
+  private readonly syncReplies = new Map<number, Buffer[] | null>();
+  private spareRemote: [ExecContext, ReplyWriter] | null = null;
+
+  /**
+   * Run `cmds` on another shard for transaction `owner` (taking `lock` there
+   * first) and wait for the replies. With `tryLock` the step does not queue
+   * behind other transactions' locks: it returns [] when it cannot have them.
+   */
+  stepSync(owner: number, shard: number, resp: 2 | 3, db: number, cmds: string[][], lock: StepLock, tryLock: boolean): Buffer[] {
+    let flags = lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK;
+    if (tryLock) flags |= STEP_TRY;
+    const keys = lock === null || lock === 'all' ? [] : lock;
+    this.syncReplies.set(owner, null);
+    this.channels.sendArgvLists(shard, K_STEP, resp, db, owner, flags, [keys, ...cmds]);
+    // Steps run while we wait must not disturb the context of the command running the script.
+    const savedCtx = this.remoteCtx;
+    const savedOut = this.remoteOut;
+    if (this.spareRemote === null) {
+      const out = new ReplyWriter();
+      out.errors = this.stats;
+      this.spareRemote = [{ ks: this.ks, db: 0, out, thread: this, client: null }, out];
+    }
+    [this.remoteCtx, this.remoteOut] = this.spareRemote;
+    this.spareRemote = null;
+    this.syncDepth++;
+    try {
+      this.channels.waitSync(() => this.syncReplies.get(owner) !== null);
+    } finally {
+      this.syncDepth--;
+      this.spareRemote = [this.remoteCtx, this.remoteOut];
+      this.remoteCtx = savedCtx;
+      this.remoteOut = savedOut;
+    }
+    const replies = this.syncReplies.get(owner)!;
+    this.syncReplies.delete(owner);
+    // Work held back during the wait runs on a later turn (deferred frames replay at the next drain).
+    if (this.syncDepth === 0 && this.waiting.length !== 0) setImmediate(() => this.runWaiting());
+    return replies;
+  }
+
+  /** A fresh transaction owner id (scripts' locks), unique among this thread's transactions. */
+  newOwner(): number {
+    this.txnCounter = (this.txnCounter + 1) & 0xffffff;
+    if (this.txnCounter === 0) this.txnCounter = 1;
+    return this.txnCounter * 128 + this.index;
+  }
+
+  /**
+   * Release a transaction's locks on this shard from inside a handler (a
+   * script's end): the lock table is updated at once, the work that waited
+   * for the locks runs on a later turn.
+   */
+  unlockFromHandler(owner: number): void {
+    if (this.locks.unlock(owner) && this.waiting.length !== 0) setImmediate(() => this.runWaiting());
   }
 
   // ---- cross-shard transactions: coordinator side ---------------------------
@@ -554,6 +676,7 @@ export class ShardThread {
 }
 
 const EMPTY = Buffer.alloc(0);
+const TIME_ORIGIN = performance.timeOrigin;
 
 function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
   const n = b.readUInt32LE(start);

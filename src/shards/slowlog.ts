@@ -124,3 +124,103 @@ export function mergeSeries(parts: LatencySeries[]): LatencySeries {
 }
 
 export { LATENCY_TS_LEN };
+
+// ---- per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM) ----
+// Redis keeps an HdrHistogram per command (1 ns .. 1 s, 2 significant digits);
+// this is the same bucket layout, so percentiles come out at the same bucket
+// edges: 256 sub-buckets, values in nanoseconds.
+
+const SUB_HALF_MAG = 7;
+const SUB_HALF = 1 << SUB_HALF_MAG; // 128
+const SUB_MASK = 2 * SUB_HALF - 1; // 255
+const HIST_MAX_NS = 1_000_000_000;
+const HIST_LEN = 24 * SUB_HALF; // 23 buckets + 1
+
+function countsIndex(v: number): number {
+  const pow2ceiling = 32 - Math.clz32(v | SUB_MASK);
+  const bucket = pow2ceiling - (SUB_HALF_MAG + 1);
+  const sub = v >>> bucket;
+  return ((bucket + 1) << SUB_HALF_MAG) + (sub - SUB_HALF);
+}
+
+function valueFromIndex(i: number): number {
+  let bucket = (i >> SUB_HALF_MAG) - 1;
+  let sub = (i & (SUB_HALF - 1)) + SUB_HALF;
+  if (bucket < 0) {
+    sub -= SUB_HALF;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
+}
+
+/** Highest value in the same bucket as v (HdrHistogram's highest_equivalent_value). */
+export function highestEquivalent(v: number): number {
+  const pow2ceiling = 32 - Math.clz32(v | SUB_MASK);
+  const bucket = pow2ceiling - (SUB_HALF_MAG + 1);
+  const sub = v >>> bucket;
+  const adjusted = sub >= 2 * SUB_HALF ? bucket + 1 : bucket;
+  const lowest = sub * 2 ** bucket;
+  return lowest + 2 ** adjusted - 1;
+}
+
+export class LatencyHistogram {
+  readonly counts = new Uint32Array(HIST_LEN);
+  total = 0;
+
+  /** Record a duration in microseconds. */
+  record(us: number): void {
+    let ns = Math.round(us * 1000);
+    if (ns < 1) ns = 1;
+    else if (ns > HIST_MAX_NS) ns = HIST_MAX_NS;
+    this.counts[countsIndex(ns)]++;
+    this.total++;
+  }
+
+  /** Non-zero buckets as [index, count] pairs (to ship between threads). */
+  sparse(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < HIST_LEN; i++) if (this.counts[i] !== 0) out.push([i, this.counts[i]]);
+    return out;
+  }
+
+  add(sparse: [number, number][]): void {
+    for (const [i, n] of sparse) {
+      this.counts[i] += n;
+      this.total += n;
+    }
+  }
+
+  /** hdr_value_at_percentile, in nanoseconds. */
+  valueAtPercentile(p: number): number {
+    const req = p < 100 ? p : 100;
+    let want = Math.floor((req / 100) * this.total + 0.5);
+    if (want < 1) want = 1;
+    let seen = 0;
+    for (let i = 0; i < HIST_LEN; i++) {
+      seen += this.counts[i];
+      if (seen >= want) {
+        const v = valueFromIndex(i);
+        return p === 0 ? v : highestEquivalent(v);
+      }
+    }
+    return 0;
+  }
+
+  /** LATENCY HISTOGRAM's cumulative distribution: [usec, cumulative count] at 1, 2, 4 ... µs. */
+  cdf(): [number, number][] {
+    const out: [number, number][] = [];
+    let level = 1024;
+    let idx = 0;
+    let cum = 0;
+    let prev = 0;
+    while (cum < this.total || prev === 0) {
+      const li = countsIndex(Math.min(level, HIST_MAX_NS));
+      while (idx <= li && idx < HIST_LEN) cum += this.counts[idx++];
+      if (cum > prev) out.push([Math.floor(highestEquivalent(level) / 1000), cum]);
+      prev = cum;
+      if (cum >= this.total || idx >= HIST_LEN) break;
+      level *= 2;
+    }
+    return out;
+  }
+}

@@ -13,6 +13,7 @@ import { Client } from './client.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
 import { initMonitors } from './monitor.ts';
+import { initScripting } from '../scripting/engine.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
 import { CTRL_CLIENT_ID, CTRL_CLIENTS } from '../control.ts';
 
@@ -29,6 +30,7 @@ if (init.runId !== undefined) thread.runId = init.runId;
 if (init.startTime !== undefined) thread.serverStart = init.startTime;
 thread.log = log;
 initMonitors(ctrl);
+if (init.scripting !== undefined) initScripting(thread, init.scripting);
 const servers: net.Server[] = [];
 
 /** A numeric directive, or `dflt` while the config does not know it. */

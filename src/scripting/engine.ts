@@ -1,0 +1,137 @@
+// The scripting engine of one server thread: the native Lua addon
+// (native/), this thread's view of the shared scripting state, the EVAL
+// script cache and the function libraries. initScripting() runs once per
+// worker; the command handlers reach the engine through scripting().
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { ShardThread } from '../shards/shard_thread.ts';
+import { ScriptControl, SharedLog, W_BUSY_EVAL, W_BUSY_FUNC, BUSY_EVAL, BUSY_FUNCTION, type ScriptingShared } from './shared.ts';
+import type { CommandSpec } from '../commands/types.ts';
+import { ScriptCache } from './scripts.ts';
+import { FunctionRegistry } from './functions.ts';
+import { SERVER_VERSION } from '../version.ts';
+import { currentRun } from './run.ts';
+
+/** The native addon's interface (native/src/engine.c). */
+export interface LuaAddon {
+  create(o: {
+    call: (argv: string[], resp: number, mode: number) => Buffer | string | boolean;
+    log: (level: number, msg: string) => void;
+    state: Int32Array;
+    stateIndex: number;
+    busyEvalIndex: number;
+    busyFuncIndex: number;
+    version: string;
+    versionNum: number;
+  }): void;
+  evalCompile(sha: string, body: string): string | null;
+  reset(which: 0 | 1): void;
+  run(mode: 0 | 1, name: string, ref: number, keys: string[], args: string[], callerResp: number, busyMs: number): Buffer | string;
+  funcLoad(code: string): string | [string, string | null, number, number][];
+  funcUnref(refs: number[]): void;
+  sha1hex(s: string): string;
+  memory(which: 0 | 1): number;
+}
+
+export interface ScriptingThread {
+  thread: ShardThread;
+  lua: LuaAddon;
+  ctl: ScriptControl;
+  scripts: ScriptCache;
+  functions: FunctionRegistry;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ADDON_PATH = path.join(root, 'native/build/Release/keydb_lua.node');
+
+let addon: LuaAddon | null = null;
+let addonError = '';
+
+/** Load the native addon (once per thread); null when it is not built. */
+export function loadAddon(): LuaAddon | null {
+  if (addon !== null || addonError !== '') return addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as LuaAddon;
+  } catch (e) {
+    addonError = (e as Error).message;
+  }
+  return addon;
+}
+
+let current: ScriptingThread | null = null;
+
+/** This thread's scripting engine (null before initScripting or without the addon). */
+export function scripting(): ScriptingThread | null {
+  return current;
+}
+
+export const NO_ENGINE = 'ERR scripting is not available: the Lua engine (native/) is not built';
+
+/** The Redis version as REDIS_VERSION_NUM encodes it (0x00MMmmpp). */
+function versionNum(v: string): number {
+  const [a, b, c] = v.split('.').map((x) => Number(x) || 0);
+  return (a << 16) | (b << 8) | c;
+}
+
+/** Log levels of redis.log (LOG_DEBUG .. LOG_WARNING) to the server log's methods. */
+function logLine(thread: ShardThread, level: number, msg: string): void {
+  const log = thread.log;
+  if (log === null) return;
+  if (level >= 3) log.warning(msg);
+  else if (level === 2) log.notice(msg);
+  else if (level === 1) log.verbose(msg);
+  else (log as unknown as { debug?: (m: string) => void }).debug?.(msg);
+}
+
+export function initScripting(thread: ShardThread, shared: ScriptingShared): void {
+  const lua = loadAddon();
+  if (lua === null) {
+    thread.log?.warning(`Scripting disabled: cannot load the Lua engine (${addonError}). Build it with npm install (needs liblua5.1-0-dev lua-cjson lua-bitop).`);
+    return;
+  }
+  const ctl = new ScriptControl(shared.control, thread.threads, thread.index);
+  lua.create({
+    call: (argv, resp, mode) => {
+      const run = currentRun();
+      if (run === null) return 'ERR redis.call/pcall can only be called inside a script invocation';
+      return run.call(argv, resp, mode);
+    },
+    log: (level, msg) => {
+      if (level === 100) {
+        const run = currentRun();
+        if (run !== null) run.becameBusy(ctl);
+        logLine(thread, 3, msg);
+        return;
+      }
+      logLine(thread, level, msg);
+    },
+    state: ctl.words,
+    stateIndex: ctl.stateIndex,
+    busyEvalIndex: W_BUSY_EVAL,
+    busyFuncIndex: W_BUSY_FUNC,
+    version: SERVER_VERSION,
+    versionNum: versionNum(SERVER_VERSION),
+  });
+  current = {
+    thread,
+    lua,
+    ctl,
+    scripts: new ScriptCache(lua, new SharedLog(shared.scriptLog)),
+    functions: new FunctionRegistry(lua, new SharedLog(shared.functionLog)),
+  };
+}
+
+/** A script is past busy-reply-threshold on some thread (one shared word read). */
+export function scriptBusy(): boolean {
+  return current !== null && current.ctl.busyKind() !== 0;
+}
+
+/** The BUSY error for a command sent while a script is busy, or null when the command may run (allow_busy). */
+export function busyError(spec: CommandSpec): string | null {
+  if (current === null) return null;
+  const kind = current.ctl.busyKind();
+  if (kind === 0 || spec.flags.includes('allow_busy')) return null;
+  return kind === 1 ? BUSY_EVAL : BUSY_FUNCTION;
+}

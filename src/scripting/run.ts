@@ -1,0 +1,414 @@
+// Running one script: the bridge between the Lua engine's redis.call() and
+// the command table, and the rules that keep a script atomic across shards.
+//
+// Where a script runs (see scripting_family.ts): on the shard that owns all
+// its declared keys, or, with no keys, on the client's thread; a script whose
+// keys span shards runs on the client's thread after locking its keys on
+// every shard (ascending shard order).
+//
+// Each redis.call() is routed like a client command:
+//  - keys on this thread's shard: the handler runs here, at once;
+//  - keys on another shard: a step of the script's transaction runs there
+//    and this thread waits synchronously for the reply (ShardThread.stepSync),
+//    serving other transactions' steps meanwhile;
+//  - one command whose keys span shards (DEL, UNLINK, EXISTS, TOUCH, MGET,
+//    MSET) is split per shard and the replies merged; keyspace-wide commands
+//    (DBSIZE, KEYS, FLUSHDB, FLUSHALL, RANDOMKEY) run on every shard.
+//
+// Isolation: keys a script declares are locked before it runs (or owned by
+// the thread running it). A key it touches without declaring it is locked
+// when touched: on this shard at once when no other transaction holds it; on
+// another shard by a step that may wait for the lock only when that shard
+// comes after every shard the script already holds locks on (ascending
+// order, so two scripts never wait on each other); otherwise the step only
+// tries, and a script that cannot have the key fails with Redis Cluster's
+// error for a key it may not access. The script's own shard's keys are
+// entered in the lock table before its first wait, so the steps served while
+// it waits cannot touch them.
+
+import type { ShardThread } from '../shards/shard_thread.ts';
+import type { CommandSpec, ExecContext } from '../commands/types.ts';
+import type { StepLock } from '../router/txn.ts';
+import { lookupCommand, keysOf } from '../commands/table.ts';
+import { keyShard } from '../router/slot.ts';
+import { ReplyWriter } from '../proto/reply_writer.ts';
+import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
+import { parseI64 } from '../proto/number_format.ts';
+import type { ScriptingThread } from './engine.ts';
+import type { ScriptControl } from './shared.ts';
+
+/** Redis Cluster's error for a key a script may not reach (also used for a key held by another transaction). */
+export const NON_LOCAL = 'Script attempted to access a non local key in a cluster node';
+
+export interface RunOptions {
+  /** 0 EVAL (name = sha), 1 FCALL (name = function name, ref = compiled function). */
+  mode: 0 | 1;
+  name: string;
+  ref: number;
+  keys: string[];
+  args: string[];
+  db: number;
+  /** The caller's protocol (the script's reply is written for it). */
+  resp: 2 | 3;
+  readOnly: boolean;
+  /** Lock owner of the caller's transaction when it locked the declared keys (0: none). */
+  owner: number;
+  /** Shards where that transaction holds locks. */
+  held: number[];
+  /** The command (FUNCTION STATS shows it while a function is busy). */
+  argv: string[];
+}
+
+const NOSCRIPT_FLAG = 1;
+const flagCache = new WeakMap<CommandSpec, number>();
+
+function specFlags(spec: CommandSpec): number {
+  let f = flagCache.get(spec);
+  if (f === undefined) {
+    f = spec.flags.includes('noscript') ? NOSCRIPT_FLAG : 0;
+    flagCache.set(spec, f);
+  }
+  return f;
+}
+
+let active: ScriptRun | null = null;
+
+/** The script running on this thread (redis.call's context), or null. */
+export function currentRun(): ScriptRun | null {
+  return active;
+}
+
+export class ScriptRun {
+  private readonly S: ScriptingThread;
+  private readonly thread: ShardThread;
+  private readonly out = new ReplyWriter();
+  private readonly ctx: ExecContext;
+  private db = 0;
+  private readOnly = false;
+  private name = '';
+  private argv: string[] = [];
+  /** Owner id of the script's locks (0 until it needs any). */
+  private owner = 0;
+  /** The caller's transaction owns `owner` (its locks are released by the caller). */
+  private callerOwner = false;
+  private callerHeld: number[] = [];
+  /** Inside a step of another transaction (a script in MULTI/EXEC): its owner. */
+  private stepOwner = 0;
+  /** Highest shard the script holds locks on (-1 none). */
+  private maxHeld = -1;
+  /** Shards other than this one where the script took locks of its own. */
+  private readonly lockedRemote = new Set<number>();
+  /** This shard's keys the script touched before its first wait (null once they are in the lock table). */
+  private localKeys: string[] | null = [];
+  /** The script has locks on this shard in the lock table. */
+  private localLocked = false;
+
+  constructor(S: ScriptingThread) {
+    this.S = S;
+    this.thread = S.thread;
+    this.ctx = { ks: S.thread.ks, db: 0, out: this.out, thread: S.thread, client: null };
+  }
+
+  private begin(o: RunOptions): void {
+    this.db = o.db;
+    this.readOnly = o.readOnly;
+    this.name = o.name;
+    this.argv = o.argv;
+    this.owner = o.owner;
+    this.callerOwner = o.owner !== 0;
+    this.callerHeld = o.held;
+    this.stepOwner = this.thread.stepOwner;
+    this.lockedRemote.clear();
+    this.localLocked = false;
+    const self = this.thread.index;
+    let max = -1;
+    for (const s of o.held) if (s > max) max = s;
+    // The declared keys of a script that runs on their shard are this shard's.
+    if (o.owner === 0 && o.keys.length !== 0) max = Math.max(max, self);
+    this.maxHeld = max;
+    this.localKeys = [];
+    if (o.owner === 0) for (const k of o.keys) this.localKeys.push(k);
+  }
+
+  /** Release the locks the script took itself. */
+  private finish(): void {
+    const t = this.thread;
+    if (this.owner === 0) return;
+    for (const s of this.lockedRemote) if (!this.callerHeld.includes(s)) t.sendTxnUnlock(this.owner, s);
+    if (this.localLocked && !this.callerHeld.includes(t.index)) t.unlockFromHandler(this.owner);
+    if (this.lockedRemote.size !== 0) t.channels.kick();
+  }
+
+  /** The script passed busy-reply-threshold: publish what FUNCTION STATS shows. */
+  becameBusy(ctl: ScriptControl): void {
+    ctl.setInfo(this.name, this.argv);
+  }
+
+  run(o: RunOptions, busyMs: number): Buffer | string {
+    this.begin(o);
+    const S = this.S;
+    active = this;
+    S.ctl.begin(o.mode === 0);
+    try {
+      return S.lua.run(o.mode, o.name, o.ref, o.keys, o.args, o.resp, busyMs);
+    } finally {
+      S.ctl.end();
+      active = null;
+      this.finish();
+    }
+  }
+
+  // ---- redis.call ------------------------------------------------------------------
+
+  /** A redis.call / pcall (mode 0) or acl_check_cmd (mode 1): RESP reply bytes, or a script error text. */
+  call(argv: string[], resp: number, mode: number): Buffer | string | boolean {
+    let spec = lookupCommand(argv[0]);
+    if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) spec = spec.subcommands.get(argv[1].toLowerCase());
+    if (mode === 1) return spec !== undefined ? true : 'unknown command';
+    if (spec === undefined) return 'Unknown Redis command called from script';
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'Wrong number of args calling Redis command from script';
+    if ((specFlags(spec) & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
+    if (spec.write === true) {
+      if (this.readOnly) return 'Write commands are not allowed from read-only scripts.';
+      if (!this.S.ctl.markDirty()) return 'Script killed by user with SCRIPT KILL...';
+    }
+    this.out.resp = resp === 3 ? 3 : 2;
+    try {
+      if (spec.name === 'select') return this.select(argv);
+      if (spec.route === 'keys') return this.keyed(spec, argv);
+      if (spec.route === 'all') return this.everyShard(spec, argv);
+      return this.runHere(spec, argv);
+    } catch (e) {
+      return 'internal error: ' + String((e as Error)?.message ?? e);
+    }
+  }
+
+  private reply(): Buffer {
+    return this.out.buf.subarray(0, this.out.len);
+  }
+
+  /** Run a command's handler on this thread for the script. */
+  private runHere(spec: CommandSpec, argv: string[]): Buffer {
+    const out = this.out;
+    out.len = 0;
+    const ctx = this.ctx;
+    ctx.db = this.db;
+    this.thread.call(spec, argv, ctx);
+    return this.reply();
+  }
+
+  private select(argv: string[]): Buffer {
+    const n = parseI64(argv[1]);
+    const out = this.out;
+    out.len = 0;
+    if (n === null || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) out.error('ERR value is not an integer or out of range');
+    else if (n < 0 || n >= this.thread.ks.dbs.length) out.error('ERR DB index is out of range');
+    else {
+      this.db = n;
+      out.ok();
+    }
+    return this.reply();
+  }
+
+  private keyed(spec: CommandSpec, argv: string[]): Buffer | string {
+    const keys = keysOf(spec, argv);
+    const n = this.thread.threads;
+    if (n === 1 || keys.length === 0) return this.runLocal(spec, argv, keys);
+    const shard = keyShard(keys[0], n);
+    let multi = false;
+    for (let i = 1; i < keys.length && !multi; i++) if (keyShard(keys[i], n) !== shard) multi = true;
+    if (!multi && spec.crossIf !== undefined && spec.crossIf(argv, shard, n)) return NON_LOCAL;
+    if (multi) return this.split(spec, argv);
+    return shard === this.thread.index ? this.runLocal(spec, argv, keys) : this.runRemote(shard, argv, keys);
+  }
+
+  /** May the script use this shard's key now (nobody else's transaction holds it)? */
+  private usableHere(keys: string[]): boolean {
+    const locks = this.thread.locks;
+    if (locks.active === 0) return true;
+    for (const k of keys) {
+      if (locks.canUse(this.owner, [k], false)) continue;
+      if (this.stepOwner !== 0 && locks.canUse(this.stepOwner, [k], false)) continue;
+      return false;
+    }
+    return true;
+  }
+
+  private runLocal(spec: CommandSpec, argv: string[], keys: string[]): Buffer | string {
+    if (keys.length !== 0) {
+      if (!this.usableHere(keys)) return NON_LOCAL;
+      if (this.localKeys !== null) {
+        if (this.thread.threads > 1) for (const k of keys) this.localKeys.push(k);
+      } else {
+        this.thread.locks.lock(this.owner, keys, false);
+        this.localLocked = true;
+        if (this.thread.index > this.maxHeld) this.maxHeld = this.thread.index;
+      }
+    }
+    return this.runHere(spec, argv);
+  }
+
+  /** Before the first wait: an owner id, and this shard's touched keys in the lock table. */
+  private protect(): void {
+    if (this.owner === 0) this.owner = this.thread.newOwner();
+    const keys = this.localKeys;
+    if (keys === null) return;
+    this.localKeys = null;
+    if (keys.length !== 0) {
+      this.thread.locks.lock(this.owner, keys, false);
+      this.localLocked = true;
+      if (this.thread.index > this.maxHeld) this.maxHeld = this.thread.index;
+    }
+  }
+
+  /** Run argv on another shard (taking `lock` there): its reply, or null when the lock could not be had. */
+  private step(shard: number, cmds: string[][], lock: StepLock): Buffer[] | null {
+    this.protect();
+    let owner = this.owner;
+    let tryLock = false;
+    if (this.stepOwner !== 0) {
+      // Inside MULTI/EXEC: the block's transaction holds the declared keys; take nothing more.
+      owner = this.stepOwner;
+      lock = null;
+    } else if (lock !== null) tryLock = !(shard > this.maxHeld);
+    const replies = this.thread.stepSync(owner, shard, this.out.resp, this.db, cmds, lock, tryLock);
+    if (replies.length === 0 && cmds.length !== 0) return null;
+    if (lock !== null) {
+      this.lockedRemote.add(shard);
+      if (shard > this.maxHeld) this.maxHeld = shard;
+    }
+    return replies;
+  }
+
+  private runRemote(shard: number, argv: string[], keys: string[]): Buffer | string {
+    const r = this.step(shard, [argv], keys);
+    return r === null ? NON_LOCAL : r[0];
+  }
+
+  /** A command whose keys span shards: per-shard parts, merged as the single-shard command would reply. */
+  private split(spec: CommandSpec, argv: string[]): Buffer | string {
+    const name = spec.name;
+    const span = name === 'mset' ? 2 : 1;
+    if (name !== 'del' && name !== 'unlink' && name !== 'exists' && name !== 'touch' && name !== 'mget' && name !== 'mset') return NON_LOCAL;
+    if (name === 'mset' && (argv.length - 1) % 2 !== 0) return this.runHere(spec, argv);
+    const n = this.thread.threads;
+    const byShard = new Map<number, number[]>();
+    for (let i = 1; i < argv.length; i += span) {
+      const s = keyShard(argv[i], n);
+      let l = byShard.get(s);
+      if (l === undefined) byShard.set(s, (l = []));
+      l.push(i);
+    }
+    const shards = [...byShard.keys()].sort((a, b) => a - b);
+    const parts: { positions: number[]; reply: Buffer }[] = [];
+    for (const s of shards) {
+      const positions = byShard.get(s)!;
+      const sub = [argv[0]];
+      const keys: string[] = [];
+      for (const p of positions) {
+        keys.push(argv[p]);
+        for (let k = 0; k < span; k++) sub.push(argv[p + k]);
+      }
+      const r = s === this.thread.index ? this.runLocal(spec, sub, keys) : this.runRemote(s, sub, keys);
+      if (typeof r === 'string') return r;
+      if (isError(r)) return Buffer.from(r);
+      parts.push({ positions, reply: Buffer.from(r) });
+    }
+    const out = this.out;
+    out.len = 0;
+    if (name === 'mset') out.ok();
+    else if (name === 'mget') {
+      const elems = new Map<number, Buffer>();
+      for (const p of parts) {
+        const e = arrayElements(p.reply);
+        for (let i = 0; i < p.positions.length; i++) elems.set(p.positions[i], e[i]);
+      }
+      out.array(argv.length - 1);
+      for (let i = 1; i < argv.length; i++) out.raw(elems.get(i)!);
+    } else {
+      let sum = 0;
+      for (const p of parts) sum += intValue(p.reply);
+      out.int(sum);
+    }
+    return this.reply();
+  }
+
+  /** Keyspace-wide commands: every shard under a whole-shard lock, replies merged. */
+  private everyShard(spec: CommandSpec, argv: string[]): Buffer | string {
+    const t = this.thread;
+    if (t.threads === 1) return this.runHere(spec, argv);
+    const name = spec.name;
+    if (name !== 'dbsize' && name !== 'keys' && name !== 'flushdb' && name !== 'flushall' && name !== 'randomkey' && name !== 'swapdb') return NON_LOCAL;
+    // RANDOMKEY asks every shard its size first, then one shard for a key.
+    const perShard = name === 'randomkey' ? ['dbsize'] : argv;
+    const perSpec = name === 'randomkey' ? lookupCommand('dbsize')! : spec;
+    const replies: Buffer[] = [];
+    // Ascending shards: every shard validates the arguments the same way, so an
+    // argument error comes from the first one, before anything changed.
+    for (let s = 0; s < t.threads; s++) {
+      let r: Buffer;
+      if (s === t.index) {
+        if (this.stepOwner === 0) {
+          this.protect();
+          if (!t.locks.canUse(this.owner, [], true)) return NON_LOCAL;
+          t.locks.lock(this.owner, [], true);
+          this.localLocked = true;
+        }
+        r = Buffer.from(this.runHere(perSpec, perShard));
+      } else {
+        const rr = this.step(s, [perShard], 'all');
+        if (rr === null) return NON_LOCAL;
+        r = rr[0];
+      }
+      if (s > this.maxHeld) this.maxHeld = s;
+      if (isError(r)) return r;
+      replies.push(r);
+    }
+    const out = this.out;
+    out.len = 0;
+    if (name === 'dbsize') {
+      let n = 0;
+      for (const r of replies) n += intValue(r);
+      out.int(n);
+    } else if (name === 'keys') {
+      let total = 0;
+      const bodies: Buffer[] = [];
+      for (const r of replies) {
+        const nl = r.indexOf(10);
+        total += Number(r.latin1Slice(1, nl - 1));
+        bodies.push(r.subarray(nl + 1));
+      }
+      out.array(total);
+      for (const b of bodies) out.raw(b);
+    } else if (name === 'randomkey') {
+      const sizes = replies.map(intValue);
+      let total = 0;
+      for (const n of sizes) total += n;
+      if (total === 0) out.nullBulk();
+      else {
+        let pick = Math.floor(Math.random() * total);
+        let s = 0;
+        while (pick >= sizes[s]) pick -= sizes[s++];
+        const r = s === t.index ? Buffer.from(this.runHere(spec, argv)) : this.step(s, [argv], null)![0];
+        out.len = 0;
+        out.raw(r);
+      }
+    } else out.ok();
+    return this.reply();
+  }
+}
+
+let instance: ScriptRun | null = null;
+
+/** Run a script on this thread; the RESP reply bytes, or an error reply's text. */
+export function runScript(S: ScriptingThread, o: RunOptions): Buffer | string {
+  if (active !== null) return 'ERR a script is already running on this thread';
+  if (instance === null) instance = new ScriptRun(S);
+  let busyMs = 5000;
+  try {
+    busyMs = S.thread.config.num('busy-reply-threshold');
+  } catch {
+    // the directive is unknown to the config in use: Redis's default
+  }
+  return instance.run(o, busyMs);
+}

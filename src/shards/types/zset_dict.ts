@@ -1,0 +1,200 @@
+// The element store of a skiplist-encoded sorted set, doubling as Redis's
+// zset dict (member -> score): open addressing with linear probing, members in
+// one array and scores unboxed in a Float64Array. A slot index is the
+// element's id: the ordered tree (zset_btree.ts) stores ids in its leaves, so
+// each member and score is held once (16 bytes a slot; a JS Map would cost
+// ~28 bytes a slot plus a 16-byte heap number per non-small-integer score,
+// and the tree its own copy of both).
+//
+// Deletions leave tombstones, so ids never move except when the table is
+// rebuilt (growing past 3/4 occupied slots, shrinking under 1/8 live, or
+// purging tombstones): a rebuild records `remap` (old id -> new id) for the
+// owner to apply to the tree before anything else, and bumps `epoch`, which
+// ZSCAN cursors carry (scan()).
+
+/** Marks a deleted slot (never equal to any member string). */
+const TOMB: unknown = Object.freeze({ tomb: true });
+const MIN_CAP = 16;
+
+/** 32-bit FNV-1a over the char codes, with a final avalanche. */
+export function hashMember(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function capacityFor(n: number): number {
+  let cap = MIN_CAP;
+  while (cap * 3 < n * 4 + 4) cap *= 2;
+  return cap;
+}
+
+export class ZDict {
+  /** Member per slot: a string, undefined (empty) or TOMB. */
+  keys: unknown[];
+  /** Score per slot. */
+  vals: Float64Array;
+  private mask: number;
+  /** Live entries. */
+  size = 0;
+  /** Live entries plus tombstones. */
+  private used = 0;
+  /** Bumped by every rebuild (ZSCAN cursors carry it). */
+  epoch = 0;
+  /** Set by a rebuild: old id -> new id (-1 for free slots); the owner applies it to the tree and clears it. */
+  remap: Int32Array | null = null;
+
+  /** An empty table of `cap` slots (a power of two, at least 16). */
+  constructor(cap = MIN_CAP) {
+    this.keys = new Array(cap);
+    this.vals = new Float64Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** A table sized for n entries. */
+  static withSize(n: number): ZDict {
+    return new ZDict(capacityFor(n));
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** The id of member m, -1 when absent. */
+  find(m: string): number {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = hashMember(m) & mask;
+    for (;;) {
+      const k = keys[i];
+      if (k === m) return i;
+      if (k === undefined) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(m: string): number | undefined {
+    const i = this.find(m);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  has(m: string): boolean {
+    return this.find(m) >= 0;
+  }
+
+  key(id: number): string {
+    return this.keys[id] as string;
+  }
+
+  /**
+   * Add a member that is absent; returns its id. May rebuild the table first
+   * (then `remap` is set for the ids handed out before).
+   */
+  add(m: string, s: number): number {
+    if ((this.used + 1) * 4 > this.capacity * 3) this.rebuild(capacityFor(Math.ceil((this.size + 1) * 1.5)));
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = hashMember(m) & mask;
+    let tomb = -1;
+    for (;;) {
+      const k = keys[i];
+      if (k === undefined) break;
+      if (k === TOMB && tomb < 0) tomb = i;
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.used++;
+    keys[i] = m;
+    this.vals[i] = s;
+    this.size++;
+    return i;
+  }
+
+  /** Remove the element with this id. May shrink the table (then `remap` is set). */
+  removeAt(id: number): void {
+    this.keys[id] = TOMB;
+    this.size--;
+    if (this.size * 8 < this.capacity && this.capacity > MIN_CAP) this.rebuild(capacityFor(this.size * 2));
+  }
+
+  clear(): void {
+    this.keys = new Array(MIN_CAP);
+    this.vals = new Float64Array(MIN_CAP);
+    this.mask = MIN_CAP - 1;
+    this.size = 0;
+    this.used = 0;
+    this.epoch++;
+    this.remap = null;
+  }
+
+  /** Re-insert every live entry into a table of `cap` slots, recording old id -> new id. */
+  private rebuild(cap: number): void {
+    const oldK = this.keys;
+    const oldV = this.vals;
+    const keys: unknown[] = new Array(cap);
+    const vals = new Float64Array(cap);
+    const remap = new Int32Array(oldK.length);
+    const mask = cap - 1;
+    for (let j = 0; j < oldK.length; j++) {
+      const k = oldK[j];
+      if (typeof k !== 'string') {
+        remap[j] = -1;
+        continue;
+      }
+      let i = hashMember(k) & mask;
+      while (keys[i] !== undefined) i = (i + 1) & mask;
+      keys[i] = k;
+      vals[i] = oldV[j];
+      remap[j] = i;
+    }
+    this.keys = keys;
+    this.vals = vals;
+    this.mask = mask;
+    this.used = this.size;
+    this.epoch++;
+    this.remap = remap;
+  }
+
+  /** Every live member, in slot order. */
+  *members(): IterableIterator<string> {
+    const keys = this.keys;
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j];
+      if (typeof k === 'string') yield k;
+    }
+  }
+
+  /**
+   * One SCAN step: from slot `pos` of the table as it was at `epoch` (a
+   * cursor from another epoch starts over at 0), collect live entries until
+   * `count` were found or count*10 slots were examined. Returns the next
+   * position, or -1 at the end of the table.
+   */
+  scan(pos: number, epoch: number, count: number, outM: string[], outS: number[]): number {
+    if (epoch !== (this.epoch & 0xffff)) pos = 0;
+    const keys = this.keys;
+    const n = keys.length;
+    let found = 0;
+    let budget = count * 10;
+    while (pos < n && found < count && budget-- > 0) {
+      const k = keys[pos];
+      if (typeof k === 'string') {
+        outM.push(k);
+        outS.push(this.vals[pos]);
+        found++;
+      }
+      pos++;
+    }
+    return pos < n ? pos : -1;
+  }
+
+  /** Bytes held by the table (MEMORY USAGE). */
+  bytes(): number {
+    return 2 * 80 + this.capacity * 16;
+  }
+}
