@@ -2,6 +2,8 @@
 // for configuration values (string2ll, strtoll, memtoull, rewriteConfigFormatMemory).
 // Values are bigint because Redis configs span the full 64-bit signed/unsigned range.
 
+import { parseI64 } from '../proto/number_format.ts';
+
 export const LLONG_MIN = -(2n ** 63n);
 export const LLONG_MAX = 2n ** 63n - 1n;
 export const ULLONG_MAX = 2n ** 64n - 1n;
@@ -19,22 +21,8 @@ function isDigit(c: number): boolean {
  * spaces or '+', must fit in a signed 64-bit integer. Returns null when invalid.
  */
 export function string2ll(s: string): bigint | null {
-  const n = s.length;
-  if (n === 0 || n >= 21) return null;
-  if (n === 1 && s === '0') return 0n;
-  let i = 0;
-  let neg = false;
-  if (s.charCodeAt(0) === 45) {
-    neg = true;
-    i = 1;
-    if (n === 1) return null;
-  }
-  const first = s.charCodeAt(i);
-  if (first < 49 || first > 57) return null;
-  for (let j = i + 1; j < n; j++) if (!isDigit(s.charCodeAt(j))) return null;
-  const v = BigInt(s.slice(i));
-  if (neg) return v > -LLONG_MIN ? null : -v;
-  return v > LLONG_MAX ? null : v;
+  const v = parseI64(s);
+  return v === null ? null : BigInt(v);
 }
 
 export interface StrtollResult {

@@ -3,6 +3,10 @@
 // processMultibulkBuffer does, so a huge command arriving in many chunks is
 // parsed once and a large bulk is assembled with a single copy.
 
+import { splitArgs } from '../config/splitargs.ts';
+
+export { splitArgs };
+
 const INLINE_MAX = 64 * 1024;
 const INT_MAX = 2147483647;
 const EMPTY = Buffer.alloc(0);
@@ -240,72 +244,4 @@ export class RequestParser {
     if (args === null) return this.fail('Protocol error: unbalanced quotes in request');
     return args;
   }
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-/** Redis's sdssplitargs: whitespace-separated words with "..." (escapes) and '...' quoting; null on unbalanced quotes. */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  const n = line.length;
-  let i = 0;
-  for (;;) {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
-    if (i >= n) return out;
-    let cur = '';
-    let inq = false;
-    let insq = false;
-    let done = false;
-    while (!done) {
-      if (inq) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && isHex(line.charCodeAt(i + 2)) && isHex(line.charCodeAt(i + 3))) {
-          cur += String.fromCharCode(parseInt(line.substr(i + 2, 2), 16));
-          i += 3;
-        } else if (c === '\\' && i + 1 < n) {
-          i++;
-          const e = line[i];
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (c === '"') {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
-          done = true;
-        } else {
-          cur += c;
-        }
-      } else if (insq) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === '\\' && line[i + 1] === "'") {
-          i++;
-          cur += "'";
-        } else if (c === "'") {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
-          done = true;
-        } else {
-          cur += c;
-        }
-      } else {
-        if (i >= n) {
-          done = true;
-          break;
-        }
-        const c = line[i];
-        const cc = line.charCodeAt(i);
-        // Only these end an unquoted word (not \v or \f, which isspace() counts as blanks).
-        if (cc === 32 || cc === 10 || cc === 13 || cc === 9 || cc === 0) done = true;
-        else if (c === '"') inq = true;
-        else if (c === "'") insq = true;
-        else cur += c;
-      }
-      if (i < n) i++;
-    }
-    out.push(cur);
-  }
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
 }
