@@ -446,6 +446,14 @@ describe('producer / consumer stress', () => {
       for (const k of [...SRC, ...RELAY]) expect(await admin.command('LLEN', k)).toBe(':0\r\n');
       await Promise.allSettled(consumers);
       expect(errors).toEqual([]);
+      // No registration was left behind: a new waiter on every key is served by the next push.
+      const [w] = await connect('ours');
+      for (const k of [...SRC, ...RELAY]) {
+        await block(admin, w, 1, 'BLPOP', k, '0');
+        expect(await admin.command('RPUSH', k, 'probe')).toBe(':1\r\n');
+        expect(await w.readReply()).toBe(`*2\r\n$${k.length}\r\n${k}\r\n$5\r\nprobe\r\n`);
+      }
+      w.close();
       admin.close();
     }, 120000);
   }

@@ -1186,6 +1186,43 @@ function encodingOf(v: StoredValue): string {
   }
 }
 
+/** Bytes of an RDB length prefix. */
+function rdbLenBytes(n: number): number {
+  return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
+}
+
+/**
+ * RDB size of a value (DEBUG OBJECT serializedlength): exact for strings
+ * saved without LZF compression (Redis compresses strings over 20 bytes when
+ * rdbcompression is on, which can make its figure smaller); for collections an
+ * estimate from their element bytes.
+ */
+function serializedLength(v: StoredValue): number {
+  if (typeof v === 'number' || (typeof v === 'string' && isIntEncoded(v))) {
+    const n = typeof v === 'number' ? v : Number(v);
+    if (n >= -128 && n <= 127) return 2;
+    if (n >= -32768 && n <= 32767) return 3;
+    if (n >= -2147483648 && n <= 2147483647) return 5;
+    const s = String(v);
+    return rdbLenBytes(s.length) + s.length;
+  }
+  if (typeof v === 'string') return rdbLenBytes(v.length) + v.length;
+  return memoryUsageOf('', v, 5, false);
+}
+
+/** __debug_object key: DEBUG OBJECT on the owning shard. */
+function debugObjectShard(c: ExecContext, argv: string[]): void {
+  const key = argv[1];
+  const v = c.ks.peek(c.db, key);
+  if (v === undefined) {
+    c.out.error('ERR no such key');
+    return;
+  }
+  // There are no raw pointers in a JS heap: the address is a stable token of the key.
+  const addr = '0x' + createHash('sha1').update(c.db + ':' + key, 'latin1').digest('hex').slice(0, 12);
+  c.out.simple(`Value at:${addr} refcount:${refcountOf(c.thread, v)} encoding:${encodingOf(v)} serializedlength:${serializedLength(v)} lru:${c.ks.lruClock(c.db, key)} lru_seconds_idle:${c.ks.idleSeconds(c.db, key)}`);
+}
+
 function sharedIntegersInUse(t: ShardThread): boolean {
   // Like Redis 7.0: with an LRU/LFU policy under maxmemory, integers are not shared.
   if (cfgNum(t, 'maxmemory', 0) === 0) return true;
@@ -1251,6 +1288,12 @@ const OBJECT_HELP = [
   'ENCODING <key>',
   '    Return the kind of internal representation used in order to store the value',
   '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
   'REFCOUNT <key>',
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
@@ -1264,7 +1307,7 @@ const objectCommand = def('object', {
     def('encoding', {
       arity: 3, flags: ['readonly'], keys: [2, 2, 1], acl: KS_READ, group: 'generic', summary: 'Inspect the internal encoding of a Redis object', since: '2.2.3', complexity: 'O(1)',
       handler(c, argv) {
-        const v = c.ks.read(c.db, argv[2]);
+        const v = c.ks.peek(c.db, argv[2]);
         if (v === undefined) c.out.nullBulk();
         else c.out.bulk(encodingOf(v));
       },
@@ -1272,9 +1315,28 @@ const objectCommand = def('object', {
     def('refcount', {
       arity: 3, flags: ['readonly'], keys: [2, 2, 1], acl: KS_READ, group: 'generic', summary: 'Get the number of references to the value of the key', since: '2.2.3', complexity: 'O(1)',
       handler(c, argv) {
-        const v = c.ks.read(c.db, argv[2]);
+        const v = c.ks.peek(c.db, argv[2]);
         if (v === undefined) c.out.nullBulk();
         else c.out.int(refcountOf(c.thread, v));
+      },
+    }),
+    def('freq', {
+      arity: 3, flags: ['readonly'], keys: [2, 2, 1], acl: KS_READ, group: 'generic', summary: 'Get the logarithmic access frequency counter of a Redis object', since: '4.0.0', complexity: 'O(1)',
+      handler(c, argv) {
+        const v = c.ks.peek(c.db, argv[2]);
+        if (v === undefined) c.out.nullBulk();
+        // Keys are never evicted here (maxmemory policies are not implemented), so no LFU counter is kept:
+        // the answer is Redis's for a non-LFU policy.
+        else c.out.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+      },
+    }),
+    def('idletime', {
+      arity: 3, flags: ['readonly'], keys: [2, 2, 1], acl: KS_READ, group: 'generic', summary: 'Get the time since a Redis object was last accessed', since: '2.2.3', complexity: 'O(1)',
+      handler(c, argv) {
+        const v = c.ks.peek(c.db, argv[2]);
+        if (v === undefined) c.out.nullBulk();
+        else if (c.thread.config.str('maxmemory-policy').endsWith('lfu')) c.out.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+        else c.out.int(c.ks.idleSeconds(c.db, argv[2]));
       },
     }),
     def('help', { arity: 2, flags: ['loading', 'stale'], acl: ['@keyspace', '@slow'], group: 'generic', summary: 'Show helpful text about the different subcommands', since: '6.2.0', complexity: 'O(1)', handler(c) { helpReply(c.out, 'OBJECT', OBJECT_HELP); } }),
@@ -1434,6 +1496,8 @@ function isLocalClient(client: Client): boolean {
 }
 
 const DEBUG_HELP = [
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
   'POPULATE <count> [<prefix>] [<size>]',
   "    Create <count> string keys named key:<num>. If <prefix> is specified then",
   "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -1558,6 +1622,12 @@ async function debugCross(client: Client, argv: string[]): Promise<void> {
   if (sub === 'set-active-expire' && argc === 3) {
     await runOnAllShards(client, [['__debug_active_expire', String(atoi(argv[2]))]], null);
     out().ok();
+    return;
+  }
+  if (sub === 'object' && argc === 3) {
+    const key = argv[2];
+    const [r] = await withTxn(client, (txn) => txn.step(keyShard(key, t.threads), [['__debug_object', key]], null));
+    out().raw(r);
     return;
   }
   if (sub === 'populate' && argc >= 3 && argc <= 5) {
@@ -2020,6 +2090,7 @@ const internalCommands: CommandSpec[] = [
     c.out.ok();
   }),
   internal('__populate', populateShard),
+  internal('__debug_object', debugObjectShard),
   internal('__slowlog', (c, argv) => {
     const sl = c.thread.slowlog;
     if (argv[1] === 'get') c.out.bulk(JSON.stringify({ e: sl.entries } satisfies SlowWire));

@@ -1,9 +1,10 @@
 // Sorted set commands (t_zset.c): ZADD and its options, ZINCRBY, ZREM, ZCARD,
 // the counting, score, rank and range commands (ZRANGE in all its forms and
 // ZRANGESTORE), range removals, ZPOP* / ZMPOP, ZRANDMEMBER, the set
-// operations (ZUNION / ZINTER / ZDIFF, their STORE forms, ZINTERCARD) and
-// ZSCAN, with Redis 7.0's argument checks, error texts, check order and
-// reply shapes (RESP2 flat arrays, RESP3 doubles and nested pairs).
+// operations (ZUNION / ZINTER / ZDIFF, their STORE forms, ZINTERCARD),
+// ZSCAN, and the blocking BZPOPMIN / BZPOPMAX / BZMPOP (on blocking.ts), with
+// Redis 7.0's argument checks, error texts, check order and reply shapes
+// (RESP2 flat arrays, RESP3 doubles and nested pairs).
 //
 // Commands whose keys span shards (the set operations, ZRANGESTORE, ZMPOP)
 // run through a cross-shard transaction: every key involved is locked in
@@ -17,7 +18,7 @@ import { def } from './define.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
 import type { ReplyWriter } from '../proto/reply_writer.ts';
 import type { Client } from '../shards/client.ts';
-import type { Keyspace, StoredValue, TypedValue } from '../shards/keyspace.ts';
+import type { Keyspace, StoredValue } from '../shards/keyspace.ts';
 import { parseI64, parseDouble, formatDouble } from '../proto/number_format.ts';
 import { groupKeys, withTxn } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
@@ -49,7 +50,8 @@ function cstr(s: string): string {
 
 /** An option word, lowercased for strcasecmp-style comparison. */
 function opt(s: string): string {
-  return s.length > 16 ? '' : cstr(s).toLowerCase();
+  const t = cstr(s);
+  return t.length > 16 ? '' : t.toLowerCase();
 }
 
 /** getLongFromObjectOrReply: the value (huge ones as imprecise numbers), or null. */

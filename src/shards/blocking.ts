@@ -319,12 +319,15 @@ class MultiWait implements BlockedWait {
     this.discard = discard;
   }
 
-  /** Registered everywhere: wait (and take notifications that came during registration). */
+  /** Registered everywhere: wait (and take what came during registration: a disconnect, notifications). */
   begin(): void {
-    this.client.blocked = this;
-    this.bk.multiWaits.set(this.client.id, this);
-    if (this.deadline > 0) this.arm();
     this.busy = false;
+    if (this.client.closed || this.ending === MODE_DROP) {
+      this.finish(null, null);
+      return;
+    }
+    this.client.blocked = this;
+    if (this.deadline > 0) this.arm();
     if (this.again) this.notify();
   }
 
@@ -523,7 +526,6 @@ export async function blockAcrossShards(
   if (typeof reply === 'string') out.error(reply);
   else if (reply !== null) out.raw(reply);
   else if (!registered) o.nonBlocking(out);
-  else if (client.closed) mw.drop();
   else mw.begin();
   if (!registered && bk.multiWaits.get(client.id) === mw) bk.multiWaits.delete(client.id);
 }
@@ -564,6 +566,14 @@ export class Blocking {
     this.thread = thread;
     this.out.errors = thread.stats;
     this.ctx = { ks: thread.ks, db: 0, out: this.out, thread, client: null };
+    if (process.env.BLK_DEBUG) setInterval(() => this.debugDump(), 4000).unref(); // DEBUG-TEMP
+  }
+
+  debugDump(): void { // DEBUG-TEMP
+    const lines: string[] = [`T${this.thread.index} count=${this.count} ready=${this.ready.map((r) => r.key).join(',')} locks=${this.thread.locks.active}`];
+    this.byKey.forEach((m, db) => m?.forEach((q, k) => lines.push(`  db${db} ${k} len=${(this.thread.ks.get(db, k) as { length?: number } | undefined)?.length ?? '-'}: ` + q.map((w) => `${w.clientId}${w.coordinated ? 'C' + w.token + (w.notified ? 'N' : '') : 'S'}`).join(' '))));
+    for (const [id, mw] of this.multiWaits) lines.push(`  mw ${id} ` + JSON.stringify({ token: mw.token, busy: (mw as any).busy, again: (mw as any).again, ending: (mw as any).ending, done: (mw as any).done }));
+    console.error(lines.join('\n'));
   }
 
   /** Ready keys wait to be served (cheap check for the hot path). */

@@ -52,6 +52,8 @@ export interface KeyspaceStats {
 export class Db {
   readonly dict = new Map<string, RawValue>();
   readonly expires = new Map<string, number>();
+  /** LRU clock (unix seconds) of each key's last access: OBJECT IDLETIME, DEBUG OBJECT. */
+  readonly lru = new Map<string, number>();
   /** Bumped on every write to a key (WATCH, and SCAN sessions know the db changed). */
   version = 0;
 }
@@ -130,8 +132,31 @@ export class Keyspace {
   read(db: number, key: string): StoredValue | undefined {
     const v = this.get(db, key);
     if (v === undefined) this.stats.misses++;
+    else {
+      this.stats.hits++;
+      this.dbs[db].lru.set(key, (this.now / 1000) | 0);
+    }
+    return v;
+  }
+
+  /** read() without updating the key's access time (Redis's LOOKUP_NOTOUCH: OBJECT, DEBUG OBJECT). */
+  peek(db: number, key: string): StoredValue | undefined {
+    const v = this.get(db, key);
+    if (v === undefined) this.stats.misses++;
     else this.stats.hits++;
     return v;
+  }
+
+  /** Seconds since the key was last read or written (OBJECT IDLETIME). */
+  idleSeconds(db: number, key: string): number {
+    const t = this.dbs[db].lru.get(key);
+    return t === undefined ? 0 : Math.max(0, ((this.now / 1000) | 0) - t);
+  }
+
+  /** The LRU clock of a key as Redis prints it (24-bit seconds). */
+  lruClock(db: number, key: string): number {
+    const t = this.dbs[db].lru.get(key) ?? ((this.now / 1000) | 0);
+    return t & 0xffffff;
   }
 
   has(db: number, key: string): boolean {
@@ -142,6 +167,7 @@ export class Keyspace {
   set(db: number, key: string, v: RawValue, keepTtl = false): void {
     const d = this.dbs[db];
     d.dict.set(key, v);
+    d.lru.set(key, (this.now / 1000) | 0);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
@@ -151,6 +177,7 @@ export class Keyspace {
   update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
     d.dict.set(key, v);
+    d.lru.set(key, (this.now / 1000) | 0);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
@@ -158,6 +185,7 @@ export class Keyspace {
   delete(db: number, key: string): boolean {
     const d = this.dbs[db];
     if (!d.dict.delete(key)) return false;
+    d.lru.delete(key);
     if (d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     return true;
@@ -190,6 +218,7 @@ export class Keyspace {
   /** Remove a key whose TTL has passed. */
   expireKey(db: number, d: Db, key: string): void {
     d.dict.delete(key);
+    d.lru.delete(key);
     d.expires.delete(key);
     d.version++;
     this.stats.expired++;

@@ -1,8 +1,9 @@
 // Sorted set values (t_zset.c), in Redis's two encodings:
 //  - listpack: small sets as two parallel arrays (members, scores) sorted by
 //    (score, member); lookups by member scan them, as Redis scans a listpack;
-//  - skiplist: an order-statistic B+tree (zset_btree.ts) for order and ranks
-//    plus a Map member -> score for O(1) ZSCORE.
+//  - skiplist: the elements in a compact hash table (zset_dict.ts: member ->
+//    score, O(1) ZSCORE) and an order-statistic B+tree over their ids
+//    (zset_btree.ts) for order and ranks, O(log n).
 // A set starts as listpack (unless its first member is already too long or
 // zset-max-listpack-entries is 0) and converts to skiplist once it would hold
 // more than zset-max-listpack-entries members or a member longer than

@@ -16,9 +16,12 @@
 const TOMB: unknown = Object.freeze({ tomb: true });
 const MIN_CAP = 16;
 
-/** 32-bit FNV-1a over the char codes, with a final avalanche. */
+/** Per-process seed, so that clients cannot aim members at one chain (hash flooding). */
+const SEED = (Math.random() * 0x100000000) >>> 0;
+
+/** 32-bit FNV-1a over the char codes (seeded), with a final avalanche. */
 export function hashMember(s: string): number {
-  let h = 0x811c9dc5 ^ s.length;
+  let h = (0x811c9dc5 ^ SEED ^ s.length) >>> 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
