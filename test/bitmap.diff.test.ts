@@ -338,6 +338,42 @@ describe('BITFIELD', () => {
   });
 });
 
+// ---- WATCH: which writes touch the key -----------------------------------------------
+
+/** Run a script of (client 0 | 1, command) on both servers and compare every reply. */
+async function twoClients(script: [number, Cmd][]): Promise<void> {
+  const replies: string[][] = [];
+  for (const port of [env.ours!.port, env.redis!.port]) {
+    const cs = [await RawClient.connect(port), await RawClient.connect(port)];
+    try {
+      await cs[0].command('FLUSHALL');
+      const r: string[] = [];
+      for (const [who, cmd] of script) r.push(await cs[who].command(...cmd));
+      replies.push(r);
+    } finally {
+      for (const c of cs) c.close();
+    }
+  }
+  for (let i = 0; i < script.length; i++) {
+    expect(replies[0][i], `reply to ${script[i][1].join(' ')}`).toBe(replies[1][i]);
+  }
+}
+
+describe('WATCH and bitmap writes', () => {
+  const watched = (write: Cmd): [number, Cmd][] => [[0, ['SET', 'k', 'abc']], [0, ['WATCH', 'k']], [1, write], [0, ['MULTI']], [0, ['GET', 'k']], [0, ['EXEC']]];
+  const writes: Cmd[] = [
+    ['SETBIT', 'k', '1', '1'], ['SETBIT', 'k', '1', '0'], ['SETBIT', 'k', '100', '0'], ['BITFIELD', 'k', 'SET', 'u8', '0', '97'], ['BITFIELD', 'k', 'SET', 'u8', '0', '98'],
+    ['BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'SET', 'u2', '0', '9'], ['BITFIELD', 'k', 'INCRBY', 'u8', '8', '0'], ['BITFIELD', 'k', 'SET', 'u8', '24', '0'], ['BITFIELD', 'k', 'GET', 'u8', '0'],
+    ['BITOP', 'OR', 'k', 'k', 'nokey'], ['BITOP', 'AND', 'k', 'nokey'], ['BITCOUNT', 'k'],
+  ];
+  for (const w of writes) {
+    it(w.join(' '), async (ctx) => {
+      if (!(await ours(['WATCH', 'x']))) ctx.skip();
+      await twoClients(watched(w));
+    });
+  }
+});
+
 // ---- randomized sequences ------------------------------------------------------------
 
 const RKEYS = ['r0', 'r1', 'r2', '{t}r3', '{t}r4', XS[0], XS[1]];

@@ -190,6 +190,17 @@ describe('waking blocked clients', () => {
       log.push(await b.readReply());
       log.push(await c.readReply());
       log.push(await p.command('EXISTS', src, mid, local));
+      // The same chain inside one shard: served in one pass after the push.
+      const [h1, h2, h3] = [sameShard(K2, 'h'), sameShard(K2, 'hh'), sameShard(K2, 'hhh')];
+      await block(admin, a, 1, 'BLMOVE', h1, h2, 'LEFT', 'LEFT', '0');
+      await block(admin, b, 2, 'BRPOPLPUSH', h2, h3, '0');
+      await block(admin, c, 3, 'BLMPOP', '0', '2', K3, h3, 'RIGHT', 'COUNT', '2');
+      log.push(await p.command('RPUSH', h1, 'one', 'two'));
+      log.push(await a.readReply());
+      log.push(await b.readReply());
+      log.push(await c.readReply());
+      log.push(await p.command('LRANGE', h1, '0', '-1'));
+      log.push(await p.command('EXISTS', h2, h3));
       // MULTI/EXEC: served after the block, which sees its own pushes.
       await block(admin, a, 1, 'BLPOP', src, '0');
       log.push(await p.command('MULTI'));
@@ -354,7 +365,7 @@ describe('producer / consumer stress', () => {
       const rand = prng(seed);
       const SRC = spread('q', 4).concat(spread('qq', 4));
       const RELAY = spread('relay', 4);
-      const TOTAL = 3000;
+      const TOTAL = 6000;
       const [admin] = await connect('ours');
       await admin.command('FLUSHALL');
       const consumed: string[] = [];

@@ -232,6 +232,16 @@ describe('encodings and RESP3', () => {
   ]);
 });
 
+const LIST_COMMANDS = ['lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lrange', 'lindex', 'lset', 'linsert', 'lrem', 'ltrim', 'lpos', 'lmove', 'rpoplpush', 'lmpop', 'blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop'];
+
+describe('command metadata', () => {
+  diffCase('COMMAND INFO and COMMAND DOCS', LIST_COMMANDS.flatMap((c): Cmd[] => [['COMMAND', 'INFO', c], ['COMMAND', 'DOCS', c]]));
+  diffCase('COMMAND GETKEYS', [
+    ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'], ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT', 'COUNT', '3'], ['COMMAND', 'GETKEYS', 'BLPOP', 'a', 'b', 'c', '0'],
+    ['COMMAND', 'GETKEYS', 'BLMOVE', 'a', 'b', 'LEFT', 'RIGHT', '0'], ['COMMAND', 'GETKEYS', 'LMPOP', '0', 'a', 'LEFT'], ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '5', 'a', 'LEFT'], ['COMMAND', 'GETKEYS', 'RPOPLPUSH', 'a', 'b'],
+  ]);
+});
+
 describe('other commands on lists', () => {
   diffCase('RENAME, COPY, MOVE, DUMP-free transfers across shards', [
     ['RPUSH', X1, 'a', 'b', 'c'], ['RENAME', X1, X2], ['LRANGE', X2, '0', '-1'], ['COPY', X2, X1], ['LRANGE', X1, '0', '-1'], ['RPUSH', X1, 'd'], ['LRANGE', X2, '0', '-1'],

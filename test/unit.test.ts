@@ -200,3 +200,27 @@ describe('reply writer and reader', () => {
     expect(w.take().toString()).toBe('%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n');
   });
 });
+
+describe('handler failures', () => {
+  it('a throwing handler leaves the thread alive and answers an error instead of a partial reply', async () => {
+    const { loadConfig } = await import('../src/config/config.ts');
+    const { ShardThread } = await import('../src/shards/shard_thread.ts');
+    const { def } = await import('../src/commands/define.ts');
+    const config = loadConfig(undefined, ['--server-threads', '1']);
+    const channels = new Channels(0, 1, [[new SharedArrayBuffer(16)]], 64, new SharedArrayBuffer(controlBytes(1)));
+    const thread = new ShardThread(0, 1, config, channels);
+    const spec = def('boom', {
+      arity: 1, group: 'server', summary: 'test', since: '0',
+      handler(c) {
+        c.out.array(2);
+        c.out.bulk('half');
+        throw new Error('bug');
+      },
+    });
+    spec.id = 0;
+    const ctx = thread.localCtx;
+    ctx.out = new ReplyWriter();
+    thread.call(spec, ['boom'], ctx);
+    expect(ctx.out.take().toString()).toBe("-ERR internal error in 'boom' command\r\n");
+  });
+});

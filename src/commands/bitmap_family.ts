@@ -728,6 +728,9 @@ function setBitsBig(b: Buffer, off: number, bits: number, v: bigint): void {
   setBits32(b, off + hiBits, 32, Number(u & 0xffffffffn));
 }
 
+/** Set by bitfieldWrite when a write changed the field's bits (Redis signals the key only then). */
+let bfChanged = false;
+
 /**
  * One SET or INCRBY on the bytes of b (grown to cover it): the reply value,
  * or null when OVERFLOW FAIL refused the write. Follows Redis's
@@ -758,7 +761,10 @@ function bitfieldWrite(b: Buffer, op: BitfieldOp): number | bigint | null {
     if (op.owtype === OW_SAT) next = target > max ? max : min;
     else next = op.signed ? BigInt.asIntN(bits, target) : BigInt.asUintN(bits, target);
   }
-  setBitsBig(b, op.offset, bits, next);
+  if (BigInt.asUintN(bits, next) !== raw) {
+    setBitsBig(b, op.offset, bits, next);
+    bfChanged = true;
+  }
   return op.opcode === BF_INCRBY ? next : old;
 }
 
@@ -792,7 +798,11 @@ function bitfieldWriteSmall(b: Buffer, op: BitfieldOp): number | null {
       if (op.signed && next > max) next -= span;
     }
   }
-  setBits32(b, op.offset, bits, next < 0 ? next + span : next);
+  const u = next < 0 ? next + span : next;
+  if (u !== raw) {
+    setBits32(b, op.offset, bits, u);
+    bfChanged = true;
+  }
   return op.opcode === BF_INCRBY ? next : old;
 }
 
@@ -884,7 +894,9 @@ function bitfieldGeneric(c: ExecContext, argv: string[], readonlyCmd: boolean): 
   }
   const need = (highest - (highest & 7)) / 8 + 1;
   if (!checkLength(c, need)) return;
+  const grows = v === undefined || need > byteLength(v);
   const bs = writable(v, need);
+  bfChanged = false;
   const b = bs.buf;
   out.array(ops.length);
   for (const op of ops) {
@@ -899,8 +911,9 @@ function bitfieldGeneric(c: ExecContext, argv: string[], readonlyCmd: boolean): 
     else if (typeof r === 'number') out.int(r);
     else out.bigint(r);
   }
+  // Like Redis, the key counts as modified only when it grew or a field changed.
   if (v === undefined) ks.set(c.db, key, toStored(bs));
-  else ks.update(c.db, key, toStored(bs));
+  else if (grows || bfChanged) ks.update(c.db, key, toStored(bs));
 }
 
 // ---- the table ------------------------------------------------------------------

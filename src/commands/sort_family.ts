@@ -39,9 +39,7 @@ import { liveValue } from '../shards/subkey_expire.ts';
 import type { SetValue } from '../shards/types/set.ts';
 import type { ZSetValue } from '../shards/types/zset.ts';
 import type { HashValue } from '../shards/types/hash.ts';
-// TEMP until list.ts lands
-const ListValue = { fromArray(_e: string[]): never { throw new Error('lists not yet'); } };
-type ListValue = { type: 'list'; toArray(): string[] };
+import { ListValue } from '../shards/types/list.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_INT = 'ERR value is not an integer or out of range';

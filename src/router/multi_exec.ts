@@ -49,7 +49,8 @@ export async function execMulti(client: Client): Promise<void> {
   let lockEverything = false;
   const keysBy: string[][] = Array.from({ length: n }, () => []);
   for (const q of queued) {
-    if (q.spec.route === 'all') lockEverything = true;
+    // SORT BY / GET read keys nobody declared: only whole-shard locks cover them.
+    if (q.spec.route === 'all' || (q.spec.crossIf !== undefined && q.spec.crossIf(q.argv, -1, n))) lockEverything = true;
     else if (q.spec.route === 'keys') for (const k of keysOf(q.spec, q.argv)) keysBy[keyShard(k, n)].push(k);
   }
   const watched = client.watchedShards;

@@ -299,7 +299,7 @@ class MultiWait implements BlockedWait {
   private readonly groups: ShardGroup[];
   private readonly waitKeys: string[];
   private readonly discard: boolean;
-  private deadline: number;
+  private readonly deadline: number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** A retry is running; `again`: a notification came meanwhile; `ending`: an end is due after it. */
   private busy = false;
@@ -432,8 +432,9 @@ class MultiWait implements BlockedWait {
         }
         if (!this.again) break;
       }
-    } catch {
-      // The transaction failed (shutting down): leave the wait as it is.
+    } catch (e) {
+      // Only a bug gets here: the wait stays registered and the next notification retries.
+      this.bk.thread.log?.warning(`blocking: claim of client ${this.client.id} failed: ${String((e as Error)?.stack ?? e)}`);
     }
     this.busy = false;
     this.bk.thread.endBatch();
@@ -566,14 +567,6 @@ export class Blocking {
     this.thread = thread;
     this.out.errors = thread.stats;
     this.ctx = { ks: thread.ks, db: 0, out: this.out, thread, client: null };
-    if (process.env.BLK_DEBUG) setInterval(() => this.debugDump(), 4000).unref(); // DEBUG-TEMP
-  }
-
-  debugDump(): void { // DEBUG-TEMP
-    const lines: string[] = [`T${this.thread.index} count=${this.count} ready=${this.ready.map((r) => r.key).join(',')} locks=${this.thread.locks.active}`];
-    this.byKey.forEach((m, db) => m?.forEach((q, k) => lines.push(`  db${db} ${k} len=${(this.thread.ks.get(db, k) as { length?: number } | undefined)?.length ?? '-'}: ` + q.map((w) => `${w.clientId}${w.coordinated ? 'C' + w.token + (w.notified ? 'N' : '') : 'S'}`).join(' '))));
-    for (const [id, mw] of this.multiWaits) lines.push(`  mw ${id} ` + JSON.stringify({ token: mw.token, busy: (mw as any).busy, again: (mw as any).again, ending: (mw as any).ending, done: (mw as any).done }));
-    console.error(lines.join('\n'));
   }
 
   /** Ready keys wait to be served (cheap check for the hot path). */

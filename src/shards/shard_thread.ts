@@ -256,8 +256,13 @@ export class ShardThread {
     const t0 = performance.now();
     // One clock read per command: the wall clock for expiry derives from the monotonic one.
     this.ks.now = Math.floor(TIME_ORIGIN + t0);
-    if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
-    else spec.handler(ctx, argv);
+    const mark = ctx.out.len;
+    try {
+      if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
+      else spec.handler(ctx, argv);
+    } catch (e) {
+      this.handlerFailed(spec, ctx, mark, e);
+    }
     const us = (performance.now() - t0) * 1000;
     st.usec += us;
     st.calls++;
@@ -279,8 +284,24 @@ export class ShardThread {
   /** Run a step of a cross-shard transaction: the coordinator counts the command (crossFinished). */
   private callStep(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     this.ks.now = Date.now();
-    if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
-    else spec.handler(ctx, argv);
+    const mark = ctx.out.len;
+    try {
+      if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
+      else spec.handler(ctx, argv);
+    } catch (e) {
+      this.handlerFailed(spec, ctx, mark, e);
+    }
+  }
+
+  /**
+   * A handler threw (a bug, never bad input by design): the thread survives
+   * (invariant 5), the partial reply is dropped for an error reply, and the
+   * failure is logged once with its stack.
+   */
+  private handlerFailed(spec: CommandSpec, ctx: ExecContext, mark: number, e: unknown): void {
+    if (ctx.out.len >= mark) ctx.out.len = mark;
+    ctx.out.error(`ERR internal error in '${spec.parent !== undefined ? spec.parent.name + '|' : ''}${spec.name}' command`);
+    this.log?.warning(`Internal error in command '${spec.name}': ${(e as Error)?.stack ?? String(e)}`);
   }
 
   /** A write command while keys are watched here: touch the watched keys it changed (see watch.ts). */

@@ -1,0 +1,370 @@
+// Memory benchmark: how much memory our server and a real redis-server need
+// for the same data. For each scenario both servers start fresh (no
+// persistence), get the same load, settle for a moment, and we read
+//   used_memory  from INFO memory (ours: the V8 heaps of the server threads;
+//                redis: the allocator's figure),
+//   RSS          VmRSS of the whole process from /proc/<pid>/status,
+// before and after the load. The table shows the figures after the load, the
+// growth per element (bytes of used_memory and of RSS per key / member) and
+// the ratio ours / redis of that growth.
+//
+// Scenarios (1M = the --scale factor times 1,000,000):
+//   strings  DEBUG POPULATE 1000000 key 16 (1M string keys, 16-byte values)
+//   hash     one hash of 1M fields   (HSET, 1000 fields a command, pipelined)
+//   set      one set of 1M members   (SADD, 1000 members a command, pipelined)
+//   zset     one sorted set of 1M    (ZADD, 1000 members a command, pipelined)
+//   hashes   100k hashes of 10 fields (HSET h:<n> f0 v0 .. f9 v9, pipelined)
+// A scenario whose commands our server does not know yet is skipped with a note.
+//
+//   node_modules/.bin/node bench/memory.ts                  # everything, 2 server threads
+//   node_modules/.bin/node bench/memory.ts --threads 4
+//   node_modules/.bin/node bench/memory.ts --only strings,zset --scale 0.1
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Opts {
+  threads: number;
+  only: string[] | null;
+  scale: number;
+  settleMs: number;
+}
+
+function parseArgs(): Opts {
+  const a = process.argv.slice(2);
+  const get = (name: string, def: string): string => {
+    const i = a.indexOf('--' + name);
+    return i >= 0 && i + 1 < a.length ? a[i + 1] : def;
+  };
+  const only = get('only', '');
+  return {
+    threads: Number(get('threads', '2')),
+    only: only === '' ? null : only.split(','),
+    scale: Number(get('scale', '1')),
+    settleMs: Number(get('settle', '3000')),
+  };
+}
+
+// ---- servers ------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start on ' + port);
+}
+
+interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+async function startOurs(threads: number): Promise<Server> {
+  const port = await freePort();
+  const nodeBin = existsSync(path.join(root, 'node_modules/.bin/node')) ? path.join(root, 'node_modules/.bin/node') : process.execPath;
+  const proc = spawn(nodeBin, [path.join(root, 'src/main.ts'), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--server-threads', String(threads), '--enable-debug-command', 'yes'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  await waitPort(port);
+  return { name: 'ours', port, proc };
+}
+
+async function startRedis(): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-mem-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes'], { stdio: 'ignore' });
+  await waitPort(port);
+  return { name: 'redis', port, proc };
+}
+
+function stop(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null) return resolve();
+    s.proc.once('exit', () => resolve());
+    s.proc.kill('SIGTERM');
+    setTimeout(() => s.proc.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+// ---- a pipelining client -----------------------------------------------------------------
+
+function encode(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+  return s;
+}
+
+/** End of the RESP value at pos, or -1 when incomplete. */
+function replyEnd(b: Buffer, pos: number): number {
+  if (pos >= b.length) return -1;
+  const nl = b.indexOf('\r\n', pos);
+  if (nl < 0) return -1;
+  const t = b[pos];
+  const n = Number(b.latin1Slice(pos + 1, nl));
+  const line = nl + 2;
+  if (t === 36 /* $ */) return n < 0 ? line : b.length >= line + n + 2 ? line + n + 2 : -1;
+  if (t === 42 /* * */ || t === 37 /* % */) {
+    let p = line;
+    for (let i = 0; i < (t === 37 ? 2 * n : n); i++) {
+      p = replyEnd(b, p);
+      if (p < 0) return -1;
+    }
+    return p;
+  }
+  return line;
+}
+
+class Conn {
+  private sock: net.Socket;
+  private buf = Buffer.alloc(0);
+  private want = 0;
+  private replies: string[] = [];
+  private done: (() => void) | null = null;
+
+  private constructor(sock: net.Socket) {
+    this.sock = sock;
+    sock.on('data', (d) => {
+      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+      let p = 0;
+      for (;;) {
+        const e = replyEnd(this.buf, p);
+        if (e < 0) break;
+        this.replies.push(this.buf.latin1Slice(p, e));
+        p = e;
+      }
+      this.buf = this.buf.subarray(p);
+      if (this.done !== null && this.replies.length >= this.want) {
+        const f = this.done;
+        this.done = null;
+        f();
+      }
+    });
+  }
+
+  static connect(port: number): Promise<Conn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => resolve(new Conn(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Send the commands pipelined and return their replies. */
+  async run(cmds: string[][]): Promise<string[]> {
+    this.replies = [];
+    this.want = cmds.length;
+    const p = new Promise<void>((r) => (this.done = r));
+    let chunk = '';
+    for (const c of cmds) {
+      chunk += encode(c);
+      if (chunk.length > 1 << 20) {
+        this.sock.write(chunk, 'latin1');
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) this.sock.write(chunk, 'latin1');
+    if (this.replies.length < this.want) await p;
+    return this.replies;
+  }
+
+  async command(...args: string[]): Promise<string> {
+    return (await this.run([args]))[0];
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+/** Send a load in pipelined windows of `window` commands; fails on any error reply. */
+async function load(c: Conn, cmds: Iterable<string[]>, window = 2000): Promise<void> {
+  let batch: string[][] = [];
+  for (const cmd of cmds) {
+    batch.push(cmd);
+    if (batch.length >= window) {
+      check(await c.run(batch));
+      batch = [];
+    }
+  }
+  if (batch.length > 0) check(await c.run(batch));
+}
+
+function check(replies: string[]): void {
+  for (const r of replies) if (r.startsWith('-')) throw new Error('error reply during load: ' + r.trim());
+}
+
+// ---- measuring ------------------------------------------------------------------------------
+
+interface Sample {
+  used: number;
+  rss: number;
+}
+
+function vmRss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
+
+async function sample(s: Server, c: Conn): Promise<Sample> {
+  const info = await c.command('INFO', 'memory');
+  const m = /used_memory:(\d+)/.exec(info);
+  return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!) };
+}
+
+// ---- scenarios --------------------------------------------------------------------------------
+
+interface Scenario {
+  name: string;
+  what: string;
+  elements: number;
+  /** A command our server must know for the scenario to run. */
+  probe: string[];
+  fill: (c: Conn) => Promise<void>;
+}
+
+function* range<T>(n: number, f: (i: number) => T): Iterable<T> {
+  for (let i = 0; i < n; i++) yield f(i);
+}
+
+/** Commands adding `n` members to one key, `per` members a command. */
+function* bulk(n: number, per: number, head: string[], member: (i: number) => string[]): Iterable<string[]> {
+  for (let i = 0; i < n; i += per) {
+    const cmd = head.slice();
+    for (let j = i; j < Math.min(n, i + per); j++) cmd.push(...member(j));
+    yield cmd;
+  }
+}
+
+function scenarios(scale: number): Scenario[] {
+  const M = Math.round(1_000_000 * scale);
+  const K = Math.round(100_000 * scale);
+  return [
+    {
+      name: 'strings', what: `DEBUG POPULATE ${M} key 16`, elements: M, probe: ['DEBUG', 'HELP'],
+      fill: async (c) => check([await c.command('DEBUG', 'POPULATE', String(M), 'key', '16')]),
+    },
+    {
+      name: 'hash', what: `1 hash, ${M} fields`, elements: M, probe: ['HSET', '__probe', 'f', 'v'],
+      fill: (c) => load(c, bulk(M, 1000, ['HSET', 'bighash'], (i) => [`field:${i}`, `value:${i}`]), 50),
+    },
+    {
+      name: 'set', what: `1 set, ${M} members`, elements: M, probe: ['SADD', '__probe', 'm'],
+      fill: (c) => load(c, bulk(M, 1000, ['SADD', 'bigset'], (i) => [`member:${i}`]), 50),
+    },
+    {
+      name: 'zset', what: `1 sorted set, ${M} members`, elements: M, probe: ['ZADD', '__probe', '1', 'm'],
+      fill: (c) => load(c, bulk(M, 1000, ['ZADD', 'bigzset'], (i) => [String(i), `member:${i}`]), 50),
+    },
+    {
+      name: 'hashes', what: `${K} hashes x 10 fields`, elements: K, probe: ['HSET', '__probe', 'f', 'v'],
+      fill: (c) => load(c, range(K, (i) => { const cmd = ['HSET', `h:${i}`]; for (let f = 0; f < 10; f++) cmd.push(`f${f}`, `v${f}:${i}`); return cmd; }), 2000),
+    },
+  ];
+}
+
+interface Row {
+  scenario: Scenario;
+  ours: { before: Sample; after: Sample } | null;
+  redis: { before: Sample; after: Sample };
+  note: string;
+}
+
+async function measure(s: Server, sc: Scenario, settleMs: number): Promise<{ before: Sample; after: Sample } | string> {
+  const c = await Conn.connect(s.port);
+  try {
+    const probe = await c.command(...sc.probe);
+    if (probe.startsWith('-ERR unknown command')) return `${sc.probe[0]} not implemented`;
+    await c.command('FLUSHALL');
+    await new Promise((r) => setTimeout(r, 500));
+    const before = await sample(s, c);
+    await sc.fill(c);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const after = await sample(s, c);
+    return { before, after };
+  } finally {
+    c.close();
+  }
+}
+
+function mb(n: number): string {
+  return (n / (1024 * 1024)).toFixed(1) + ' MB';
+}
+
+function per(delta: number, n: number): string {
+  return (delta / n).toFixed(1);
+}
+
+function ratio(a: number, b: number): string {
+  return b > 0 ? (a / b).toFixed(2) : '-';
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs();
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('redis-server is not installed');
+  }
+  const rows: Row[] = [];
+  for (const sc of scenarios(o.scale)) {
+    if (o.only !== null && !o.only.includes(sc.name)) continue;
+    process.stderr.write(`${sc.name}: ${sc.what} ...\n`);
+    const [ours, redis] = await Promise.all([startOurs(o.threads), startRedis()]);
+    try {
+      // One server at a time: the load of one must not slow the other's settling.
+      const r = await measure(redis, sc, o.settleMs);
+      const m = await measure(ours, sc, o.settleMs);
+      if (typeof r === 'string') throw new Error('redis: ' + r);
+      rows.push({ scenario: sc, ours: typeof m === 'string' ? null : m, redis: r, note: typeof m === 'string' ? m : '' });
+    } finally {
+      await Promise.all([stop(ours), stop(redis)]);
+    }
+  }
+  const head = ['scenario', 'elements', 'ours used', 'ours RSS', 'redis used', 'redis RSS', 'ours B/elem used', 'ours B/elem RSS', 'redis B/elem used', 'redis B/elem RSS', 'ratio used', 'ratio RSS'];
+  const lines: string[][] = [head];
+  for (const r of rows) {
+    const n = r.scenario.elements;
+    const rd = { used: r.redis.after.used - r.redis.before.used, rss: r.redis.after.rss - r.redis.before.rss };
+    if (r.ours === null) {
+      lines.push([r.scenario.name, String(n), `skipped: ${r.note}`, '', mb(r.redis.after.used), mb(r.redis.after.rss), '', '', per(rd.used, n), per(rd.rss, n), '', '']);
+      continue;
+    }
+    const od = { used: r.ours.after.used - r.ours.before.used, rss: r.ours.after.rss - r.ours.before.rss };
+    lines.push([
+      r.scenario.name, String(n), mb(r.ours.after.used), mb(r.ours.after.rss), mb(r.redis.after.used), mb(r.redis.after.rss),
+      per(od.used, n), per(od.rss, n), per(rd.used, n), per(rd.rss, n), ratio(od.used, rd.used), ratio(od.rss, rd.rss),
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings and hashes, members otherwise)`);
+  for (const l of lines) console.log(l.map((x, i) => x.padEnd(widths[i])).join('  '));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
