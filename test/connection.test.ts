@@ -157,6 +157,26 @@ describe('on 4 threads', () => {
     for (const c of [admin, reader, ...writers]) c.close();
   });
 
+  it('CLIENT PAUSE WRITE holds writes about to be queued in MULTI and EXEC of a block with writes', async () => {
+    const [admin, b, c, d] = [await RawClient.connect(srv.port), await RawClient.connect(srv.port), await RawClient.connect(srv.port), await RawClient.connect(srv.port)];
+    b.write('MULTI\r\nSET e1 1\r\n');
+    expect(await readN(b, 2)).toEqual(['+OK\r\n', '+QUEUED\r\n']);
+    c.write('MULTI\r\nGET e1\r\n');
+    expect(await readN(c, 2)).toEqual(['+OK\r\n', '+QUEUED\r\n']);
+    expect(await admin.command('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('+OK\r\n');
+    b.write('EXEC\r\n');
+    expect(await c.command('EXEC')).toBe('*1\r\n$-1\r\n');
+    d.write('MULTI\r\nSET e2 2\r\n');
+    expect(await d.readReply()).toBe('+OK\r\n');
+    expect(await replyWithin(b, 50)).toBe('pending');
+    expect(await replyWithin(d, 50)).toBe('pending');
+    expect(await admin.command('CLIENT', 'UNPAUSE')).toBe('+OK\r\n');
+    expect(await b.readReply()).toBe('*1\r\n+OK\r\n');
+    expect(await d.readReply()).toBe('+QUEUED\r\n');
+    expect(await d.command('EXEC')).toBe('*1\r\n+OK\r\n');
+    for (const x of [admin, b, c, d]) x.close();
+  });
+
   it('CLIENT PAUSE ALL holds every command until it expires; monitors are exempt', async () => {
     const admin = await RawClient.connect(srv.port);
     const mon = await RawClient.connect(srv.port);

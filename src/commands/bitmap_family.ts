@@ -96,12 +96,9 @@ function loadView(ks: Keyspace, db: number, key: string, v: RawValue): void {
   viewLen = view.length;
 }
 
-/** lookupKeyRead: the raw value with hit/miss stats. */
+/** lookupKeyRead: the raw value with hit/miss stats and the key's access time. */
 function readRaw(ks: Keyspace, db: number, key: string): RawValue | undefined {
-  const v = ks.getRaw(db, key);
-  if (v === undefined) ks.stats.misses++;
-  else ks.stats.hits++;
-  return v;
+  return ks.readRaw(db, key);
 }
 
 /** True for a value the bitmap commands may work on. */
@@ -175,6 +172,14 @@ function bitOffset(c: ExecContext, arg: string, bits: number): number {
   if (p === null) {
     c.out.error(BAD_OFFSET);
     return -1;
+  }
+  if (typeof p === 'number' && (!hash || (p >= 0 && p < 2 ** 40))) {
+    const n = hash ? p * bits : p;
+    if (n < 0 || Math.floor(n / 8) >= maxBulkLen(c)) {
+      c.out.error(BAD_OFFSET);
+      return -1;
+    }
+    return n;
   }
   let off = BigInt(p);
   if (hash) off = BigInt.asIntN(64, off * BigInt(bits));

@@ -251,12 +251,15 @@ export class Client {
       const busy = busyError(spec);
       if (busy !== null) return this.reject(spec, busy);
     }
-    if (this.multi !== null && !multiPassthrough(spec)) return this.queueInMulti(spec, argv);
+    // As in Redis's processCommand: replicas and monitors stay off the keyspace, then CLIENT PAUSE
+    // holds what it covers (also commands about to be queued in MULTI, and EXEC of a block with
+    // writes), and only then are commands queued in MULTI.
     if (pause.type !== 0 || this.replicaLike) {
       if (this.replicaLike) {
         if ((commandClass(spec) & (CLS_WRITE | CLS_READ)) !== 0) return this.reject(spec, "ERR Replica can't interact with the keyspace");
-      } else if (pauseHolds(spec)) return this.holdForPause(spec);
+      } else if (pauseHolds(spec, this.multi)) return this.holdForPause(spec);
     }
+    if (this.multi !== null && !multiPassthrough(spec)) return this.queueInMulti(spec, argv);
 
     const discard = this.discardThis();
     if (spec.route === 'keys') {

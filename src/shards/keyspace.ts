@@ -128,6 +128,17 @@ export class Keyspace {
     return v;
   }
 
+  /** read() for the bitmap commands: a ByteString stays as it is. */
+  readRaw(db: number, key: string): RawValue | undefined {
+    const v = this.getRaw(db, key);
+    if (v === undefined) this.stats.misses++;
+    else {
+      this.stats.hits++;
+      this.dbs[db].lru.set(key, (this.now / 1000) | 0);
+    }
+    return v;
+  }
+
   /** Lookup for reading: counts keyspace hits and misses as Redis does. */
   read(db: number, key: string): StoredValue | undefined {
     const v = this.get(db, key);

@@ -105,8 +105,14 @@ export function commandClass(spec: CommandSpec): number {
   return v;
 }
 
-/** Does the pause in effect hold this command? */
-export function pauseHolds(spec: CommandSpec): boolean {
+/** Does the pause in effect hold this command? `queued`: the client's MULTI block, for EXEC. */
+export function pauseHolds(spec: CommandSpec, queued: readonly { spec: CommandSpec }[] | null): boolean {
   if (pause.type === PAUSE_ALL) return true;
-  return pause.type === PAUSE_WRITE && (commandClass(spec) & CLS_WRITE) !== 0;
+  if (pause.type !== PAUSE_WRITE) return false;
+  if ((commandClass(spec) & CLS_WRITE) !== 0) return true;
+  // EXEC counts as a write when its block holds one.
+  if (queued !== null && spec.name === 'exec') {
+    for (const q of queued) if ((commandClass(q.spec) & CLS_WRITE) !== 0) return true;
+  }
+  return false;
 }
