@@ -124,11 +124,15 @@ function runsPerShard(client: Client, queued: QueuedCommand[], n: number, keysBy
   }
   return (async () => {
     const replies = new Array<Buffer>(queued.length);
+    let last = -1;
+    for (let s = 0; s < n; s++) if (keysBy[s].length !== 0) last = s;
     for (let s = 0; s < n; s++) {
       if (keysBy[s].length === 0) continue;
       const idx: number[] = [];
       for (let i = 0; i < queued.length; i++) if (shardOfCmd[i] === s) idx.push(i);
-      const r = await t.step(s, idx.map((i) => queued[i].argv), keysBy[s]);
+      const cmds = idx.map((i) => queued[i].argv);
+      // The last shard locks, runs and unlocks in one go: no other client waits on it for a round trip.
+      const r = s === last ? await t.lastStep(s, cmds, keysBy[s]) : await t.step(s, cmds, keysBy[s]);
       for (let k = 0; k < idx.length; k++) replies[idx[k]] = r[k];
     }
     const out = client.out();

@@ -33,6 +33,20 @@ export class CrossShardTxn {
     });
   }
 
+  /**
+   * The transaction's last lock-taking step: it locks `lock` on `shard`, runs
+   * `cmds` and releases that shard's locks at once (the growing phase is
+   * over, so strict two-phase locking allows it); locks held on other shards
+   * stay until finish(). The caller must take no lock after this.
+   */
+  lastStep(shard: number, cmds: string[][], lock: StepLock): Promise<Buffer[]> {
+    if (this.locked.includes(shard)) return this.step(shard, cmds, lock);
+    return new Promise<Buffer[]>((resolve) => {
+      this.resolve = resolve;
+      this.thread.sendTxnStep(this, shard, cmds, lock, true);
+    });
+  }
+
   /** Delivered by the thread when the step's replies arrive. */
   complete(replies: Buffer[]): void {
     const r = this.resolve;
