@@ -40,6 +40,8 @@ const STEP_LOCK = 1;
 const STEP_LOCK_ALL = 2;
 /** The step must not wait for its locks: when they are taken it gets an empty reply list at once. */
 const STEP_TRY = 4;
+/** The transaction takes no further locks after this step: release this shard's locks right after it ran. */
+const STEP_RELEASE = 8;
 
 /** Something that waits for locks held by a cross-shard transaction. */
 class Waiting {
@@ -498,7 +500,9 @@ export class ShardThread {
       }
     }
     if (wantsLock) this.locks.lock(owner, keys, all);
-    this.deliverStep(from, owner, this.execStep(resp, db, cmds, owner));
+    const replies = this.execStep(resp, db, cmds, owner);
+    if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
+    this.deliverStep(from, owner, replies);
   }
 
   private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
@@ -539,6 +543,7 @@ export class ShardThread {
     this.waiting = [];
     const stuck = new Set<string>();
     const resume: Client[] = [];
+    let released = false;
     for (let i = 0; i < queue.length; i++) {
       const w = queue[i];
       if (stuck.has(w.origin)) {
@@ -569,11 +574,14 @@ export class ShardThread {
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0) this.locks.lock(w.id, w.keys, w.all);
         const replies = this.execStep(w.resp, w.db, w.cmds, w.id);
+        // A last step releases at once; what it kept waiting gets another pass below.
+        if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
         this.deliverStep(w.from, w.id, replies);
       }
     }
     for (const c of resume) c.lockGranted();
-    this.endBatch();
+    if (released && this.waiting.length !== 0) this.runWaiting();
+    else this.endBatch();
   }
 
   private deliverStep(from: number, owner: number, replies: Buffer[]): void {
@@ -678,8 +686,8 @@ export class ShardThread {
     this.endBatch();
   }
 
-  sendTxnStep(t: CrossShardTxn, shard: number, cmds: string[][], lock: StepLock): void {
-    const flags = lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK;
+  sendTxnStep(t: CrossShardTxn, shard: number, cmds: string[][], lock: StepLock, release = false): void {
+    const flags = (lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK) | (release ? STEP_RELEASE : 0);
     const keys = lock === null || lock === 'all' ? [] : lock;
     if (shard === this.index) {
       this.runStep(this.index, t.owner, t.resp, t.db, flags, keys, cmds);
