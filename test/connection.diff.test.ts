@@ -2,10 +2,11 @@
 // redis-server 7.0 (values that identify a connection, like ids, ports and
 // buffer sizes, are masked before comparing).
 
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import { useDiff, diffCase, type Cmd } from './helpers/diff.ts';
-import { encodeCommand } from './helpers/resp.ts';
+import { encodeCommand, RawClient } from './helpers/resp.ts';
+import { startRedis, startServer, type RunningServer } from './helpers/server.ts';
 
 const env = useDiff({ threads: 2 });
 
@@ -174,4 +175,40 @@ describe('reply modes and MONITOR (pipelined)', () => {
     [['MONITOR'], ['MONITOR'], ['PING'], ['GET', 'k'], ['SET', 'k', 'v'], ['DEL', 'a', 'b'], ['CLIENT', 'SETNAME', 'mon'], ['ECHO', 'a"b\\c\x01\xff\r\n'], ['CLIENT', 'GETNAME'], ['RESET'], ['PING'], ['GET', 'k']],
     (s) => s.replace(/\+\d+\.\d{6} \[(\d+) [^\]]+\]/g, '+T [$1 peer]'),
   );
+});
+
+describe('with requirepass (own pair of servers)', () => {
+  let ours: RunningServer;
+  let redis: RunningServer;
+  beforeAll(async () => {
+    [ours, redis] = await Promise.all([startServer(['--server-threads', '2', '--requirepass', 'pw']), startRedis(['--requirepass', 'pw'])]);
+  }, 60000);
+  afterAll(async () => {
+    await Promise.all([ours?.stop(), redis?.stop()]);
+  });
+
+  function authCase(name: string, cmds: string[][]): void {
+    it(name, async () => {
+      const [a, b] = await Promise.all([RawClient.connect(ours.port), RawClient.connect(redis.port)]);
+      try {
+        for (const cmd of cmds) {
+          const [ra, rb] = await Promise.all([a.command(...cmd), b.command(...cmd)]);
+          expect(maskIds(ra, cmd), cmd.join(' ')).toBe(maskIds(rb, cmd));
+        }
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+  }
+
+  authCase('AUTH', [
+    ['GET', 'a'], ['NOSUCH', 'x'], ['CLIENT', 'ID', 'x'], ['CLIENT', 'NOPE'], ['AUTH', 'x'], ['AUTH', 'default', 'x'], ['AUTH', 'nobody', 'pw'], ['AUTH', 'a', 'b', 'c'],
+    ['AUTH', 'pw'], ['SET', 'a', '1'], ['AUTH', 'bad'], ['GET', 'a'], ['AUTH', 'default', 'pw'], ['RESET'], ['GET', 'a'], ['PING'], ['AUTH', 'default', 'pw'], ['GET', 'a'],
+  ]);
+  authCase('HELLO', [
+    ['HELLO'], ['HELLO', '3'], ['HELLO', '3', 'SETNAME', 'nm'], ['HELLO', '3', 'AUTH', 'default', 'bad'], ['HELLO', '4', 'AUTH', 'default', 'pw'], ['GET', 'a'],
+    ['HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'a b'], ['CLIENT', 'GETNAME'], ['GET', 'a'], ['HELLO', '2', 'AUTH', 'default', 'pw'], ['RESET'], ['HELLO', '2', 'AUTH', 'default', 'pw', 'SETNAME', 'x'], ['CLIENT', 'GETNAME'],
+  ]);
+  authCase('QUIT needs no AUTH', [['QUIT']]);
 });

@@ -95,12 +95,15 @@ export function clientInfoLine(c: Client, argvMem: number): string {
   const obl = c.heldOutput;
   const omem = c.socket.writableLength;
   const oll = bufferedWrites(c);
-  const totMem = CLIENT_BASE_MEM + rbs + argvMemNow + c.multiMem + obl + omem;
+  // Redis's multi-mem: the queued arguments' bytes plus a pointer per argument.
+  let multiMem = 0;
+  if (c.multi !== null) for (const q of c.multi) multiMem += argvLen(q.argv) + 8 * q.argv.length;
+  const totMem = CLIENT_BASE_MEM + rbs + argvMemNow + multiMem + obl + omem;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
     ` flags=${flags} db=${c.db} sub=${c.sub} psub=${c.psub} ssub=${c.ssub} multi=${c.multi === null ? -1 : c.multi.length}` +
-    ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemNow} multi-mem=${c.multiMem} rbs=${rbs} rbp=${Math.max(c.readPeak, rbs)}` +
+    ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemNow} multi-mem=${multiMem} rbs=${rbs} rbp=${Math.max(c.readPeak, rbs)}` +
     ` obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${obl > 0 || omem > 0 ? 'rw' : 'r'}` +
     ` cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
   );

@@ -171,7 +171,8 @@ function hello(c: ExecContext, argv: string[]): void {
   out.bulk('mode');
   out.bulk('standalone');
   out.bulk('role');
-  out.bulk(client.thread.config.str('replicaof') !== '' ? 'replica' : 'master');
+  // Replication is not supported yet: this server is always a master.
+  out.bulk('master');
   out.bulk('modules');
   out.array(0);
 }

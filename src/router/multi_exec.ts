@@ -75,13 +75,17 @@ export async function execMulti(client: Client): Promise<void> {
     let i = 0;
     while (i < queued.length) {
       const q = queued[i];
+      client.showToMonitors(q.spec, q.argv);
       if (q.spec.route === 'keys') {
         const s = shardOf(q.spec, q.argv, n);
         if (s >= 0) {
           // A run of commands for the same shard goes as one step.
           const cmds: string[][] = [q.argv];
           let j = i + 1;
-          while (j < queued.length && queued[j].spec.route === 'keys' && shardOf(queued[j].spec, queued[j].argv, n) === s) cmds.push(queued[j++].argv);
+          while (j < queued.length && queued[j].spec.route === 'keys' && shardOf(queued[j].spec, queued[j].argv, n) === s) {
+            client.showToMonitors(queued[j].spec, queued[j].argv);
+            cmds.push(queued[j++].argv);
+          }
           t.db = client.db;
           t.resp = client.resp;
           const replies = await t.step(s, cmds, null);
@@ -135,6 +139,7 @@ function runsPerShard(client: Client, queued: QueuedCommand[], n: number, keysBy
       const r = s === last ? await t.lastStep(s, cmds, keysBy[s]) : await t.step(s, cmds, keysBy[s]);
       for (let k = 0; k < idx.length; k++) replies[idx[k]] = r[k];
     }
+    for (const q of queued) client.showToMonitors(q.spec, q.argv);
     const out = client.out();
     out.array(queued.length);
     for (const r of replies) out.raw(r);

@@ -70,8 +70,6 @@ export class Client {
   sub = 0;
   psub = 0;
   ssub = 0;
-  /** Bytes of the commands queued in MULTI (CLIENT LIST multi-mem). */
-  multiMem = 0;
   /** CLIENT NO-EVICT. */
   noEvict = false;
   /** MONITOR mode. */
@@ -297,6 +295,15 @@ export class Client {
     return true;
   }
 
+  /**
+   * Show a command this client ran to MONITOR clients, for commands that run
+   * outside dispatch (each command of an EXEC block, as it runs). Not from
+   * inside a command handler.
+   */
+  showToMonitors(spec: CommandSpec, argv: string[]): void {
+    if (monitorsActive()) this.feedMonitor(spec, argv);
+  }
+
   /** Show an executed command to MONITOR clients (admin commands are not shown). */
   private feedMonitor(spec: CommandSpec, argv: string[]): void {
     if ((commandClass(spec) & CLS_NO_MONITOR) === 0) feedMonitors(this.thread, this.db, this.isUnix ? 'unix:' + this.unixPath : this.addr, argv, this.monitor ? this : null);
@@ -358,6 +365,7 @@ export class Client {
   private queueInMulti(spec: CommandSpec, argv: string[]): boolean {
     if (this.inflight !== 0) return false;
     if (spec.flags.includes('no_multi')) return this.reject(spec, 'ERR Command not allowed inside a transaction');
+    this.lastCommand = fullName(spec);
     this.multi!.push({ spec, argv });
     const mark = this.markReply();
     this.thread.outFor(this).simple('QUEUED');
@@ -378,7 +386,6 @@ export class Client {
   private runCross(spec: CommandSpec, argv: string[]): boolean {
     if (this.inflight !== 0) return false;
     this.lastCommand = fullName(spec);
-    if (monitorsActive()) this.feedMonitor(spec, argv);
     this.waitState = WAIT_CROSS;
     this.crossDiscard = this.discardThis();
     this.nextReplyMode();
@@ -387,11 +394,14 @@ export class Client {
     spec.cross!(this, argv).then(
       () => {
         this.thread.crossFinished(this, spec, argv, t0, errs);
+        // MONITOR shows a command once it ran (EXEC after the commands of its block).
+        if (monitorsActive()) this.feedMonitor(spec, argv);
         this.crossDone();
       },
       (err: unknown) => {
         this.out().error('ERR internal error: ' + String((err as Error)?.message ?? err));
         this.thread.crossFinished(this, spec, argv, t0, errs);
+        if (monitorsActive()) this.feedMonitor(spec, argv);
         this.crossDone();
       },
     );
