@@ -6,7 +6,7 @@
 import type { WatchTable } from './watch.ts';
 
 export interface TypedValue {
-  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
+  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream' | 'cron';
 }
 
 /**
@@ -84,6 +84,8 @@ export class Keyspace {
   watch: WatchTable | null = null;
   /** Set while clients wait on keys of this shard: a list / zset / stream stored under a key (blocking.ts). */
   onTypedWrite: ((db: number, key: string) => void) | null = null;
+  /** A KEYDB.CRON job was stored under a key (created, renamed, copied, moved): the shard schedules it. */
+  onCronStored: ((db: number, key: string, job: RawValue) => void) | null = null;
   /** Set while clients wait on keys of this shard: two databases were swapped (blocking.ts). */
   onSwapDb: ((a: number, b: number) => void) | null = null;
 
@@ -182,6 +184,7 @@ export class Keyspace {
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
+    if (typeof v === 'object' && v.type === 'cron' && this.onCronStored !== null) this.onCronStored(db, key, v);
   }
 
   /** Replace the value of an existing key in place (TTL kept). */
