@@ -384,7 +384,6 @@ static int ro_setmetatable(lua_State *L) {
 
 static int ro_tinsert(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (proxy_target(L, 1)) return readonly_raise(L);
     int n = (int)lua_objlen(L, 1) + 1;
     int pos;
     switch (lua_gettop(L)) {
@@ -394,6 +393,7 @@ static int ro_tinsert(lua_State *L) {
     case 3: {
         pos = luaL_checkint(L, 2);
         if (pos > n) n = pos;
+        if (n > pos && proxy_target(L, 1)) return readonly_raise(L);
         for (int i = n; i > pos; i--) {
             lua_rawgeti(L, 1, i - 1);
             lua_rawseti(L, 1, i);
@@ -403,16 +403,17 @@ static int ro_tinsert(lua_State *L) {
     default:
         return luaL_error(L, "wrong number of arguments to 'insert'");
     }
+    if (proxy_target(L, 1)) return readonly_raise(L);
     lua_rawseti(L, 1, pos);
     return 0;
 }
 
 static int ro_tremove(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (proxy_target(L, 1)) return readonly_raise(L);
     int n = (int)lua_objlen(L, 1);
     int pos = luaL_optint(L, 2, n);
-    if (n == 0) return 0;
+    if (!(1 <= pos && pos <= n)) return 0;
+    if (proxy_target(L, 1)) return readonly_raise(L);
     lua_rawgeti(L, 1, pos);
     for (; pos < n; pos++) {
         lua_rawgeti(L, 1, pos + 1);

@@ -290,15 +290,15 @@ static void mp_decode_value(lua_State *L, mp_cur *c) {
     case 0xc0: lua_pushnil(L); c->p++; c->left--; return;
     case 0xc2: lua_pushboolean(L, 0); c->p++; c->left--; return;
     case 0xc3: lua_pushboolean(L, 1); c->p++; c->left--; return;
-    case 0xc4: case 0xd9:
+    case 0xd9:
         if (!mp_need(c, 2)) return;
         mp_decode_bytes(L, c, 2, c->p[1]);
         return;
-    case 0xc5: case 0xda:
+    case 0xda:
         if (!mp_need(c, 3)) return;
         mp_decode_bytes(L, c, 3, (size_t)mp_be(c->p + 1, 2));
         return;
-    case 0xc6: case 0xdb:
+    case 0xdb:
         if (!mp_need(c, 5)) return;
         mp_decode_bytes(L, c, 5, (size_t)mp_be(c->p + 1, 4));
         return;

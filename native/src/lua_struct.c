@@ -147,7 +147,7 @@ static int st_pack(lua_State *L) {
     while (*fmt != '\0') {
         char opt = *fmt++;
         if (st_control(L, opt, &fmt, &h)) continue;
-        if (!st_is_item(opt)) luaL_error(L, "invalid format option '%c'", opt);
+        if (!st_is_item(opt)) luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
         size_t size = st_option_size(L, opt, &fmt);
         size_t pad = st_padding(total, &h, opt, size);
         for (size_t i = 0; i < pad; i++) luaL_addchar(&b, '\0');
@@ -180,7 +180,7 @@ static int st_pack(lua_State *L) {
             if (opt == 's') size = len + 1;
             else {
                 if (size == 0) size = len;
-                luaL_argcheck(L, len >= size, arg, "string too short");
+                luaL_argcheck(L, len >= size, arg + 1, "string too short");
             }
             arg++;
             luaL_addlstring(&b, s, size);
@@ -229,7 +229,7 @@ static int st_unpack(lua_State *L) {
     while (*fmt != '\0') {
         char opt = *fmt++;
         if (st_control(L, opt, &fmt, &h)) continue;
-        if (!st_is_item(opt)) luaL_error(L, "invalid format option '%c'", opt);
+        if (!st_is_item(opt)) luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
         size_t size = st_option_size(L, opt, &fmt);
         pos += st_padding(pos, &h, opt, size);
         luaL_argcheck(L, pos <= ld && size <= ld - pos, 2, "data string too short");
@@ -306,7 +306,7 @@ static int st_size(lua_State *L) {
     while (*fmt != '\0') {
         char opt = *fmt++;
         if (st_control(L, opt, &fmt, &h)) continue;
-        if (!st_is_item(opt)) luaL_error(L, "invalid format option '%c'", opt);
+        if (!st_is_item(opt)) luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
         size_t size = st_option_size(L, opt, &fmt);
         pos += st_padding(pos, &h, opt, size);
         if (opt == 's') luaL_argerror(L, 1, "option 's' has no fixed size");

@@ -169,7 +169,7 @@ export class Channels {
   drain(): number {
     let frames = 0;
     // Frames set aside during a synchronous wait go first: they arrived before anything still unread.
-    if (this.drainDepth === 0 && this.deferred.length !== 0) frames += this.replayDeferred();
+    if (this.syncWaits === 0 && this.deferred.length !== 0) frames += this.replayDeferred();
     // Re-entrant: a frame handler may wait synchronously (waitSync) and drain again. The read
     // position of each peer is advanced before its frame is dispatched, and a nested drain never
     // moves bytes inside a buffer (a frame being handled further up the stack still points into it).
@@ -180,6 +180,9 @@ export class Channels {
         if (ring === null) continue;
         for (;;) {
           for (;;) {
+            // A wait that just ended (inside the frame handled before) may have set frames aside:
+            // older, they go first. (Before reading the position: replaying may drain again.)
+            if (this.syncWaits === 0 && this.deferred.length !== 0) frames += this.replayDeferred();
             const buf = this.inBufs[j];
             const s = this.inStarts[j];
             const len = this.inLens[j];
@@ -240,6 +243,8 @@ export class Channels {
   // outside the wait.
 
   private drainDepth = 0;
+  /** Synchronous waits in progress (frames are set aside only inside one). */
+  private syncWaits = 0;
   private readonly inStarts: number[] = [];
   private deferred: { from: number; kind: number; resp: number; db: number; id: number; aux: number; payload: Buffer }[] = [];
   private readonly deferredFrom: number[] = [];
@@ -269,17 +274,22 @@ export class Channels {
    */
   waitSync(done: () => boolean): void {
     const base = (this.self + 1) * BELL_STRIDE;
-    for (;;) {
-      this.requeueBlocked();
-      this.flush();
-      if (done()) break;
-      const seq = Atomics.load(this.bell, base + BELL_SEQ);
-      // Senders notify only a thread flagged as sleeping; the flag goes up before the last look.
-      Atomics.store(this.bell, base + BELL_SLEEPING, 1);
-      const n = this.drain();
-      if (done()) break;
-      if (n > 0 || this.dirty.length > 0) continue;
-      Atomics.wait(this.bell, base + BELL_SEQ, seq, 5);
+    this.syncWaits++;
+    try {
+      for (;;) {
+        this.requeueBlocked();
+        this.flush();
+        if (done()) break;
+        const seq = Atomics.load(this.bell, base + BELL_SEQ);
+        // Senders notify only a thread flagged as sleeping; the flag goes up before the last look.
+        Atomics.store(this.bell, base + BELL_SLEEPING, 1);
+        const n = this.drain();
+        if (done()) break;
+        if (n > 0 || this.dirty.length > 0) continue;
+        Atomics.wait(this.bell, base + BELL_SEQ, seq, 5);
+      }
+    } finally {
+      this.syncWaits--;
     }
     Atomics.store(this.bell, base + BELL_SLEEPING, 0);
     this.flush();

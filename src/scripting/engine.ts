@@ -12,7 +12,7 @@ import type { CommandSpec } from '../commands/types.ts';
 import { ScriptCache } from './scripts.ts';
 import { FunctionRegistry } from './functions.ts';
 import { SERVER_VERSION } from '../version.ts';
-import { currentRun } from './run.ts';
+import { currentRun, scriptingConfigChanged } from './run.ts';
 
 /** The native addon's interface (native/src/engine.c). */
 export interface LuaAddon {
@@ -114,6 +114,12 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     version: SERVER_VERSION,
     versionNum: versionNum(SERVER_VERSION),
   });
+  // CONFIG SET (busy-reply-threshold / lua-time-limit) reaches every thread through configChanged.
+  const configChanged = thread.configChanged.bind(thread);
+  thread.configChanged = (changed: Record<string, string>): void => {
+    configChanged(changed);
+    scriptingConfigChanged();
+  };
   current = {
     thread,
     lua,

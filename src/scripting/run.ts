@@ -17,14 +17,15 @@
 //
 // Isolation: keys a script declares are locked before it runs (or owned by
 // the thread running it). A key it touches without declaring it is locked
-// when touched: on this shard at once when no other transaction holds it; on
-// another shard by a step that may wait for the lock only when that shard
-// comes after every shard the script already holds locks on (ascending
-// order, so two scripts never wait on each other); otherwise the step only
-// tries, and a script that cannot have the key fails with Redis Cluster's
-// error for a key it may not access. The script's own shard's keys are
-// entered in the lock table before its first wait, so the steps served while
-// it waits cannot touch them.
+// when touched, on this shard or by a step on its shard, but never waited
+// for: a script cannot wait for a lock, since the transaction holding it may
+// need this very thread (its coordinator's event loop, which is blocked while
+// the script runs) to finish. When another transaction holds the key the
+// script fails with Redis Cluster's error for a key it may not access. The
+// script's own shard's keys are entered in the lock table before its first
+// wait, so the steps served while it waits cannot touch them. A thread that
+// waits serves other threads' steps, and a step a script waits for never
+// waits for a lock, so waiting threads never deadlock.
 
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
@@ -60,6 +61,8 @@ export interface RunOptions {
 }
 
 const NOSCRIPT_FLAG = 1;
+/** How long one redis.call waits (serving other threads) for a key another transaction holds. */
+const LOCK_RETRY_MS = 20;
 const flagCache = new WeakMap<CommandSpec, number>();
 
 function specFlags(spec: CommandSpec): number {
@@ -94,14 +97,14 @@ export class ScriptRun {
   private callerHeld: number[] = [];
   /** Inside a step of another transaction (a script in MULTI/EXEC): its owner. */
   private stepOwner = 0;
-  /** Highest shard the script holds locks on (-1 none). */
-  private maxHeld = -1;
   /** Shards other than this one where the script took locks of its own. */
   private readonly lockedRemote = new Set<number>();
   /** This shard's keys the script touched before its first wait (null once they are in the lock table). */
   private localKeys: string[] | null = [];
   /** The script has locks on this shard in the lock table. */
   private localLocked = false;
+  /** When the current command stops waiting for keys other transactions hold (0: not waiting). */
+  private retryDeadline = 0;
 
   constructor(S: ScriptingThread) {
     this.S = S;
@@ -120,12 +123,6 @@ export class ScriptRun {
     this.stepOwner = this.thread.stepOwner;
     this.lockedRemote.clear();
     this.localLocked = false;
-    const self = this.thread.index;
-    let max = -1;
-    for (const s of o.held) if (s > max) max = s;
-    // The declared keys of a script that runs on their shard are this shard's.
-    if (o.owner === 0 && o.keys.length !== 0) max = Math.max(max, self);
-    this.maxHeld = max;
     this.localKeys = [];
     if (o.owner === 0) for (const k of o.keys) this.localKeys.push(k);
   }
@@ -173,6 +170,7 @@ export class ScriptRun {
       if (!this.S.ctl.markDirty()) return 'Script killed by user with SCRIPT KILL...';
     }
     this.out.resp = resp === 3 ? 3 : 2;
+    this.retryDeadline = 0;
     try {
       if (spec.name === 'select') return this.select(argv);
       if (spec.route === 'keys') return this.keyed(spec, argv);
@@ -234,15 +232,29 @@ export class ScriptRun {
     return true;
   }
 
+  /**
+   * Another transaction holds a key the script needs: let the other threads'
+   * steps run here a moment and retry, for at most LOCK_RETRY_MS per command
+   * (the holder may be a transaction of this very thread, which cannot go on
+   * while the script runs).
+   */
+  private waitForLocks(): boolean {
+    const now = performance.now();
+    if (this.retryDeadline === 0) this.retryDeadline = now + LOCK_RETRY_MS;
+    else if (now >= this.retryDeadline) return false;
+    this.protect();
+    this.thread.pauseSync(0.05);
+    return true;
+  }
+
   private runLocal(spec: CommandSpec, argv: string[], keys: string[]): Buffer | string {
     if (keys.length !== 0) {
-      if (!this.usableHere(keys)) return NON_LOCAL;
+      while (!this.usableHere(keys)) if (!this.waitForLocks()) return NON_LOCAL;
       if (this.localKeys !== null) {
         if (this.thread.threads > 1) for (const k of keys) this.localKeys.push(k);
       } else {
         this.thread.locks.lock(this.owner, keys, false);
         this.localLocked = true;
-        if (this.thread.index > this.maxHeld) this.maxHeld = this.thread.index;
       }
     }
     return this.runHere(spec, argv);
@@ -257,7 +269,6 @@ export class ScriptRun {
     if (keys.length !== 0) {
       this.thread.locks.lock(this.owner, keys, false);
       this.localLocked = true;
-      if (this.thread.index > this.maxHeld) this.maxHeld = this.thread.index;
     }
   }
 
@@ -270,13 +281,13 @@ export class ScriptRun {
       // Inside MULTI/EXEC: the block's transaction holds the declared keys; take nothing more.
       owner = this.stepOwner;
       lock = null;
-    } else if (lock !== null) tryLock = !(shard > this.maxHeld);
-    const replies = this.thread.stepSync(owner, shard, this.out.resp, this.db, cmds, lock, tryLock);
-    if (replies.length === 0 && cmds.length !== 0) return null;
-    if (lock !== null) {
-      this.lockedRemote.add(shard);
-      if (shard > this.maxHeld) this.maxHeld = shard;
+    } else if (lock !== null) tryLock = true;
+    let replies = this.thread.stepSync(owner, shard, this.out.resp, this.db, cmds, lock, tryLock);
+    while (replies.length === 0 && cmds.length !== 0) {
+      if (!this.waitForLocks()) return null;
+      replies = this.thread.stepSync(owner, shard, this.out.resp, this.db, cmds, lock, tryLock);
     }
+    if (lock !== null) this.lockedRemote.add(shard);
     return replies;
   }
 
@@ -350,7 +361,7 @@ export class ScriptRun {
       if (s === t.index) {
         if (this.stepOwner === 0) {
           this.protect();
-          if (!t.locks.canUse(this.owner, [], true)) return NON_LOCAL;
+          while (!t.locks.canUse(this.owner, [], true)) if (!this.waitForLocks()) return NON_LOCAL;
           t.locks.lock(this.owner, [], true);
           this.localLocked = true;
         }
@@ -360,7 +371,6 @@ export class ScriptRun {
         if (rr === null) return NON_LOCAL;
         r = rr[0];
       }
-      if (s > this.maxHeld) this.maxHeld = s;
       if (isError(r)) return r;
       replies.push(r);
     }
@@ -399,16 +409,24 @@ export class ScriptRun {
 }
 
 let instance: ScriptRun | null = null;
+/** busy-reply-threshold (ms), read again after CONFIG SET changed anything. */
+let busyMs = -1;
+
+/** CONFIG SET applied on this thread: the threshold is read again before the next script. */
+export function scriptingConfigChanged(): void {
+  busyMs = -1;
+}
 
 /** Run a script on this thread; the RESP reply bytes, or an error reply's text. */
 export function runScript(S: ScriptingThread, o: RunOptions): Buffer | string {
   if (active !== null) return 'ERR a script is already running on this thread';
   if (instance === null) instance = new ScriptRun(S);
-  let busyMs = 5000;
-  try {
-    busyMs = S.thread.config.num('busy-reply-threshold');
-  } catch {
-    // the directive is unknown to the config in use: Redis's default
+  if (busyMs < 0) {
+    try {
+      busyMs = S.thread.config.num('busy-reply-threshold');
+    } catch {
+      busyMs = 5000; // the directive is unknown to the config in use: Redis's default
+    }
   }
   return instance.run(o, busyMs);
 }

@@ -52,6 +52,8 @@ export class ScriptControl {
   readonly threads: number;
   readonly self: number;
   readonly stateIndex: number;
+  /** This thread's script start time slot. */
+  private readonly start: Float64Array;
 
   constructor(sab: SharedArrayBuffer, threads: number, self: number) {
     this.words = new Int32Array(sab);
@@ -59,6 +61,7 @@ export class ScriptControl {
     this.threads = threads;
     this.self = self;
     this.stateIndex = BLOCK_BASE + BLOCK_WORDS * self + B_STATE;
+    this.start = new Float64Array(sab, (BLOCK_BASE + BLOCK_WORDS * self + B_START) * 4, 1);
   }
 
   /** Some script anywhere is past busy-reply-threshold: 0 none, 1 an EVAL script, 2 a function. */
@@ -69,10 +72,8 @@ export class ScriptControl {
   }
 
   begin(evalMode: boolean): void {
-    const w = this.words;
-    const base = BLOCK_BASE + BLOCK_WORDS * this.self;
-    new Float64Array(w.buffer, (base + B_START) * 4, 1)[0] = Date.now();
-    Atomics.store(w, base + B_STATE, ST_RUNNING | (evalMode ? ST_EVAL : 0));
+    this.start[0] = Date.now();
+    Atomics.store(this.words, this.stateIndex, ST_RUNNING | (evalMode ? ST_EVAL : 0));
   }
 
   end(): void {

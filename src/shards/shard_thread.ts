@@ -6,6 +6,7 @@
 
 import { Keyspace, type ByteString, type StoredValue } from './keyspace.ts';
 import { WatchTable } from './watch.ts';
+import { CronTable, type CronJob } from './cron.ts';
 import { encodeValue } from './value_codec.ts';
 import { LockTable } from './locks.ts';
 import { Blocking, K_BLOCK } from './blocking.ts';
@@ -72,12 +73,16 @@ export class ShardThread {
   readonly ks: Keyspace;
   readonly locks = new LockTable();
   readonly watch = new WatchTable();
+  /** KEYDB.CRON jobs owned by this shard. */
+  readonly cron: CronTable;
   /** Blocking commands: the waits registered on this shard, this thread's blocked clients (blocking.ts). */
   readonly blocking: Blocking;
   readonly stats = new ThreadStats();
   readonly channels: Channels;
   config: Config;
   readonly clients = new Map<number, Client>();
+  /** Connections the server itself drives (KEYDB.CRON's runner): not listed by CLIENT LIST. */
+  readonly internalClients = new Map<number, Client>();
   readonly startTime = Date.now();
 
   /** Replies for this thread's own clients accumulate here and are copied out per client. */
@@ -127,6 +132,8 @@ export class ShardThread {
     this.channels = channels;
     this.ks = new Keyspace(config.num('databases'));
     this.ks.watch = this.watch;
+    this.cron = new CronTable(this);
+    this.ks.onCronStored = (db, key, job) => this.cron.schedule(db, key, job as unknown as CronJob);
     this.scratch.errors = this.stats;
     this.remoteOut.errors = this.stats;
     this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
@@ -244,7 +251,8 @@ export class ShardThread {
 
   /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
   endBatch(): void {
-    this.seal();
+    // Not inside a script's synchronous wait: the command running the script still writes into scratch.
+    if (this.syncDepth === 0) this.seal();
     // Ring messages go out (and inbound rings are polled) once per event-loop turn.
     if (this.threads > 1) this.channels.kick();
   }
@@ -413,8 +421,8 @@ export class ShardThread {
         return;
       }
       case K_REPLY: {
-        const c = this.clients.get(id);
-        if (c !== undefined) c.remoteReply(payload, start, end);
+        const c = this.clients.get(id) ?? this.internalClients.get(id);
+        if (c !== undefined) c.remoteReply(payload, start, end, from);
         return;
       }
       case K_STEP: {
@@ -628,6 +636,19 @@ export class ShardThread {
     const keys = lock === null || lock === 'all' ? [] : lock;
     this.syncReplies.set(owner, null);
     this.channels.sendArgvLists(shard, K_STEP, resp, db, owner, flags, [keys, ...cmds]);
+    this.waitSync(() => this.syncReplies.get(owner) !== null);
+    const replies = this.syncReplies.get(owner)!;
+    this.syncReplies.delete(owner);
+    return replies;
+  }
+
+  /** Let other threads' steps run here for `ms` (a script retrying a key another transaction holds). */
+  pauseSync(ms: number): void {
+    const until = performance.now() + ms;
+    this.waitSync(() => performance.now() >= until);
+  }
+
+  private waitSync(done: () => boolean): void {
     // Steps run while we wait must not disturb the context of the command running the script.
     const savedCtx = this.remoteCtx;
     const savedOut = this.remoteOut;
@@ -640,18 +661,15 @@ export class ShardThread {
     this.spareRemote = null;
     this.syncDepth++;
     try {
-      this.channels.waitSync(() => this.syncReplies.get(owner) !== null);
+      this.channels.waitSync(done);
     } finally {
       this.syncDepth--;
       this.spareRemote = [this.remoteCtx, this.remoteOut];
       this.remoteCtx = savedCtx;
       this.remoteOut = savedOut;
     }
-    const replies = this.syncReplies.get(owner)!;
-    this.syncReplies.delete(owner);
     // Work held back during the wait runs on a later turn (deferred frames replay at the next drain).
     if (this.syncDepth === 0 && this.waiting.length !== 0) setImmediate(() => this.runWaiting());
-    return replies;
   }
 
   /** A fresh transaction owner id (scripts' locks), unique among this thread's transactions. */
