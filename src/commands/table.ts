@@ -19,6 +19,7 @@ import { zsetCommands } from './zset_family.ts';
 import { listCommands } from './list_family.ts';
 import { blockingCommands } from '../shards/blocking.ts';
 import { scriptingCommands } from './scripting_family.ts';
+import { loadAddon } from '../scripting/engine.ts';
 
 const byName = new Map<string, CommandSpec>();
 const internalByName = new Map<string, CommandSpec>();
@@ -60,11 +61,15 @@ registerCommands(subkeyExpireCommands);
 registerCommands(bitmapCommands);
 registerCommands(sortCommands);
 registerCommands(transactionCommands);
-registerCommands(cronCommands);
 registerCommands(zsetCommands);
 registerCommands(listCommands);
 registerCommands(blockingCommands);
-registerCommands(scriptingCommands);
+// Scripting exists only where the Lua engine (native/, built by npm install) loads: without it
+// EVAL, FUNCTION, FCALL and KEYDB.CRON are absent (unknown command), never half-working.
+if (loadAddon() !== null) {
+  registerCommands(scriptingCommands);
+  registerCommands(cronCommands);
+}
 
 /** A client-visible command by name (any case). */
 export function lookupCommand(name: string): CommandSpec | undefined {
