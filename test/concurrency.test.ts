@@ -107,46 +107,74 @@ describe('invariants with 4 threads', () => {
     c.disconnect();
   });
 
-  it('MULTI INCR x INCR y EXEC across shards: readers never see x != y (100k transactions)', async () => {
+  it('MULTI INCR x INCR y EXEC and value-moving scripts across shards: readers (MGET and a script) never see a torn state (100k+ transactions)', async () => {
     const [kx, ky] = keysOnDifferentShards('multi:');
+    const [kp, kq] = keysOnDifferentShards('move:');
     const WRITERS = 4;
     const PER_WRITER = 25000;
     const BATCH = 500;
+    const MOVERS = 2;
+    const MOVES = 5000;
+    const TOTAL = 1000000;
+    const setup = connect();
+    await setup.set(kp, TOTAL);
+    await setup.set(kq, 0);
+    const move = "local v = redis.call('DECR', KEYS[1]) redis.call('INCR', KEYS[2]) return v";
+    const sum = "return tonumber(redis.call('GET', KEYS[1])) + tonumber(redis.call('GET', KEYS[2]))";
     const block = Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', kx]), encodeCommand(['INCR', ky]), encodeCommand(['EXEC'])]);
     let done = false;
     let torn = 0;
     let reads = 0;
     let execs = 0;
+    let moves = 0;
     const writers = Array.from({ length: WRITERS }, async () => {
       const c = await RawClient.connect(srv.port);
       for (let sent = 0; sent < PER_WRITER; sent += BATCH) {
         c.write(Buffer.concat(Array.from({ length: BATCH }, () => block)));
         for (let i = 0; i < BATCH; i++) {
-          for (let k = 0; k < 3; k++) await c.readReply(30000);
-          const r = await c.readReply(30000);
+          for (let k = 0; k < 3; k++) await c.readReply(60000);
+          const r = await c.readReply(60000);
           if (r.startsWith('*2\r\n')) execs++;
         }
       }
       c.close();
     });
-    const readers = Array.from({ length: 4 }, async () => {
+    const movers = Array.from({ length: MOVERS }, async () => {
+      const c = await RawClient.connect(srv.port);
+      for (let sent = 0; sent < MOVES; sent += 100) {
+        c.write(Buffer.concat(Array.from({ length: 100 }, () => encodeCommand(['EVAL', move, '2', kp, kq]))));
+        for (let i = 0; i < 100; i++) if ((await c.readReply(60000)).startsWith(':')) moves++;
+      }
+      c.close();
+    });
+    const readers = Array.from({ length: 4 }, async (_, n) => {
       const r = connect();
       while (!done) {
-        const [x, y] = await r.mget(kx, ky);
+        if (n % 2 === 0) {
+          const [x, y] = await r.mget(kx, ky);
+          if (x !== y) torn++;
+          const [p, q] = await r.mget(kp, kq);
+          if (Number(p) + Number(q) !== TOTAL) torn++;
+        } else {
+          const s = await r.eval(sum, 2, kp, kq);
+          if (Number(s) !== TOTAL) torn++;
+        }
         reads++;
-        if (x !== y) torn++;
       }
       r.disconnect();
     });
-    await Promise.all(writers);
+    await Promise.all([...writers, ...movers]);
     done = true;
     await Promise.all(readers);
-    const c = connect();
-    const [x, y] = await c.mget(kx, ky);
-    c.disconnect();
+    const [x, y] = await setup.mget(kx, ky);
+    const [p, q] = await setup.mget(kp, kq);
+    setup.disconnect();
     expect(execs).toBe(WRITERS * PER_WRITER);
+    expect(moves).toBe(MOVERS * MOVES);
     expect(Number(x)).toBe(WRITERS * PER_WRITER);
     expect(Number(y)).toBe(WRITERS * PER_WRITER);
+    expect(Number(q)).toBe(MOVERS * MOVES);
+    expect(Number(p) + Number(q)).toBe(TOTAL);
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
   }, 300000);
