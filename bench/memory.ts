@@ -14,6 +14,8 @@
 //   set      one set of 1M members   (SADD, 1000 members a command, pipelined)
 //   zset     one sorted set of 1M    (ZADD, 1000 members a command, pipelined)
 //   hashes   100k hashes of 10 fields (HSET h:<n> f0 v0 .. f9 v9, pipelined)
+//   sets     100k sets of 10 integer members (SADD s:<n> ..., intset encoding)
+//   zsets    100k sorted sets of 10 members (ZADD z:<n> 0 m0 .. 9 m9, listpack encoding)
 // A scenario whose commands our server does not know yet is skipped with a note.
 //
 //   node_modules/.bin/node bench/memory.ts                  # everything, 2 server threads
@@ -283,6 +285,14 @@ function scenarios(scale: number): Scenario[] {
       name: 'hashes', what: `${K} hashes x 10 fields`, elements: K, probe: ['HSET', '__probe', 'f', 'v'],
       fill: (c) => load(c, range(K, (i) => { const cmd = ['HSET', `h:${i}`]; for (let f = 0; f < 10; f++) cmd.push(`f${f}`, `v${f}:${i}`); return cmd; }), 2000),
     },
+    {
+      name: 'sets', what: `${K} sets x 10 integer members`, elements: K, probe: ['SADD', '__probe', '1'],
+      fill: (c) => load(c, range(K, (i) => { const cmd = ['SADD', `s:${i}`]; for (let f = 0; f < 10; f++) cmd.push(String(i * 10 + f)); return cmd; }), 2000),
+    },
+    {
+      name: 'zsets', what: `${K} sorted sets x 10 members`, elements: K, probe: ['ZADD', '__probe', '1', 'm'],
+      fill: (c) => load(c, range(K, (i) => { const cmd = ['ZADD', `z:${i}`]; for (let f = 0; f < 10; f++) cmd.push(String(f * 1.5), `m${f}:${i}`); return cmd; }), 2000),
+    },
   ];
 }
 
@@ -360,7 +370,7 @@ async function main(): Promise<void> {
     ]);
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings and hashes, members otherwise)`);
+  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise)`);
   for (const l of lines) console.log(l.map((x, i) => x.padEnd(widths[i])).join('  '));
 }
 

@@ -412,7 +412,7 @@ describe('units', () => {
     s.memberExpires = new MemberExpires();
     s.memberExpires.set('2', 12345);
     const s2 = decodeValue(encodeValue(s)) as SetValue;
-    expect(s2.members).toEqual(['1', '2', '3']);
+    expect(s2.list()).toEqual(['1', '2', '3']);
     expect(s2.encoding()).toBe('intset');
     expect(s2.memberExpires!.get('2')).toBe(12345);
     const h = new HashValue();

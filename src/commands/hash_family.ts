@@ -24,12 +24,12 @@ const MAX_RANDOM_REPLY = 1 << 24;
 
 /** hash-max-listpack-entries (only read for a listpack hash: a hashtable never converts back). */
 function maxEntries(c: ExecContext, h: HashValue): number {
-  return h.index !== null ? Infinity : Number(c.thread.config.str('hash-max-listpack-entries'));
+  return h.ht !== null ? Infinity : Number(c.thread.config.str('hash-max-listpack-entries'));
 }
 
 /** hash-max-listpack-value (only read for a listpack hash). */
 function maxValue(c: ExecContext, h: HashValue): number {
-  return h.index !== null ? Infinity : Number(c.thread.config.str('hash-max-listpack-value'));
+  return h.ht !== null ? Infinity : Number(c.thread.config.str('hash-max-listpack-value'));
 }
 
 /**
@@ -74,7 +74,7 @@ function hsetGeneric(c: ExecContext, argv: string[], name: string, ok: boolean):
   if (h === undefined) h = new HashValue();
   const mv = maxValue(c, h);
   // hashTypeTryConversion: any argument too long for a listpack converts first.
-  if (h.index === null) {
+  if (h.ht === null) {
     for (let i = 2; i < argv.length; i++) {
       if (argv[i].length > mv) {
         h.convert();
@@ -95,7 +95,7 @@ function hsetnx(c: ExecContext, argv: string[]): void {
   if (h === null) return;
   const created = h === undefined;
   if (h === undefined) h = new HashValue();
-  else if (h.find(argv[2]) >= 0) {
+  else if (h.has(argv[2])) {
     c.out.int(0);
     return;
   }
@@ -144,7 +144,7 @@ function hstrlen(c: ExecContext, argv: string[]): void {
 
 function hexists(c: ExecContext, argv: string[]): void {
   const h = lookupHash(c, argv[1], true);
-  if (h !== null) c.out.int(h !== undefined && h.find(argv[2]) >= 0 ? 1 : 0);
+  if (h !== null) c.out.int(h !== undefined && h.has(argv[2]) ? 1 : 0);
 }
 
 const KEYS = 1;
@@ -159,8 +159,7 @@ function hgetallGeneric(c: ExecContext, argv: string[], what: number): void {
   if (both) out.map(n);
   else out.array(n);
   if (h === undefined) return;
-  const keys = h.keys;
-  const vals = h.vals;
+  const { keys, vals } = h.pairs();
   for (let i = 0; i < n; i++) {
     if ((what & KEYS) !== 0) out.bulk(keys[i]);
     if ((what & VALS) !== 0) out.bulk(vals[i]);
@@ -199,10 +198,10 @@ function hincrby(c: ExecContext, argv: string[]): void {
   if (h === null) return;
   const created = h === undefined;
   if (h === undefined) h = new HashValue();
-  const slot = h.find(argv[2]);
+  const old = h.get(argv[2]);
   let cur: number | bigint = 0;
-  if (slot >= 0) {
-    const p = parseI64(h.vals[slot]);
+  if (old !== undefined) {
+    const p = parseI64(old);
     if (p === null) {
       c.out.error('ERR hash value is not an integer');
       return;
@@ -219,9 +218,7 @@ function hincrby(c: ExecContext, argv: string[]): void {
     }
     result = r;
   }
-  const s = String(result);
-  if (slot >= 0 && h.index !== null) h.setAt(slot, s);
-  else h.set(argv[2], s, maxEntries(c, h), maxValue(c, h));
+  h.set(argv[2], String(result), maxEntries(c, h), maxValue(c, h));
   store(c, argv[1], h, created);
   if (typeof result === 'number') c.out.int(result);
   else c.out.bigint(result);
@@ -241,10 +238,9 @@ function hincrbyfloat(c: ExecContext, argv: string[]): void {
   if (h === null) return;
   const created = h === undefined;
   if (h === undefined) h = new HashValue();
-  const slot = h.find(argv[2]);
+  const old = h.get(argv[2]);
   let cur: LongDouble | null = longDoubleFromInt(0);
-  if (slot >= 0) {
-    const old = h.vals[slot];
+  if (old !== undefined) {
     const asInt = parseI64(old);
     cur = asInt !== null ? longDoubleFromInt(asInt) : parseLongDouble(old);
     if (cur === null) {
@@ -301,7 +297,7 @@ function hrandfield(c: ExecContext, argv: string[]): void {
     const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     if (h === undefined) out.nullBulk();
-    else out.bulk(h.keys[Math.floor(Math.random() * h.size)]);
+    else out.bulk(h.fieldAt(Math.floor(Math.random() * h.size)));
     return;
   }
   const l = parseI64(argv[2]);
@@ -340,8 +336,7 @@ function hrandfield(c: ExecContext, argv: string[]): void {
     return;
   }
   const resp3 = out.resp === 3;
-  const keys = h.keys;
-  const vals = h.vals;
+  const { keys, vals } = h.pairs();
   if (!uniq || count === 1) {
     // Redis would build this reply until it runs out of memory; refuse absurd sizes instead.
     if (count > MAX_RANDOM_REPLY) {
@@ -368,7 +363,7 @@ function hrandfield(c: ExecContext, argv: string[]): void {
     return;
   }
   // Listpack: unique elements in listpack order (Redis's lpRandomPairsUnique); hashtable: random order.
-  const slots = randomSlots(size, count, h.index === null);
+  const slots = randomSlots(size, count, h.isListpack);
   for (let i = 0; i < slots.length; i++) {
     const j = slots[i];
     if (withValues && resp3) out.array(2);
@@ -432,10 +427,11 @@ function hscan(c: ExecContext, argv: string[]): void {
   const pattern = opts.pattern;
   const found: number[] = [];
   let next = 0;
-  if (h.index === null) {
-    for (let i = 0; i < h.size; i++) if (pattern === null || stringMatch(pattern, h.keys[i])) found.push(i);
+  const { keys, vals } = h.pairs();
+  if (h.ht === null) {
+    for (let i = 0; i < keys.length; i++) if (pattern === null || stringMatch(pattern, keys[i])) found.push(i);
   } else {
-    const index = h.index;
+    const index = h.ht.index;
     next = scanMembers(c.ks, index, cursor, opts.count, (f) => {
       if (pattern === null || stringMatch(pattern, f)) found.push(index.get(f)!);
     });
@@ -445,8 +441,8 @@ function hscan(c: ExecContext, argv: string[]): void {
   out.bulk(String(next));
   out.array(found.length * 2);
   for (let i = 0; i < found.length; i++) {
-    out.bulk(h.keys[found[i]]);
-    out.bulk(h.vals[found[i]]);
+    out.bulk(keys[found[i]]);
+    out.bulk(vals[found[i]]);
   }
 }
 

@@ -90,7 +90,7 @@ function sadd(c: ExecContext, argv: string[]): void {
   if (s === null) return;
   const created = s === undefined;
   if (s === undefined) s = SetValue.forMember(argv[2]);
-  const max = s.index === null ? maxIntset(c) : Infinity;
+  const max = s.isIntset ? maxIntset(c) : Infinity;
   let added = 0;
   for (let i = 2; i < argv.length; i++) if (s.add(argv[i], max)) added++;
   if (created) c.ks.set(c.db, argv[1], s);
@@ -137,7 +137,7 @@ function smembers(c: ExecContext, argv: string[]): void {
   const s = lookupSet(c, argv[1], true);
   if (s === null) return;
   if (s === undefined) c.out.set(0);
-  else replyMembers(c.out, s.members);
+  else replyMembers(c.out, s.list());
 }
 
 // ---- SRANDMEMBER SPOP -------------------------------------------------------------
@@ -152,7 +152,7 @@ function srandmember(c: ExecContext, argv: string[]): void {
     const s = lookupSet(c, argv[1], true);
     if (s === null) return;
     if (s === undefined) out.nullBulk();
-    else out.bulk(s.members[s.randomSlot()]);
+    else out.bulk(s.memberAt(s.randomSlot()));
     return;
   }
   const l = countArg(argv[2]);
@@ -172,7 +172,7 @@ function srandmember(c: ExecContext, argv: string[]): void {
     out.array(0);
     return;
   }
-  const a = s.members;
+  const a = s.list();
   const size = a.length;
   if (!uniq || count === 1) {
     // Redis would build this reply until it runs out of memory; refuse absurd sizes instead.
@@ -230,7 +230,7 @@ function spop(c: ExecContext, argv: string[]): void {
   const count = typeof l === 'bigint' ? Infinity : l;
   if (count >= size) {
     // The whole set, in its iteration order (Redis replies it through SUNION).
-    replyMembers(out, s.members);
+    replyMembers(out, s.list());
     c.ks.delete(c.db, key);
     return;
   }
@@ -248,14 +248,14 @@ function spop(c: ExecContext, argv: string[]): void {
   const ttls = s.memberExpires;
   let kept: MemberExpires | null = null;
   for (let i = 0; i < remaining; i++) {
-    const m = s.members[s.randomSlot()];
+    const m = s.memberAt(s.randomSlot());
     const w = ttls === null ? undefined : ttls.get(m);
     s.delete(m);
     if (fresh === null) fresh = SetValue.forMember(m);
     fresh.add(m, max);
     if (w !== undefined) (kept ??= new MemberExpires()).set(m, w);
   }
-  const rest = s.members;
+  const rest = s.list();
   for (let i = 0; i < rest.length; i++) out.bulk(rest[i]);
   fresh!.memberExpires = kept;
   c.ks.update(c.db, key, fresh!);
@@ -344,7 +344,7 @@ function interMembers(sets: SetValue[], limit: number): string[] {
   const order = sets.slice().sort((a, b) => a.size - b.size);
   const first = order[0];
   const out: string[] = [];
-  const a = first.members;
+  const a = first.list();
   outer: for (let i = 0; i < a.length; i++) {
     const m = a[i];
     for (let j = 1; j < order.length; j++) {
@@ -364,14 +364,14 @@ function unionDiff(sets: (SetValue | undefined)[], op: number, max: number): Set
   if (op === OP_UNION) {
     for (const s of sets) {
       if (s === undefined) continue;
-      const a = s.members;
+      const a = s.list();
       for (let i = 0; i < a.length; i++) dst.add(a[i], max);
     }
     return dst;
   }
   const first = sets[0];
   if (first === undefined) return dst;
-  const a = first.members;
+  const a = first.list();
   outer: for (let i = 0; i < a.length; i++) {
     const m = a[i];
     for (let j = 1; j < sets.length; j++) {
@@ -434,7 +434,7 @@ function algebra(kind: number, found: Found[], store: boolean, limit: number, ma
     return r;
   }
   const v = unionDiff(sets, kind === K_UNION ? OP_UNION : OP_DIFF, max);
-  if (!store) r.members = v.members;
+  if (!store) r.members = v.list();
   else {
     r.count = v.size;
     r.value = v.size === 0 ? null : v;
@@ -599,11 +599,11 @@ function sscan(c: ExecContext, argv: string[]): void {
   const pattern = opts.pattern;
   const found: string[] = [];
   let next = 0;
-  if (s.index === null) {
-    const a = s.members;
+  if (s.ht === null) {
+    const a = s.list();
     for (let i = 0; i < a.length; i++) if (pattern === null || stringMatch(pattern, a[i])) found.push(a[i]);
   } else {
-    next = scanMembers(c.ks, s.index, cursor, opts.count, (m) => {
+    next = scanMembers(c.ks, s.ht.index, cursor, opts.count, (m) => {
       if (pattern === null || stringMatch(pattern, m)) found.push(m);
     });
   }

@@ -330,7 +330,7 @@ function elementsOf(v: StoredValue): { kind: Kind; elems: string[] } | null {
     case 'list':
       return { kind: 'list', elems: (v as ListValue).toArray() };
     case 'set':
-      return { kind: 'set', elems: (v as SetValue).members.slice() };
+      return { kind: 'set', elems: (v as SetValue).list().slice() };
     case 'zset': {
       const z = v as ZSetValue;
       z.toSkiplist();

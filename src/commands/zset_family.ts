@@ -298,7 +298,7 @@ function lexSpan(z: ZSetValue, r: LexRange, rev: boolean): void {
   const n = z.size;
   if (n === 0) return;
   if (z.isListpack) {
-    const lm = z.lm!;
+    const lm = z.listpackMembers();
     if (!lexGteMin(lm[n - 1], r) || !lexLteMax(lm[0], r)) return;
     if (!rev) {
       let i = 0;
@@ -1256,7 +1256,7 @@ function setOpCore(out: ReplyWriter, src: Source, cfg: ZCfg, argv: string[], nam
         const [ms, ss] = s0.z.toArrays();
         for (let i = 0; i < ms.length; i++) if (!visit(ms[i], ss[i])) break;
       } else {
-        const ms = s0.set!.members;
+        const ms = s0.set!.list();
         for (let i = 0; i < ms.length; i++) if (!visit(ms[i], 1)) break;
       }
     }
@@ -1272,7 +1272,7 @@ function setOpCore(out: ReplyWriter, src: Source, cfg: ZCfg, argv: string[], nam
       let ms: string[];
       let ss: number[] | null = null;
       if (s.z !== null) [ms, ss] = s.z.toArrays();
-      else ms = s.set!.members;
+      else ms = s.set!.list();
       const more = i < nk - 1;
       for (let k = 0; k < ms.length; k++) {
         const m = ms[k];
@@ -1308,7 +1308,7 @@ function setOpCore(out: ReplyWriter, src: Source, cfg: ZCfg, argv: string[], nam
         const [ms, ss] = s0.z.toArrays();
         for (let i = 0; i < ms.length; i++) visit(ms[i], ss[i]);
       } else {
-        const ms = s0.set!.members;
+        const ms = s0.set!.list();
         for (let i = 0; i < ms.length; i++) visit(ms[i], 1);
       }
     }
@@ -1557,8 +1557,7 @@ function zscanHandler(c: ExecContext, argv: string[]): void {
   const ss: number[] = [];
   let next = 0;
   if (z.isListpack) {
-    const lm = z.lm!;
-    const ls = z.ls!;
+    const [lm, ls] = z.toArrays(false);
     for (let k = 0; k < lm.length; k++) {
       if (pattern !== null && !stringMatch(pattern, lm[k], false)) continue;
       ms.push(lm[k]);

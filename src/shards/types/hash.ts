@@ -1,12 +1,15 @@
-// The hash value (t_hash.c's object): fields and values as latin1 strings in
-// two parallel arrays, `keys` and `vals`.
+// The hash value (t_hash.c's object), in Redis 7.0's two encodings:
 //
-//   listpack  (index === null): insertion order, linear search, removal keeps
-//             the order (splice), exactly as Redis's listpack, so HGETALL,
-//             HKEYS, HSCAN ... answer in Redis's order.
-//   hashtable (index !== null): `index` maps a field to its slot; a removal
-//             moves the last slot into the hole, so every operation is O(1)
-//             and HRANDFIELD draws from the dense arrays.
+//   listpack  (ht === null): every field and value packed in order into ONE
+//             latin1 string `lp` (packed.ts): field, value, field, value ...,
+//             each entry a length header then its bytes, in insertion order;
+//             lookups scan it, writes build a new string, a removal keeps the
+//             order, exactly as Redis's listpack, so HGETALL, HKEYS, HSCAN ...
+//             answer in Redis's order. `n` counts the fields.
+//   hashtable (ht !== null): fields and values as strings in two dense arrays
+//             with a Map field -> slot; a removal moves the last slot into the
+//             hole, so every operation is O(1) and HRANDFIELD draws from the
+//             dense arrays.
 //
 // A hash starts as listpack and converts to hashtable (never back) when it
 // gets more than hash-max-listpack-entries fields or a field or value longer
@@ -17,38 +20,145 @@ import type { MemberHost } from '../subkey_expire.ts';
 import { MemberExpires, forgetMemberExpire, encodeMemberExpires, decodeMemberExpires, cloneMemberExpires } from '../subkey_expire.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
 import type { TypedValue } from '../keyspace.ts';
+import { lenHeader, headerSize, readLongLen, build, cut, detach } from './packed.ts';
+
+/** Fields and values in slot order (two parallel arrays). */
+export interface HashPairs {
+  readonly keys: string[];
+  readonly vals: string[];
+}
+
+/** The hashtable encoding: dense arrays plus field -> slot. */
+export class HashTable implements HashPairs {
+  keys: string[];
+  vals: string[];
+  index: Map<string, number>;
+
+  constructor(keys: string[], vals: string[]) {
+    this.keys = keys;
+    this.vals = vals;
+    const index = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
+    this.index = index;
+  }
+}
+
+// ---- the packed listpack ---------------------------------------------------------------
+
+/** Offset just past the entry (header + bytes) starting at p. */
+function skipEntry(lp: string, p: number): number {
+  const c = lp.charCodeAt(p);
+  if (c < 128) return p + 1 + c;
+  const len = readLongLen(lp, p);
+  return p + headerSize(len) + len;
+}
+
+/** The bytes of the entry at p (a slice: for replies and other short-lived uses). */
+function entryText(lp: string, p: number): string {
+  const c = lp.charCodeAt(p);
+  if (c < 128) return lp.slice(p + 1, p + 1 + c);
+  const len = readLongLen(lp, p);
+  const s = p + headerSize(len);
+  return lp.slice(s, s + len);
+}
+
+/** Offset of field's entry, -1 when absent. */
+function findField(lp: string, field: string): number {
+  const end = lp.length;
+  const fl = field.length;
+  const last = fl === 0 ? -1 : field.charCodeAt(fl - 1);
+  let p = 0;
+  while (p < end) {
+    let len = lp.charCodeAt(p);
+    let h = 1;
+    if (len >= 128) {
+      len = readLongLen(lp, p);
+      h = headerSize(len);
+    }
+    if (len === fl && (last < 0 || lp.charCodeAt(p + h + fl - 1) === last) && lp.startsWith(field, p + h)) return p;
+    p += h + len;
+    len = lp.charCodeAt(p);
+    if (len < 128) p += 1 + len;
+    else {
+      len = readLongLen(lp, p);
+      p += headerSize(len) + len;
+    }
+  }
+  return -1;
+}
+
+/** Decode a listpack into arrays; `copy`: detached strings (to be stored), else slices. */
+function unpack(lp: string, n: number, copy: boolean): HashPairs {
+  const keys: string[] = new Array(n);
+  const vals: string[] = new Array(n);
+  const b = copy ? detach(lp) : null;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 2; k++) {
+      let len = lp.charCodeAt(p);
+      let h = 1;
+      if (len >= 128) {
+        len = readLongLen(lp, p);
+        h = headerSize(len);
+      }
+      const s = p + h;
+      p = s + len;
+      const text = b !== null ? b.latin1Slice(s, p) : lp.slice(s, p);
+      if (k === 0) keys[i] = text;
+      else vals[i] = text;
+    }
+  }
+  return { keys, vals };
+}
+
+/** A listpack holding the pairs. */
+function pack(keys: string[], vals: string[]): string {
+  const parts: string[] = new Array(keys.length * 4);
+  for (let i = 0, j = 0; i < keys.length; i++) {
+    parts[j++] = lenHeader(keys[i].length);
+    parts[j++] = keys[i];
+    parts[j++] = lenHeader(vals[i].length);
+    parts[j++] = vals[i];
+  }
+  return build(parts);
+}
 
 export class HashValue implements MemberHost {
-  readonly type = 'hash' as const;
-  keys: string[] = [];
-  vals: string[] = [];
-  /** null while listpack-encoded. */
-  index: Map<string, number> | null = null;
+  // On the prototype (below): one pointer less in every hash.
+  declare readonly type: 'hash';
+  /** listpack encoding: the packed entries ('' in hashtable encoding). */
+  lp = '';
+  /** listpack encoding: number of fields. */
+  n = 0;
+  /** hashtable encoding; null while listpack-encoded. */
+  ht: HashTable | null = null;
   memberExpires: MemberExpires | null = null;
 
   get size(): number {
-    return this.keys.length;
+    return this.ht === null ? this.n : this.ht.keys.length;
+  }
+
+  get isListpack(): boolean {
+    return this.ht === null;
   }
 
   encoding(): string {
-    return this.index === null ? 'listpack' : 'hashtable';
-  }
-
-  /** Slot of field, -1 when absent. */
-  find(field: string): number {
-    if (this.index !== null) {
-      const i = this.index.get(field);
-      return i === undefined ? -1 : i;
-    }
-    const keys = this.keys;
-    const n = keys.length;
-    for (let i = 0; i < n; i++) if (keys[i] === field) return i;
-    return -1;
+    return this.ht === null ? 'listpack' : 'hashtable';
   }
 
   get(field: string): string | undefined {
-    const i = this.find(field);
-    return i < 0 ? undefined : this.vals[i];
+    const ht = this.ht;
+    if (ht !== null) {
+      const i = ht.index.get(field);
+      return i === undefined ? undefined : ht.vals[i];
+    }
+    const lp = this.lp;
+    const p = findField(lp, field);
+    return p < 0 ? undefined : entryText(lp, skipEntry(lp, p));
+  }
+
+  has(field: string): boolean {
+    return this.ht !== null ? this.ht.index.has(field) : findField(this.lp, field) >= 0;
   }
 
   /**
@@ -57,64 +167,92 @@ export class HashValue implements MemberHost {
    * when it holds more than maxEntries fields.
    */
   set(field: string, value: string, maxEntries: number, maxValue: number): boolean {
-    if (this.index === null && (field.length > maxValue || value.length > maxValue)) this.convert();
-    const i = this.find(field);
-    if (i >= 0) {
-      this.vals[i] = value;
+    if (this.ht === null) {
+      if (field.length > maxValue || value.length > maxValue) this.convert();
+      else {
+        const lp = this.lp;
+        const p = findField(lp, field);
+        if (p >= 0) {
+          const vs = skipEntry(lp, p);
+          const ve = skipEntry(lp, vs);
+          if (ve - vs - headerSize(value.length) !== value.length || !lp.startsWith(value, ve - value.length)) {
+            this.lp = build([lp.slice(0, vs), lenHeader(value.length), value, lp.slice(ve)]);
+          }
+          return false;
+        }
+        this.lp = build([lp, lenHeader(field.length), field, lenHeader(value.length), value]);
+        if (++this.n > maxEntries) this.convert();
+        return true;
+      }
+    }
+    const ht = this.ht!;
+    const i = ht.index.get(field);
+    if (i !== undefined) {
+      ht.vals[i] = value;
       return false;
     }
-    const slot = this.keys.length;
-    this.keys.push(field);
-    this.vals.push(value);
-    if (this.index !== null) this.index.set(field, slot);
-    else if (slot + 1 > maxEntries) this.convert();
+    ht.index.set(field, ht.keys.length);
+    ht.keys.push(field);
+    ht.vals.push(value);
     return true;
-  }
-
-  /** Overwrite the value at a slot found with find(). */
-  setAt(slot: number, value: string): void {
-    this.vals[slot] = value;
   }
 
   /** Remove field; true when it was there. */
   delete(field: string): boolean {
-    const i = this.find(field);
-    if (i < 0) return false;
-    this.removeAt(i);
+    const ht = this.ht;
+    if (ht === null) {
+      const lp = this.lp;
+      const p = findField(lp, field);
+      if (p < 0) return false;
+      this.lp = cut(lp, p, skipEntry(lp, skipEntry(lp, p)));
+      this.n--;
+    } else {
+      const i = ht.index.get(field);
+      if (i === undefined) return false;
+      const keys = ht.keys;
+      const vals = ht.vals;
+      const last = keys.length - 1;
+      ht.index.delete(field);
+      if (i !== last) {
+        keys[i] = keys[last];
+        vals[i] = vals[last];
+        ht.index.set(keys[i], i);
+      }
+      keys.pop();
+      vals.pop();
+    }
     if (this.memberExpires !== null) forgetMemberExpire(this, field);
     return true;
   }
 
-  private removeAt(i: number): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    if (this.index === null) {
-      keys.splice(i, 1);
-      vals.splice(i, 1);
-      return;
-    }
-    const last = keys.length - 1;
-    this.index.delete(keys[i]);
-    if (i !== last) {
-      keys[i] = keys[last];
-      vals[i] = vals[last];
-      this.index.set(keys[i], i);
-    }
-    keys.pop();
-    vals.pop();
+  /** The field at a slot (0 <= i < size): listpack order or the hashtable's slots. */
+  fieldAt(i: number): string {
+    if (this.ht !== null) return this.ht.keys[i];
+    const lp = this.lp;
+    let p = 0;
+    for (let k = 0; k < i; k++) p = skipEntry(lp, skipEntry(lp, p));
+    return entryText(lp, p);
+  }
+
+  /**
+   * Every field and value by slot. Hashtable: the live arrays (read only, and
+   * only until the next change); listpack: fresh arrays of slices (short-lived use).
+   */
+  pairs(): HashPairs {
+    return this.ht !== null ? this.ht : unpack(this.lp, this.n, false);
   }
 
   convert(): void {
-    if (this.index !== null) return;
-    const index = new Map<string, number>();
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
-    this.index = index;
+    if (this.ht !== null) return;
+    const p = unpack(this.lp, this.n, true);
+    this.ht = new HashTable(p.keys, p.vals);
+    this.lp = '';
+    this.n = 0;
   }
 
   // MemberHost
   hasMember(field: string): boolean {
-    return this.find(field) >= 0;
+    return this.has(field);
   }
 
   removeMember(field: string): boolean {
@@ -122,31 +260,37 @@ export class HashValue implements MemberHost {
   }
 
   memberCount(): number {
-    return this.keys.length;
+    return this.size;
   }
 
   /** Rough bytes (MEMORY USAGE). */
   memoryUsage(samples: number): number {
-    const n = this.keys.length;
+    const ht = this.ht;
+    if (ht === null) return 56 + 16 + ((this.lp.length + 7) & ~7);
+    const n = ht.keys.length;
     if (n === 0) return 48;
     const k = Math.min(n, samples > 0 ? samples : n);
     let bytes = 0;
-    for (let i = 0; i < k; i++) bytes += strBytes(this.keys[i]) + strBytes(this.vals[i]);
-    const per = bytes / k + 16 + (this.index !== null ? 32 : 0);
+    for (let i = 0; i < k; i++) bytes += strBytes(ht.keys[i]) + strBytes(ht.vals[i]);
+    const per = bytes / k + 16 + 32;
     return Math.round(64 + per * n);
   }
 }
+
+Object.defineProperty(HashValue.prototype, 'type', { value: 'hash', enumerable: true });
 
 function strBytes(s: string): number {
   return 16 + ((s.length + 7) & ~7);
 }
 
-/** A listpack hash holding the given pairs (no threshold checks: for values known to fit). */
+/** A hash holding the given pairs, listpack unless `hashtable` (no threshold checks: for values known to fit). */
 export function hashFromPairs(keys: string[], vals: string[], hashtable: boolean): HashValue {
   const h = new HashValue();
-  h.keys = keys;
-  h.vals = vals;
-  if (hashtable) h.convert();
+  if (hashtable) h.ht = new HashTable(keys, vals);
+  else {
+    h.lp = pack(keys, vals);
+    h.n = keys.length;
+  }
   return h;
 }
 
@@ -156,37 +300,42 @@ export function hashFromPairs(keys: string[], vals: string[], hashtable: boolean
 
 function encodeHash(v: TypedValue): string {
   const h = v as HashValue;
-  const keys = h.keys;
-  const vals = h.vals;
-  const parts: string[] = [(h.index === null ? 'l' : 'h') + keys.length + ';'];
+  const { keys, vals } = h.pairs();
+  const parts: string[] = [(h.ht === null ? 'l' : 'h') + keys.length + ';'];
   for (let i = 0; i < keys.length; i++) parts.push(keys[i].length + ':' + keys[i] + vals[i].length + ':' + vals[i]);
   parts.push(encodeMemberExpires(h));
   return parts.join('');
 }
 
-function readChunk(body: string, pos: number): [string, number] {
+/** The chunk (len ':' bytes) at pos: its bytes start and end, in CHUNK. */
+function readChunk(body: string, pos: number): number {
   const colon = body.indexOf(':', pos);
   if (colon < 0) throw new ValueCodecError('malformed hash payload');
   const len = Number(body.slice(pos, colon));
   const end = colon + 1 + len;
   if (!(len >= 0) || end > body.length) throw new ValueCodecError('malformed hash payload');
-  return [body.slice(colon + 1, end), end];
+  CHUNK_START = colon + 1;
+  return end;
 }
+
+let CHUNK_START = 0;
 
 function decodeHash(body: string): TypedValue {
   const enc = body.charCodeAt(0);
   const semi = body.indexOf(';');
   if ((enc !== 108 && enc !== 104) || semi < 0) throw new ValueCodecError('malformed hash payload');
   const n = Number(body.slice(1, semi));
+  if (!(n >= 0)) throw new ValueCodecError('malformed hash payload');
   const keys: string[] = new Array(n);
   const vals: string[] = new Array(n);
+  // Detached copies: slices of the payload would keep all of it alive.
+  const b = detach(body);
   let p = semi + 1;
   for (let i = 0; i < n; i++) {
-    const [k, p1] = readChunk(body, p);
-    const [v, p2] = readChunk(body, p1);
-    keys[i] = k;
-    vals[i] = v;
-    p = p2;
+    p = readChunk(body, p);
+    keys[i] = b.latin1Slice(CHUNK_START, p);
+    p = readChunk(body, p);
+    vals[i] = b.latin1Slice(CHUNK_START, p);
   }
   const h = hashFromPairs(keys, vals, enc === 104);
   try {
@@ -199,7 +348,13 @@ function decodeHash(body: string): TypedValue {
 
 function dupHash(v: TypedValue): TypedValue {
   const h = v as HashValue;
-  const c = hashFromPairs(h.keys.slice(), h.vals.slice(), h.index !== null);
+  let c: HashValue;
+  if (h.ht !== null) c = hashFromPairs(h.ht.keys.slice(), h.ht.vals.slice(), true);
+  else {
+    c = new HashValue();
+    c.lp = h.lp; // immutable: shared until either side writes
+    c.n = h.n;
+  }
   c.memberExpires = cloneMemberExpires(h);
   return c;
 }
