@@ -1,5 +1,5 @@
-// Pipelined reads overlap across shards while replies keep request order,
-// and a write in the pipeline still waits for what is in flight (4 threads).
+// A long pipeline of reads and writes over keys of every shard (4 threads):
+// each read sees the writes before it and replies come back in request order.
 
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';

@@ -30,7 +30,6 @@ function index(spec: CommandSpec): void {
   // Flags are kept in COMMAND INFO's spelling (no_auth, skip_slowlog, ...).
   spec.flags = spec.flags.map((f) => f.replace(/-/g, '_'));
   spec.write = spec.flags.includes('write');
-  spec.readonly = spec.flags.includes('readonly');
   spec.noAuth = spec.flags.includes('no_auth');
   spec.blocking = spec.flags.includes('blocking');
   byId.push(spec);

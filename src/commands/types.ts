@@ -64,8 +64,6 @@ export interface CommandSpec {
   subcommands?: Map<string, CommandSpec>;
   /** Filled by the table: the 'write' flag, read on the hot path. */
   write?: boolean;
-  /** Filled by the table: the 'readonly' flag (reads may overlap across shards in a pipeline). */
-  readonly?: boolean;
   /** Filled by the table: the 'blocking' flag (client.ts holds later commands while one is in flight). */
   blocking?: boolean;
   /** Filled by the table: the 'no_auth' flag. */

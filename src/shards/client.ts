@@ -263,16 +263,7 @@ export class Client {
     if (spec.route === 'keys') {
       const shard = shardOf(spec, argv, thread.threads);
       if (shard >= 0) {
-        if (this.inflight !== 0 && shard !== this.inflightShard) {
-          // Reads may overlap reads on other shards (they change nothing another client could
-          // order against); anything else waits for the replies in flight (invariant 2).
-          if (spec.readonly !== true || spec.blocking === true || this.inflightWrites || this.inflightShard === BLOCKING_IN_FLIGHT) return false;
-          if (shard === thread.index && thread.locks.active !== 0) return false;
-          this.lastCommand = fullName(spec);
-          if (monitorsActive()) this.feedMonitor(spec, argv);
-          this.parallelRead(spec, argv, shard, discard);
-          return true;
-        }
+        if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         this.lastCommand = fullName(spec);
         if (monitorsActive()) this.feedMonitor(spec, argv);
         if (shard === thread.index) {
@@ -286,7 +277,6 @@ export class Client {
         } else {
           thread.sendCommand(this, shard, spec, argv, discard);
           this.inflight++;
-          if (spec.readonly !== true) this.inflightWrites = true;
           this.inflightShard = spec.blocking === true ? BLOCKING_IN_FLIGHT : shard;
           this.afterRemoteSend();
         }
@@ -477,64 +467,15 @@ export class Client {
     this.nextReplyMode();
   }
 
-  /**
-   * A read that overlaps the reads in flight on other shards. From here until
-   * every reply is back, replies are kept in request order in `slots`: one per
-   * command, filled as its shard answers (a shard answers in order), written
-   * out from the head as soon as they are contiguous.
-   */
-  private parallelRead(spec: CommandSpec, argv: string[], shard: number, discard: boolean): void {
-    const thread = this.thread;
-    if (this.slots === null) {
-      // The commands already in flight keep their places.
-      this.slots = [];
-      this.slotHead = 0;
-      for (let i = 0; i < this.inflight; i++) this.slots.push(new ReplySlot(this.inflightShard));
-      this.inflightShard = PARALLEL_READS;
-    }
-    if (shard === thread.index) {
-      const out = thread.outFor(this);
-      const mark = out.len;
-      thread.execLocal(this, spec, argv);
-      const slot = new ReplySlot(-1);
-      slot.data = discard ? EMPTY_BUF : out.take(mark);
-      this.slots.push(slot);
-      this.nextReplyMode();
-      return;
-    }
-    thread.sendCommand(this, shard, spec, argv, discard);
-    this.inflight++;
-    this.slots.push(new ReplySlot(shard));
-    this.afterRemoteSend();
-  }
-
-  /** Replies in request order while reads are in flight on several shards (null otherwise). */
-  private slots: ReplySlot[] | null = null;
-  private slotHead = 0;
-  /** Some command in flight is not read-only: no read may overlap it. */
-  private inflightWrites = false;
-
-  /** A reply from the shard `from` for the oldest of this client's commands in flight there. */
-  remoteReply(payload: Buffer, start: number, end: number, from = -1): void {
-    const slots = this.slots;
-    if (slots !== null) {
-      let i = this.slotHead;
-      while (slots[i].shard !== from || slots[i].data !== null) i++;
-      slots[i].data = end > start ? Buffer.from(payload.subarray(start, end)) : EMPTY_BUF;
-      let h = this.slotHead;
-      while (h < slots.length && slots[h].data !== null) {
-        const d = slots[h++].data!;
-        if (d.length !== 0) this.thread.outFor(this).raw(d);
-      }
-      this.slotHead = h;
-    } else if (end > start) this.thread.outFor(this).raw(payload, start, end);
+  /** A reply from the shard the last commands went to (`from`, for diagnostics). */
+  remoteReply(payload: Buffer, start: number, end: number, _from = -1): void {
+    if (end > start) this.thread.outFor(this).raw(payload, start, end);
     if (--this.inflight === 0) {
       this.inflightShard = -1;
-      this.inflightWrites = false;
-      this.slots = null;
       this.resume();
     }
   }
+
 
   /** The lock an inline command waited for was granted and the command ran. */
   lockGranted(): void {
@@ -584,19 +525,6 @@ export class Client {
 let lastSecurityWarning = 0;
 
 /** An argument as Redis's "%.128s" prints it: up to 128 bytes, cut at a NUL byte. */
-/** inflightShard while reads are in flight on several shards. */
-const PARALLEL_READS = -3;
-
-/** One reply of a client's reads in flight on several shards: filled when its shard answers. */
-class ReplySlot {
-  /** Shard that answers it; -1 for a read that ran here (filled at once). */
-  readonly shard: number;
-  data: Buffer | null = null;
-  constructor(shard: number) {
-    this.shard = shard;
-  }
-}
-
 export interface QueuedCommand {
   spec: CommandSpec;
   argv: string[];
