@@ -232,6 +232,8 @@ function vmRss(pid: number): number {
 }
 
 async function sample(s: Server, c: Conn): Promise<Sample> {
+  // Live data only: MEMORY PURGE runs a full GC on every thread of ours (jemalloc purge on Redis).
+  await c.command('MEMORY', 'PURGE');
   const info = await c.command('INFO', 'memory');
   const m = /used_memory:(\d+)/.exec(info);
   return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!) };

@@ -10,6 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { createHash } from 'node:crypto';
 import { def } from './define.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
@@ -1186,6 +1187,17 @@ function encodingOf(v: StoredValue): string {
   }
 }
 
+let gcFn: (() => void) | null = null;
+
+/** A full garbage collection of this thread's heap (V8's gc, exposed once per thread). */
+function fullGc(): void {
+  if (gcFn === null) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
 /** Bytes of an RDB length prefix. */
 function rdbLenBytes(n: number): number {
   return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
@@ -1478,8 +1490,12 @@ const memoryCommand = def('memory', {
       arity: 2, acl: ['@slow'], group: 'server', summary: 'Outputs memory problems report', since: '4.0.0', complexity: 'O(1)', route: 'all', cross: memoryDoctorCross,
     }),
     def('purge', {
-      arity: 2, acl: ['@slow'], group: 'server', summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow',
-      handler(c) { c.out.ok(); },
+      arity: 2, acl: ['@slow'], group: 'server', summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow', route: 'all',
+      // Our allocator is V8's garbage collector: every thread runs a full collection.
+      async cross(client) {
+        await runOnAllShards(client, [['__purge']], null);
+        client.out().ok();
+      },
     }),
     def('help', { arity: 2, flags: ['loading', 'stale'], acl: ['@slow'], group: 'server', summary: 'Show helpful text about the different subcommands', since: '4.0.0', complexity: 'O(1)', handler(c) { helpReply(c.out, 'MEMORY', MEMORY_HELP); } }),
   ],
@@ -2090,6 +2106,10 @@ const internalCommands: CommandSpec[] = [
     c.out.ok();
   }),
   internal('__populate', populateShard),
+  internal('__purge', (c) => {
+    fullGc();
+    c.out.ok();
+  }),
   internal('__debug_object', debugObjectShard),
   internal('__slowlog', (c, argv) => {
     const sl = c.thread.slowlog;
