@@ -134,7 +134,8 @@ function runOnce(srv: Server, test: string, pipeline: number, clients: number, o
   const after = cpuTicks(srv.proc.pid!);
   const line = out.trim().split('\n').find((l) => !l.startsWith('"test"'));
   if (line === undefined) return null;
-  const f = line.split(',').map((x) => x.replace(/"/g, ''));
+  // CSV with quoted fields (a custom command's name, e.g. a script, may hold commas).
+  const f = (line.match(/"([^"]*)"|[^,]+/g) ?? []).map((x) => x.replace(/"/g, ''));
   const rps = Number(f[1]);
   if (!(rps > 0)) return null;
   return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: ((after - before) * TICK_US) / requestsFor(pipeline, o) };
