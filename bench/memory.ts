@@ -22,14 +22,11 @@
 //   node_modules/.bin/node bench/memory.ts --threads 4
 //   node_modules/.bin/node bench/memory.ts --only strings,zset --scale 0.1
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startOurs, startRedis, stopServer, type Server } from './servers.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Opts {
   threads: number;
@@ -54,65 +51,6 @@ function parseArgs(): Opts {
 }
 
 // ---- servers ------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start on ' + port);
-}
-
-interface Server {
-  name: string;
-  port: number;
-  proc: ChildProcess;
-}
-
-async function startOurs(threads: number): Promise<Server> {
-  const port = await freePort();
-  const nodeBin = existsSync(path.join(root, 'node_modules/.bin/node')) ? path.join(root, 'node_modules/.bin/node') : process.execPath;
-  const proc = spawn(nodeBin, [path.join(root, 'src/main.ts'), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--server-threads', String(threads), '--enable-debug-command', 'yes'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
-  await waitPort(port);
-  return { name: 'ours', port, proc };
-}
-
-async function startRedis(): Promise<Server> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-mem-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes'], { stdio: 'ignore' });
-  await waitPort(port);
-  return { name: 'redis', port, proc };
-}
-
-function stop(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (s.proc.exitCode !== null) return resolve();
-    s.proc.once('exit', () => resolve());
-    s.proc.kill('SIGTERM');
-    setTimeout(() => s.proc.kill('SIGKILL'), 5000).unref();
-  });
-}
-
-// ---- a pipelining client -----------------------------------------------------------------
 
 function encode(args: string[]): string {
   let s = `*${args.length}\r\n`;
@@ -345,7 +283,7 @@ async function main(): Promise<void> {
   for (const sc of scenarios(o.scale)) {
     if (o.only !== null && !o.only.includes(sc.name)) continue;
     process.stderr.write(`${sc.name}: ${sc.what} ...\n`);
-    const [ours, redis] = await Promise.all([startOurs(o.threads), startRedis()]);
+    const [ours, redis] = await Promise.all([startOurs(o.threads, ['--enable-debug-command', 'yes']), startRedis(['--enable-debug-command', 'yes'])]);
     try {
       // One server at a time: the load of one must not slow the other's settling.
       const r = await measure(redis, sc, o.settleMs);
@@ -353,7 +291,7 @@ async function main(): Promise<void> {
       if (typeof r === 'string') throw new Error('redis: ' + r);
       rows.push({ scenario: sc, ours: typeof m === 'string' ? null : m, redis: r, note: typeof m === 'string' ? m : '' });
     } finally {
-      await Promise.all([stop(ours), stop(redis)]);
+      await Promise.all([stopServer(ours), stopServer(redis)]);
     }
   }
   const head = ['scenario', 'elements', 'ours used', 'ours RSS', 'redis used', 'redis RSS', 'ours B/elem used', 'ours B/elem RSS', 'redis B/elem used', 'redis B/elem RSS', 'ratio used', 'ratio RSS'];

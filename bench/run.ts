@@ -10,14 +10,14 @@
 //   (--requests is per run at pipeline 1; pipelined runs send up to 8x more)
 //   npm run bench -- --write            # also append the table to bench/RESULTS.md
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, appendFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { readFileSync, appendFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Opts {
   tests: string[];
@@ -47,51 +47,6 @@ function parseArgs(): Opts {
     benchThreads: Number(get('bench-threads', '2')),
     write: a.includes('--write'),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start on ' + port);
-}
-
-interface Server {
-  name: string;
-  port: number;
-  proc: ChildProcess;
-}
-
-async function startOurs(threads: number): Promise<Server> {
-  const port = await freePort();
-  const node = path.join(root, 'node_modules/.bin/node');
-  const proc = spawn(node, [path.join(root, 'src/main.ts'), '--port', String(port), '--bind', '127.0.0.1', '--server-threads', String(threads), '--save', '', '--loglevel', 'warning'], { stdio: 'ignore' });
-  await waitPort(port);
-  return { name: `ours(t=${threads})`, port, proc };
-}
-
-async function startRedis(): Promise<Server> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
-  await waitPort(port);
-  return { name: 'redis', port, proc };
 }
 
 function cpuTicks(pid: number): number {
@@ -202,12 +157,11 @@ async function main(): Promise<void> {
           }
         }
       } finally {
-        ours.proc.kill('SIGTERM');
-        await new Promise((r) => ours.proc.once('exit', r));
+        await stopServer(ours);
       }
     }
   } finally {
-    redis.proc.kill('SIGTERM');
+    await stopServer(redis);
   }
   if (o.write) {
     const cmdline = 'npm run bench -- ' + process.argv.slice(2).join(' ');

@@ -7,14 +7,9 @@
 //   node_modules/.bin/node bench/transactions.ts [--threads 2] [--clients 50] [--pipeline 1] [--seconds 3] [--rounds 3] [--spread 1]
 
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { startOurs, startRedis, stopServer } from './servers.ts';
 import { keyShard } from '../src/router/slot.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (n: string, d: number) => {
   const i = process.argv.indexOf('--' + n);
   return i > 0 ? Number(process.argv[i + 1]) : d;
@@ -26,29 +21,6 @@ const seconds = arg('seconds', 3);
 const rounds = arg('rounds', 3);
 /** --spread 1: every connection has its own pair of keys (no lock contention); default: all share one hot pair. */
 const spread = arg('spread', 0) === 1;
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => r(p));
-    });
-  });
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('no server on ' + port);
-}
 
 function enc(args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
@@ -113,12 +85,10 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const pOurs = await freePort();
-  const pRedis = await freePort();
-  const ours: ChildProcess = spawn(path.join(root, 'node_modules/.bin/node'), [path.join(root, 'src/main.ts'), '--port', String(pOurs), '--bind', '127.0.0.1', '--server-threads', String(threads), '--save', '', '--loglevel', 'warning'], { stdio: 'ignore' });
-  const redis: ChildProcess = spawn('redis-server', ['--port', String(pRedis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', mkdtempSync(path.join(os.tmpdir(), 'tx-')), '--loglevel', 'warning'], { stdio: 'ignore' });
+  const [ours, redis] = await Promise.all([startOurs(threads), startRedis()]);
+  const pOurs = ours.port;
+  const pRedis = redis.port;
   try {
-    await Promise.all([waitPort(pOurs), waitPort(pRedis)]);
     const a: number[] = [];
     const b: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -129,8 +99,7 @@ async function main(): Promise<void> {
     const mr = median(b);
     console.log(`MULTI/EXEC (2 INCR on 2 shards, ${spread ? 'a key pair per client' : 'one hot key pair'}), threads=${threads}, clients=${clients}, pipeline=${pipeline}: ours ${mo.toFixed(0)} tx/s, redis ${mr.toFixed(0)} tx/s, ratio ${(mo / mr).toFixed(2)}`);
   } finally {
-    ours.kill('SIGTERM');
-    redis.kill('SIGTERM');
+    await Promise.all([stopServer(ours), stopServer(redis)]);
   }
 }
 

@@ -1,0 +1,68 @@
+// Starting the two servers a benchmark compares: ours (on the project's Node,
+// like bin/keydb-server) and Debian's redis-server, each on a free port with
+// persistence off. Shared by bench/run.ts, bench/memory.ts, bench/transactions.ts.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start on ' + port);
+}
+
+/** Our server with `threads` server threads; `args` are extra directives. */
+export async function startOurs(threads: number, args: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const local = path.join(root, 'node_modules/.bin/node');
+  const node = existsSync(local) ? local : process.execPath;
+  const proc = spawn(node, [path.join(root, 'src/main.ts'), '--port', String(port), '--bind', '127.0.0.1', '--server-threads', String(threads), '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...args], { cwd: root, stdio: 'ignore' });
+  await waitPort(port);
+  return { name: `ours(t=${threads})`, port, proc };
+}
+
+/** Debian's redis-server with persistence off; `args` are extra directives. */
+export async function startRedis(args: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...args], { stdio: 'ignore' });
+  await waitPort(port);
+  return { name: 'redis', port, proc };
+}
+
+export function stopServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null || s.proc.signalCode !== null) return resolve();
+    s.proc.once('exit', () => resolve());
+    s.proc.kill('SIGTERM');
+  });
+}
