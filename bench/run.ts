@@ -13,10 +13,8 @@
 import { execFileSync } from 'node:child_process';
 import { root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
 import { readFileSync, appendFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 
 interface Opts {
