@@ -20,7 +20,7 @@ import type { MemberHost } from '../subkey_expire.ts';
 import { MemberExpires, forgetMemberExpire, encodeMemberExpires, decodeMemberExpires, cloneMemberExpires } from '../subkey_expire.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
 import type { TypedValue } from '../keyspace.ts';
-import { lenHeader, headerSize, readLongLen, build, cut, detach } from './packed.ts';
+import { lenHeader, headerSize, readLongLen, build, cut, detach, entryText } from './packed.ts';
 
 /** Fields and values in slot order (two parallel arrays). */
 export interface HashPairs {
@@ -54,14 +54,6 @@ function skipEntry(lp: string, p: number): number {
 }
 
 /** The bytes of the entry at p (a slice: for replies and other short-lived uses). */
-function entryText(lp: string, p: number): string {
-  const c = lp.charCodeAt(p);
-  if (c < 128) return lp.slice(p + 1, p + 1 + c);
-  const len = readLongLen(lp, p);
-  const s = p + headerSize(len);
-  return lp.slice(s, s + len);
-}
-
 /** Offset of field's entry, -1 when absent. */
 function findField(lp: string, field: string): number {
   const end = lp.length;

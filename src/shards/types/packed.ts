@@ -101,3 +101,12 @@ export function cut(s: string, a: number, b: number): string {
 export function char(b: number): string {
   return ONE[b];
 }
+
+/** The text of the entry whose header starts at p. */
+export function entryText(lp: string, p: number): string {
+  const c = lp.charCodeAt(p);
+  if (c < 128) return lp.slice(p + 1, p + 1 + c);
+  const len = readLongLen(lp, p);
+  const s = p + headerSize(len);
+  return lp.slice(s, s + len);
+}

@@ -25,7 +25,7 @@ import { ZTree, ZPos, ZLeaf } from './zset_btree.ts';
 import { ZDict } from './zset_dict.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
 import { type MemberExpires, cloneMemberExpires, encodeMemberExpires, decodeMemberExpires, forgetMemberExpire } from '../subkey_expire.ts';
-import { lenHeader, headerSize, readLongLen, build, cut, char, detach } from './packed.ts';
+import { lenHeader, headerSize, readLongLen, build, cut, char, detach, entryText } from './packed.ts';
 
 // ---- the packed listpack ---------------------------------------------------------------
 
@@ -103,14 +103,6 @@ function nextElem(lp: string, p: number): number {
 }
 
 /** The member of the element at p (a slice: for short-lived uses). */
-function memberAt(lp: string, p: number): string {
-  const c = lp.charCodeAt(p);
-  if (c < 128) return lp.slice(p + 1, p + 1 + c);
-  const len = readLongLen(lp, p);
-  const s = p + headerSize(len);
-  return lp.slice(s, s + len);
-}
-
 /** Offset of m's element, -1 when absent. */
 function findMember(lp: string, m: string): number {
   const end = lp.length;
@@ -402,7 +394,7 @@ export class ZSetValue implements TypedValue {
       const gone: string[] | null = this.memberExpires !== null ? [] : null;
       let b = a;
       for (let k = 0; k < n; k++) {
-        if (gone !== null) gone.push(memberAt(lp, b));
+        if (gone !== null) gone.push(entryText(lp, b));
         b = nextElem(lp, b);
       }
       this.lp = cut(lp, a, b);
@@ -539,7 +531,7 @@ export class ZCursor {
   d: ZDict | null = null;
 
   get member(): string {
-    return this.leaf === null ? memberAt(this.lp!, this.offs[this.i]) : (this.d!.keys[this.ids[this.i]] as string);
+    return this.leaf === null ? entryText(this.lp!, this.offs[this.i]) : (this.d!.keys[this.ids[this.i]] as string);
   }
 
   get score(): number {
