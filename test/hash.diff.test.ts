@@ -7,7 +7,8 @@
 // replies (HRANDFIELD) are compared by shape and membership.
 
 import { describe, it, expect } from 'vitest';
-import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
+import { useDiff, diffCase, compare, type Cmd, onBoth } from './helpers/diff.ts';
+import { parse, ser, sortTop, prng, type Node } from './helpers/reply_tree.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 
@@ -15,51 +16,6 @@ const THREADS = 4;
 const env = useDiff({ threads: THREADS });
 
 // ---- helpers ------------------------------------------------------------------------
-
-/** A parsed RESP reply: type char, scalar text, children. */
-interface Node {
-  t: string;
-  v: string;
-  c: Node[];
-}
-
-function parse(s: string, pos = 0): [Node, number] {
-  const t = s[pos];
-  const nl = s.indexOf('\r\n', pos);
-  const head = s.slice(pos + 1, nl);
-  let p = nl + 2;
-  if (t === '$' || t === '=' || t === '!') {
-    const n = Number(head);
-    if (n < 0) return [{ t: 'nil' + t, v: head, c: [] }, p];
-    return [{ t, v: s.slice(p, p + n), c: [] }, p + n + 2];
-  }
-  if (t === '*' || t === '~' || t === '%' || t === '>') {
-    const n = Number(head) * (t === '%' ? 2 : 1);
-    const c: Node[] = [];
-    for (let i = 0; i < n; i++) {
-      const [x, q] = parse(s, p);
-      c.push(x);
-      p = q;
-    }
-    return [{ t, v: head, c }, p];
-  }
-  return [{ t, v: head, c: [] }, p];
-}
-
-function ser(n: Node): string {
-  if (n.t.startsWith('nil')) return `${n.t.slice(3)}${n.v}\r\n`;
-  if (n.t === '$' || n.t === '=' || n.t === '!') return `${n.t}${n.v.length}\r\n${n.v}\r\n`;
-  if (n.t === '*' || n.t === '~' || n.t === '%' || n.t === '>') return `${n.t}${n.v}\r\n` + n.c.map(ser).join('');
-  return `${n.t}${n.v}\r\n`;
-}
-
-/** Aggregate reply with its elements sorted (order-free comparison). */
-function sortTop(r: string): string {
-  if (!'*~'.includes(r[0]) || r.startsWith('*-1')) return r;
-  const [n] = parse(r);
-  n.c.sort((a, b) => (ser(a) < ser(b) ? -1 : ser(a) > ser(b) ? 1 : 0));
-  return ser(n);
-}
 
 /** Map or flat pair array with its pairs sorted (HGETALL of a hashtable hash). */
 function sortPairs(r: string): string {
@@ -99,18 +55,6 @@ function sortedFor(names: string[], how: (r: string) => string = sortTop) {
   return (r: string, cmd: Cmd): string => (names.includes(String(cmd[0]).toUpperCase()) ? how(r) : r);
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BIN = (s: string): Buffer => Buffer.from(s, 'latin1');
 const LONG = 'v'.repeat(65);
 
@@ -121,19 +65,6 @@ function crossPair(prefix: string): [string, string] {
 }
 const [X1, X2] = crossPair('hx');
 
-async function both<T>(f: (c: RawClient, redis: boolean) => Promise<T>): Promise<[T, T]> {
-  const a = await RawClient.connect(env.ours!.port);
-  const b = await RawClient.connect(env.redis!.port);
-  try {
-    await a.command('FLUSHALL');
-    await b.command('FLUSHALL');
-    return await Promise.all([f(a, false), f(b, true)]);
-  } finally {
-    a.close();
-    b.close();
-  }
-}
-
 /** Run a case with lowered listpack thresholds on both servers, restoring them after. */
 function thresholdCase(name: string, entries: string, value: string, cmds: Cmd[], normalize?: (r: string, cmd: Cmd) => string): void {
   it(name, async () => {
@@ -142,7 +73,7 @@ function thresholdCase(name: string, entries: string, value: string, cmds: Cmd[]
     try {
       await compare([set, ...cmds, reset], { normalize });
     } finally {
-      await both((c) => c.command(...reset));
+      await onBoth((c) => c.command(...reset));
     }
   });
 }
@@ -152,7 +83,7 @@ describe('key layout', () => {
     expect(keyShard(X1, THREADS)).not.toBe(keyShard(X2, THREADS));
   });
   it('the default thresholds match', async () => {
-    const [a, b] = await both((c) => c.command('CONFIG', 'GET', 'hash-max-*'));
+    const [a, b] = await onBoth((c) => c.command('CONFIG', 'GET', 'hash-max-*'));
     expect(sortPairs(a)).toBe(sortPairs(b));
   });
 });

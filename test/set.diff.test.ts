@@ -8,7 +8,8 @@
 // replies (SRANDMEMBER, SPOP) are compared by shape and membership.
 
 import { describe, it, expect } from 'vitest';
-import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
+import { useDiff, diffCase, compare, type Cmd, onBoth } from './helpers/diff.ts';
+import { parse, ser, sortTop, prng } from './helpers/reply_tree.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 
@@ -16,50 +17,6 @@ const THREADS = 4;
 const env = useDiff({ threads: THREADS });
 
 // ---- helpers ------------------------------------------------------------------------
-
-interface Node {
-  t: string;
-  v: string;
-  c: Node[];
-}
-
-function parse(s: string, pos = 0): [Node, number] {
-  const t = s[pos];
-  const nl = s.indexOf('\r\n', pos);
-  const head = s.slice(pos + 1, nl);
-  let p = nl + 2;
-  if (t === '$' || t === '=' || t === '!') {
-    const n = Number(head);
-    if (n < 0) return [{ t: 'nil' + t, v: head, c: [] }, p];
-    return [{ t, v: s.slice(p, p + n), c: [] }, p + n + 2];
-  }
-  if (t === '*' || t === '~' || t === '%' || t === '>') {
-    const n = Number(head) * (t === '%' ? 2 : 1);
-    const c: Node[] = [];
-    for (let i = 0; i < n; i++) {
-      const [x, q] = parse(s, p);
-      c.push(x);
-      p = q;
-    }
-    return [{ t, v: head, c }, p];
-  }
-  return [{ t, v: head, c: [] }, p];
-}
-
-function ser(n: Node): string {
-  if (n.t.startsWith('nil')) return `${n.t.slice(3)}${n.v}\r\n`;
-  if (n.t === '$' || n.t === '=' || n.t === '!') return `${n.t}${n.v.length}\r\n${n.v}\r\n`;
-  if (n.t === '*' || n.t === '~' || n.t === '%' || n.t === '>') return `${n.t}${n.v}\r\n` + n.c.map(ser).join('');
-  return `${n.t}${n.v}\r\n`;
-}
-
-/** Aggregate reply with its elements sorted (order-free comparison). */
-function sortTop(r: string): string {
-  if (!'*~'.includes(r[0]) || r.startsWith('*-1')) return r;
-  const [n] = parse(r);
-  n.c.sort((a, b) => (ser(a) < ser(b) ? -1 : ser(a) > ser(b) ? 1 : 0));
-  return ser(n);
-}
 
 /** SSCAN reply with its page sorted. */
 function scanSorted(r: string): string {
@@ -84,17 +41,6 @@ function sortedFor(names: string[]) {
   return (r: string, cmd: Cmd): string => (names.includes(String(cmd[0]).toUpperCase()) ? (String(cmd[0]).toUpperCase() === 'SSCAN' ? scanSorted(r) : sortTop(r)) : r);
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BIN = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** One key per shard (names with the given prefix), so multi-key commands really cross shards. */
@@ -113,19 +59,6 @@ function keysOnShards(prefix: string): string[] {
 }
 const [A, B, C, D] = keysOnShards('s');
 
-async function both<T>(f: (c: RawClient, redis: boolean) => Promise<T>): Promise<[T, T]> {
-  const a = await RawClient.connect(env.ours!.port);
-  const b = await RawClient.connect(env.redis!.port);
-  try {
-    await a.command('FLUSHALL');
-    await b.command('FLUSHALL');
-    return await Promise.all([f(a, false), f(b, true)]);
-  } finally {
-    a.close();
-    b.close();
-  }
-}
-
 /** A case with set-max-intset-entries lowered on both servers, restored after. */
 function intsetLimitCase(name: string, limit: string, cmds: Cmd[], normalize?: (r: string, cmd: Cmd) => string): void {
   it(name, async () => {
@@ -133,7 +66,7 @@ function intsetLimitCase(name: string, limit: string, cmds: Cmd[], normalize?: (
     try {
       await compare([['CONFIG', 'SET', 'set-max-intset-entries', limit], ...cmds, reset], { normalize });
     } finally {
-      await both((c) => c.command(...reset));
+      await onBoth((c) => c.command(...reset));
     }
   });
 }
@@ -145,7 +78,7 @@ describe('key layout', () => {
     expect(new Set([A, B, C, D].map((k) => keyShard(k, THREADS))).size).toBe(THREADS);
   });
   it('the default threshold matches', async () => {
-    const [a, b] = await both((c) => c.command('CONFIG', 'GET', 'set-max-intset-entries'));
+    const [a, b] = await onBoth((c) => c.command('CONFIG', 'GET', 'set-max-intset-entries'));
     expect(a).toBe(b);
   });
 });

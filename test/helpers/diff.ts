@@ -80,3 +80,17 @@ export function diffCase(name: string, cmds: Cmd[], opts: { normalize?: (reply: 
 export function comparedCount(): number {
   return compared;
 }
+
+/** Run f on a fresh connection to each server (after FLUSHALL); returns [ours, redis]. */
+export async function onBoth<T>(f: (c: RawClient, redis: boolean) => Promise<T>): Promise<[T, T]> {
+  const a = await RawClient.connect(env.ours!.port);
+  const b = await RawClient.connect(env.redis!.port);
+  try {
+    await a.command('FLUSHALL');
+    await b.command('FLUSHALL');
+    return await Promise.all([f(a, false), f(b, true)]);
+  } finally {
+    a.close();
+    b.close();
+  }
+}
