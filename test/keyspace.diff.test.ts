@@ -3,6 +3,7 @@
 // span shards. Other databases are inspected through SWAPDB 0 N.
 
 import { describe, it, expect } from 'vitest';
+import { replyValue } from './helpers/reply_tree.ts';
 import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
@@ -29,31 +30,6 @@ function spread(prefix: string, n: number): string[] {
 const [S1, S2] = ['{t}one', '{t}two'];
 const [A, B, C, D] = spread('key:', 4);
 
-/** Parse one RESP reply (text) into a nested JS value, for normalizing. */
-function parseReply(s: string, pos = 0): [unknown, number] {
-  const nl = s.indexOf('\r\n', pos);
-  const t = s[pos];
-  const head = s.slice(pos + 1, nl);
-  if (t === '*') {
-    const n = Number(head);
-    if (n < 0) return [null, nl + 2];
-    const arr: unknown[] = [];
-    let p = nl + 2;
-    for (let i = 0; i < n; i++) {
-      const [v, np] = parseReply(s, p);
-      arr.push(v);
-      p = np;
-    }
-    return [arr, p];
-  }
-  if (t === '$') {
-    const n = Number(head);
-    if (n < 0) return [null, nl + 2];
-    return [s.slice(nl + 2, nl + 2 + n), nl + 2 + n + 2];
-  }
-  return [t + head, nl + 2];
-}
-
 function cmdName(cmd: Cmd): string {
   return cmd[0].toString().toUpperCase();
 }
@@ -62,7 +38,7 @@ function cmdName(cmd: Cmd): string {
 function normalize(reply: string, cmd: Cmd): string {
   const name = cmdName(cmd);
   if (name === 'KEYS' && reply[0] === '*') {
-    const [arr] = parseReply(reply);
+    const [arr] = replyValue(reply);
     return JSON.stringify((arr as string[]).slice().sort());
   }
   if (name === 'PTTL' && reply[0] === ':') {
@@ -247,7 +223,7 @@ async function scanAll(port: number, extra: string[]): Promise<string[]> {
     let cursor = '0';
     let calls = 0;
     do {
-      const [r] = parseReply(await c.command('SCAN', cursor, ...extra));
+      const [r] = replyValue(await c.command('SCAN', cursor, ...extra));
       const [next, keys] = r as [string, string[]];
       cursor = next;
       seen.push(...keys);

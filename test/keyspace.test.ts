@@ -5,6 +5,7 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.ts';
+import { replyValue } from './helpers/reply_tree.ts';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 import { Keyspace, type TypedValue } from '../src/shards/keyspace.ts';
@@ -25,35 +26,8 @@ function connect(): Promise<RawClient> {
   return RawClient.connect(srv.port);
 }
 
-/** Parse one RESP2 reply (text) into strings / numbers / arrays / null. */
-function parse(s: string, pos = 0): [unknown, number] {
-  const nl = s.indexOf('\r\n', pos);
-  const t = s[pos];
-  const head = s.slice(pos + 1, nl);
-  if (t === '*') {
-    const n = Number(head);
-    if (n < 0) return [null, nl + 2];
-    const arr: unknown[] = [];
-    let p = nl + 2;
-    for (let i = 0; i < n; i++) {
-      const [v, np] = parse(s, p);
-      arr.push(v);
-      p = np;
-    }
-    return [arr, p];
-  }
-  if (t === '$') {
-    const n = Number(head);
-    if (n < 0) return [null, nl + 2];
-    return [s.slice(nl + 2, nl + 2 + n), nl + 2 + n + 2];
-  }
-  if (t === ':') return [Number(head), nl + 2];
-  if (t === '-') throw new Error(head);
-  return [head, nl + 2];
-}
-
 async function cmd(c: RawClient, ...args: string[]): Promise<unknown> {
-  return parse(await c.command(...args))[0];
+  return replyValue(await c.command(...args))[0];
 }
 
 /** Send many commands in one write and read all replies. */
@@ -321,7 +295,7 @@ describe('cross-shard atomicity', () => {
     })();
     const seen = new Set<string>();
     for (let i = 0; i < 1500; i++) {
-      const [ex, cp] = (await pipeline(b, [['EXISTS', x, y], ['COPY', x, 'ren:copy', 'REPLACE']])).map((r) => parse(r)[0]);
+      const [ex, cp] = (await pipeline(b, [['EXISTS', x, y], ['COPY', x, 'ren:copy', 'REPLACE']])).map((r) => replyValue(r)[0]);
       seen.add(String(ex));
       if (cp !== 1 && cp !== 0) throw new Error('COPY failed: ' + String(cp));
     }
@@ -343,7 +317,7 @@ describe('RANDOMKEY', () => {
     await fill(c, keys);
     expect(new Set(keys.map((k) => keyShard(k, THREADS))).size).toBeGreaterThan(1);
     const replies = await pipeline(c, Array.from({ length: 500 }, () => ['RANDOMKEY']));
-    const got = new Set(replies.map((r) => parse(r)[0] as string));
+    const got = new Set(replies.map((r) => replyValue(r)[0] as string));
     expect([...got].sort()).toEqual(keys.slice().sort());
     c.close();
   });

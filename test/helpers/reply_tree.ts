@@ -58,3 +58,30 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** One RESP2 reply (text) as a JS value: strings, numbers, arrays, null; an error reply throws. */
+export function replyValue(s: string, pos = 0): [unknown, number] {
+  const nl = s.indexOf('\r\n', pos);
+  const t = s[pos];
+  const head = s.slice(pos + 1, nl);
+  if (t === '*') {
+    const n = Number(head);
+    if (n < 0) return [null, nl + 2];
+    const arr: unknown[] = [];
+    let p = nl + 2;
+    for (let i = 0; i < n; i++) {
+      const [v, np] = replyValue(s, p);
+      arr.push(v);
+      p = np;
+    }
+    return [arr, p];
+  }
+  if (t === '$') {
+    const n = Number(head);
+    if (n < 0) return [null, nl + 2];
+    return [s.slice(nl + 2, nl + 2 + n), nl + 2 + n + 2];
+  }
+  if (t === ':') return [Number(head), nl + 2];
+  if (t === '-') throw new Error(head);
+  return [head, nl + 2];
+}
