@@ -8,6 +8,7 @@
 // INFO's blocked_clients count, never by timing.
 
 import { describe, it, expect } from 'vitest';
+import { prng } from './helpers/reply_tree.ts';
 import { useDiff } from './helpers/diff.ts';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
@@ -333,18 +334,6 @@ describe('ending a wait without data', () => {
 });
 
 // ---- concurrency: no element lost or served twice ------------------------------------
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Elements of a RESP array of bulk strings (nested arrays flattened; nulls skipped). */
 function bulks(reply: string): string[] {

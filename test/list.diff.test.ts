@@ -6,6 +6,7 @@
 // runs 4 threads so multi-key commands really cross shards.
 
 import { describe, it, expect } from 'vitest';
+import { prng } from './helpers/reply_tree.ts';
 import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { keyShard } from '../src/router/slot.ts';
 
@@ -48,17 +49,6 @@ function bytes(from: number, to: number): string {
   return s;
 }
 const ALL_BYTES = bytes(0, 255);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('key layout', () => {
   it('test keys span several shards', () => {

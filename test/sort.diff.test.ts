@@ -10,6 +10,7 @@
 // with LIMIT (Redis's partial quicksort is not stable).
 
 import { describe, it, expect } from 'vitest';
+import { prng } from './helpers/reply_tree.ts';
 import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
@@ -18,18 +19,6 @@ const THREADS = 4;
 const env = useDiff({ threads: THREADS });
 
 const BIN = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Keys owned by pairwise different shards. */
 function distinctShardKeys(prefix: string, n: number): string[] {

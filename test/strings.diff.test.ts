@@ -4,6 +4,7 @@
 // runs 4 threads so multi-key commands really cross shards.
 
 import { describe, it, expect } from 'vitest';
+import { prng } from './helpers/reply_tree.ts';
 import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { keyShard } from '../src/router/slot.ts';
 
@@ -61,18 +62,6 @@ function bytes(from: number, to: number): string {
 }
 const ALL_BYTES = bytes(0, 255);
 const BIN = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomText(rand: () => number, n: number, alphabet: string): string {
   let s = '';

@@ -4,6 +4,7 @@
 // (our server runs 4 threads), and randomized command sequences.
 
 import { describe, it, expect } from 'vitest';
+import { prng } from './helpers/reply_tree.ts';
 import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
@@ -52,18 +53,6 @@ function zaddMany(key: string, n: number, f: (i: number) => number | string = (i
   const cmd: Cmd = ['ZADD', key];
   for (let i = 0; i < n; i++) cmd.push(String(f(i)), name(i));
   return cmd;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function withBoth<T>(fn: (a: RawClient, b: RawClient) => Promise<T>): Promise<T> {

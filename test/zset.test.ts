@@ -4,6 +4,7 @@
 // ranks, seeks, score and lex counts, cursor walks in both directions, range
 // removal, conversions and the codec.
 
+import { prng } from './helpers/reply_tree.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.ts';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
@@ -11,17 +12,6 @@ import { keyShard } from '../src/router/slot.ts';
 import { ZTree, ZPos, cmpKey } from '../src/shards/types/zset_btree.ts';
 import { ZDict } from '../src/shards/types/zset_dict.ts';
 import { ZSetValue, ZCursor, encodeZSet, decodeZSet, dupZSet } from '../src/shards/types/zset.ts';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Elem = [number, string];
 
