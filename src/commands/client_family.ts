@@ -6,6 +6,7 @@
 // internal command on every thread (runOnAllShards) and merge the answers.
 
 import { def } from './define.ts';
+import { subcommandSyntaxErrorText } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
 import type { Client } from '../shards/client.ts';
 import { runOnAllShards } from '../router/cross.ts';
@@ -107,11 +108,6 @@ export function clientInfoLine(c: Client, argvMem: number): string {
     ` obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${obl > 0 || omem > 0 ? 'rw' : 'r'}` +
     ` cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
   );
-}
-
-/** Redis's addReplySubcommandSyntaxError. */
-function subcommandSyntaxError(argv: string[]): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
 }
 
 const HELP = [
@@ -353,7 +349,7 @@ function clientKillLocal(c: ExecContext, argv: string[]): void {
 
 async function clientUnblockCross(client: Client, argv: string[]): Promise<void> {
   if (argv.length > 4) {
-    client.out().error(subcommandSyntaxError(argv));
+    client.out().error(subcommandSyntaxErrorText(argv[0].toUpperCase(), argv[1]));
     return;
   }
   let error = false;
@@ -393,7 +389,7 @@ const I64_MAX = 9223372036854775807n;
 
 async function clientPauseCross(client: Client, argv: string[]): Promise<void> {
   if (argv.length > 4) {
-    client.out().error(subcommandSyntaxError(argv));
+    client.out().error(subcommandSyntaxErrorText(argv[0].toUpperCase(), argv[1]));
     return;
   }
   let type = PAUSE_ALL;

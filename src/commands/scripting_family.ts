@@ -10,6 +10,7 @@
 // them on every shard (ascending) and runs the script on the client's thread.
 
 import { def } from './define.ts';
+import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
 import type { ReplyWriter } from '../proto/reply_writer.ts';
 import type { Client } from '../shards/client.ts';
@@ -175,18 +176,6 @@ function scriptCommand(name: string, kind: Kind, summary: string, since: string)
 }
 
 // ---- SCRIPT ------------------------------------------------------------------------------
-
-function helpReply(out: ReplyWriter, container: string, lines: string[]): void {
-  out.array(lines.length + 3);
-  out.simple(`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) out.simple(l);
-  out.simple('HELP');
-  out.simple('    Prints this help.');
-}
-
-function subcommandSyntaxError(out: ReplyWriter, container: string, sub: string): void {
-  out.error(`ERR unknown subcommand or wrong number of arguments for '${sub.length > 128 ? sub.slice(0, 128) : sub}'. Try ${container} HELP.`);
-}
 
 const SCRIPT_HELP = [
   'DEBUG (YES|SYNC|NO)',

@@ -13,6 +13,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createHash } from 'node:crypto';
 import { def } from './define.ts';
+import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
 import { allCommands, keyIndexes, lookupCommand, commandById } from './table.ts';
 import { redisCommandDocs, redisCommandInfo, type DocNode } from './command_docs.ts';
@@ -32,18 +33,6 @@ import { SERVER_VERSION, PRODUCT_VERSION } from '../version.ts';
 
 const SYNTAX = 'ERR syntax error';
 const NOT_INT = 'ERR value is not an integer or out of range';
-
-function helpReply(out: ReplyWriter, container: string, lines: string[]): void {
-  out.array(lines.length + 3);
-  out.simple(`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) out.simple(l);
-  out.simple('HELP');
-  out.simple('    Prints this help.');
-}
-
-function subcommandError(out: ReplyWriter, container: string, sub: string): void {
-  out.error(`ERR unknown subcommand or wrong number of arguments for '${sub.length > 128 ? sub.slice(0, 128) : sub}'. Try ${container} HELP.`);
-}
 
 function cfgNum(t: ShardThread, name: string, dflt: number): number {
   try {
@@ -1661,7 +1650,7 @@ async function debugCross(client: Client, argv: string[]): Promise<void> {
     return;
   }
   if (sub === 'protocol' && argc === 3) return debugProtocol(out(), argv[2]);
-  subcommandError(out(), 'DEBUG', argv[1]);
+  subcommandSyntaxError(out(), 'DEBUG', argv[1]);
 }
 
 const debugCommand = def('debug', {
@@ -1679,7 +1668,7 @@ interface SlowWire {
 async function slowlogGetCross(client: Client, argv: string[]): Promise<void> {
   let count = 10;
   if (argv.length > 3) {
-    subcommandError(client.out(), 'SLOWLOG', argv[1]);
+    subcommandSyntaxError(client.out(), 'SLOWLOG', argv[1]);
     return;
   }
   if (argv.length === 3) {

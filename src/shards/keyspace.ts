@@ -133,23 +133,24 @@ export class Keyspace {
   /** read() for the bitmap commands: a ByteString stays as it is. */
   readRaw(db: number, key: string): RawValue | undefined {
     const v = this.getRaw(db, key);
-    if (v === undefined) this.stats.misses++;
-    else {
-      this.stats.hits++;
-      this.dbs[db].lru.set(key, (this.now / 1000) | 0);
-    }
+    this.accessed(db, key, v !== undefined);
     return v;
   }
 
   /** Lookup for reading: counts keyspace hits and misses as Redis does. */
   read(db: number, key: string): StoredValue | undefined {
     const v = this.get(db, key);
-    if (v === undefined) this.stats.misses++;
+    this.accessed(db, key, v !== undefined);
+    return v;
+  }
+
+  /** A read lookup: hit/miss counters, and a hit refreshes the key's access time. */
+  private accessed(db: number, key: string, hit: boolean): void {
+    if (!hit) this.stats.misses++;
     else {
       this.stats.hits++;
       this.dbs[db].lru.set(key, (this.now / 1000) | 0);
     }
-    return v;
   }
 
   /** read() without updating the key's access time (Redis's LOOKUP_NOTOUCH: OBJECT, DEBUG OBJECT). */

@@ -266,13 +266,7 @@ export class ShardThread {
     const t0 = performance.now();
     // One clock read per command: the wall clock for expiry derives from the monotonic one.
     this.ks.now = Math.floor(TIME_ORIGIN + t0);
-    const mark = ctx.out.len;
-    try {
-      if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
-      else spec.handler(ctx, argv);
-    } catch (e) {
-      this.handlerFailed(spec, ctx, mark, e);
-    }
+    this.runHandler(spec, argv, ctx);
     const us = (performance.now() - t0) * 1000;
     st.usec += us;
     st.calls++;
@@ -294,6 +288,11 @@ export class ShardThread {
   /** Run a step of a cross-shard transaction: the coordinator counts the command (crossFinished). */
   private callStep(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     this.ks.now = Date.now();
+    this.runHandler(spec, argv, ctx);
+  }
+
+  /** The handler itself: WATCH bookkeeping when keys are watched, and a throw never escapes (invariant 5). */
+  private runHandler(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     const mark = ctx.out.len;
     try {
       if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
