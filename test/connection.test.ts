@@ -447,3 +447,22 @@ describe('requirepass', () => {
     r.disconnect();
   });
 });
+
+describe('bind', () => {
+  it("Redis's default '* -::*' listens on every IPv4 address and, where the machine has IPv6, every IPv6 one", async () => {
+    const srv6 = await startServer(['--bind', '* -::*', '--server-threads', '2']);
+    try {
+      const v4 = new Redis({ port: srv6.port, host: '127.0.0.1' });
+      expect(await v4.ping()).toBe('PONG');
+      v4.disconnect();
+      const v6 = await RawClient.connect(srv6.port, '::1').catch(() => null);
+      if (v6 !== null) {
+        expect(await v6.command('PING')).toBe('+PONG\r\n');
+        v6.close();
+      }
+      expect(srv6.proc.exitCode).toBe(null);
+    } finally {
+      await srv6.stop();
+    }
+  });
+});

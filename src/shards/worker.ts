@@ -110,15 +110,17 @@ function listen(): Promise<void[]> {
     for (let addr of config.list('bind')) {
       const optional = addr.startsWith('-');
       if (optional) addr = addr.slice(1);
-      const host = addr === '*' ? '0.0.0.0' : addr;
+      // Redis's wildcards: '*' every IPv4 address, '::*' every IPv6 one (IPv6-only, so both can bind the port).
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      const ipv6Only = host.includes(':');
       waits.push(
         new Promise<void>((resolve, reject) => {
           const srv = net.createServer({ noDelay: true }, (s) => onConnection(s, ''));
           srv.once('error', (e: NodeJS.ErrnoException) => {
-            if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT')) resolve();
+            if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT' || e.code === 'EPROTONOSUPPORT')) resolve();
             else reject(new Error(`Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
           });
-          srv.listen({ port, host, reusePort: true, backlog: config.num('tcp-backlog') }, () => {
+          srv.listen({ port, host, ipv6Only, reusePort: true, backlog: config.num('tcp-backlog') }, () => {
             servers.push(srv);
             resolve();
           });
