@@ -45,6 +45,7 @@ int keydb_open_cmsgpack(lua_State *L);
 #define ST_DIRTY 4
 #define ST_KILLED 8
 #define ST_BUSY 16
+#define ST_ABORT 32
 
 /* Script flags (src/scripting/flags.ts), in Redis's listing order. */
 static const char *script_flag_names[] = {"no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys", NULL};
@@ -724,6 +725,21 @@ static int check_call_args(lua_State *L, int argc) {
     return 1;
 }
 
+/* The script escalates to the global lock (run.ts): stop it now. The hook raises again on
+ * every line, so no pcall can keep it running; the result of the run is discarded. */
+static void abort_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    push_error(L, "ERR script aborted to run again under the global lock");
+    lua_error(L);
+}
+
+static int raise_abort(lua_State *L) {
+    lua_settop(L, 0);
+    lua_sethook(L, abort_hook, LUA_MASKLINE, 0);
+    push_error(L, "ERR script aborted to run again under the global lock");
+    return lua_error(L);
+}
+
 static int redis_generic(lua_State *L, int raise) {
     Engine *e = engine_of(L);
     if (!e->running) {
@@ -742,6 +758,10 @@ static int redis_generic(lua_State *L, int raise) {
     }
     js_outcome o;
     call_js(L, e, argc, CALL_MODE_CALL, &o);
+    if (__atomic_load_n(e->state, __ATOMIC_SEQ_CST) & ST_ABORT) {
+        if (o.kind == 1) free(o.msg);
+        return raise_abort(L);
+    }
     if (o.kind == 1) {
         lua_settop(L, 0);
         push_error(L, o.msg);
@@ -1911,7 +1931,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
         }
         e->out_len = 0;
     }
-    if (busy_ms > 0) lua_sethook(L, NULL, 0, 0);
+    lua_sethook(L, NULL, 0, 0); /* the busy hook, or the abort hook */
     if (mode == 0) {
         /* KEYS / ARGV are not kept between runs */
         lua_getfield(L, LUA_REGISTRYINDEX, REG_REAL_GLOBALS);

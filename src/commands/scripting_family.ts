@@ -8,17 +8,27 @@
 // the rings when the client is elsewhere); without keys it runs on the
 // client's thread; keys on several shards go through `cross`, which locks
 // them on every shard (ascending) and runs the script on the client's thread.
+// A script that reaches keys it did not declare needs the global lock
+// (scripting/run.ts): its first such run stops before writing anything and
+// runs again through `cross` (or, for a client of another thread, `rerun` on
+// the shard that ran it) while holding every shard; the GlobalScripts set
+// remembers it, and `crossIf` sends its later runs that way from the start.
+// A MULTI block holding a script locks every shard.
 
 import { def } from './define.ts';
 import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
-import type { ReplyWriter } from '../proto/reply_writer.ts';
 import type { Client } from '../shards/client.ts';
+import type { ShardThread } from '../shards/shard_thread.ts';
+import type { CrossShardTxn } from '../router/txn.ts';
+import { ReplyWriter } from '../proto/reply_writer.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { groupKeys } from '../router/cross.ts';
+import { MULTI_SHARD } from './table.ts';
 import { stringMatch } from '../config/glob.ts';
 import { scripting, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
-import { runScript, type RunOptions } from '../scripting/run.ts';
+import { runScript, RETRY_GLOBAL, type RunOptions } from '../scripting/run.ts';
+import { GlobalScripts } from '../scripting/global_scripts.ts';
 import { F_NO_WRITES, F_SHEBANG, FLAG_NAMES } from '../scripting/scripts.ts';
 import { POLICY_APPEND, POLICY_FLUSH, POLICY_REPLACE, type FunctionInfo } from '../scripting/functions.ts';
 import { encodeDump } from '../scripting/dump_format.ts';
@@ -105,7 +115,7 @@ interface Kind {
   ro: boolean;
 }
 
-function options(p: Prepared, argv: string[], db: number, resp: 2 | 3, owner: number, held: number[]): RunOptions {
+function options(p: Prepared, argv: string[], db: number, resp: 2 | 3, owner: number, held: number[], global: boolean): RunOptions {
   return {
     mode: p.mode,
     name: p.name,
@@ -117,43 +127,102 @@ function options(p: Prepared, argv: string[], db: number, resp: 2 | 3, owner: nu
     readOnly: p.readOnly,
     owner,
     held,
+    global,
     argv,
   };
 }
 
-/** The script's keys on one shard, or none: it runs here. */
+function allShards(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** The script is known to reach undeclared keys: it runs under the global lock (read on the dispatch path). */
+function needsGlobal(S: ScriptingThread, argv: string[], kind: Kind): boolean {
+  let id: string | undefined;
+  if (kind.fcall) id = GlobalScripts.functionId(argv[1]);
+  else if (kind.sha) id = argv[1].length === 40 ? GlobalScripts.evalId(argv[1].toLowerCase()) : undefined;
+  else {
+    const sha = S.scripts.knownSha(argv[1]);
+    id = sha === undefined ? undefined : GlobalScripts.evalId(sha);
+  }
+  return id !== undefined && S.globals.has(id);
+}
+
+/**
+ * The script's keys on one shard, or none: it runs here (on the client's
+ * thread, on the shard for a client of another thread, or in a step of an
+ * EXEC). A script that must run again under the global lock writes nothing
+ * and sets thread.rerun: the client's thread then runs `cross`, a shard
+ * `rerun`.
+ */
 function runHandler(kind: Kind) {
   return (c: ExecContext, argv: string[]): void => {
     const S = scripting();
     if (S === null) return c.out.error(NO_ENGINE);
-    const db = c.db;
     const out = c.out;
     const p = prepare(S, argv, kind);
     if (typeof p === 'string') return out.error(p);
-    writeResult(out, runScript(S, options(p, argv, db, out.resp, 0, [])));
+    // Inside EXEC on the client's thread (a keyless script): the block's transaction holds every shard.
+    const outer = c.client !== null ? c.client.txn : null;
+    const n = c.thread.threads;
+    const o = outer !== null ? options(p, argv, c.db, out.resp, outer.owner, allShards(n), true) : options(p, argv, c.db, out.resp, 0, [], false);
+    const r = runScript(S, o);
+    if (r === RETRY_GLOBAL) c.thread.rerun = true;
+    else writeResult(out, r);
   };
 }
 
-/** Keys on several shards: lock them on every shard (ascending), then run here. */
-function runCross(kind: Kind) {
-  return async (client: Client, argv: string[]): Promise<void> => {
-    const S = scripting();
-    if (S === null) return client.out().error(NO_ENGINE);
-    const first = prepare(S, argv, kind);
-    if (typeof first === 'string') return client.out().error(first);
-    const positions = scriptKeys(argv);
-    const groups = groupKeys(argv, positions, client.thread.threads);
-    const t = client.thread.beginTxn(client.db, client.resp);
+/**
+ * Run the script under the two-phase lock, coordinated by `thread`: its
+ * declared keys locked on their shards (ascending), or every shard when it
+ * needs the global lock; inside EXEC (`outer`) the block already holds every
+ * shard. Returns the script's result.
+ */
+async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: number, resp: 2 | 3, argv: string[], kind: Kind): Promise<Buffer | string> {
+  const S = scripting();
+  if (S === null) return NO_ENGINE;
+  const first = prepare(S, argv, kind);
+  if (typeof first === 'string') return first;
+  const n = thread.threads;
+  if (outer !== null) return runScript(S, options(first, argv, db, resp, outer.owner, allShards(n), true));
+  let global = needsGlobal(S, argv, kind);
+  for (;;) {
+    const groups = global ? [] : groupKeys(argv, scriptKeys(argv), n);
+    const t = thread.beginTxn(db, resp);
     try {
-      for (const g of groups) await t.step(g.shard, [], g.positions.map((i) => argv[i]));
+      if (global) for (let s = 0; s < n; s++) await t.step(s, [], 'all');
+      else for (const g of groups) await t.step(g.shard, [], g.positions.map((i) => argv[i]));
       // Resolved again under the locks: SCRIPT FLUSH / FUNCTION DELETE may have run meanwhile.
       const p = prepare(S, argv, kind);
-      if (typeof p === 'string') return client.out().error(p);
-      const r = runScript(S, options(p, argv, client.db, client.resp, t.owner, groups.map((g) => g.shard)));
-      writeResult(client.out(), r);
+      if (typeof p === 'string') return p;
+      const r = runScript(S, options(p, argv, db, resp, t.owner, global ? allShards(n) : groups.map((g) => g.shard), global));
+      if (r !== RETRY_GLOBAL) return r;
+      global = true;
     } finally {
       t.finish();
     }
+  }
+}
+
+/** Keys on several shards, or a script that needs the global lock: run here under the locks. */
+function runCross(kind: Kind) {
+  return async (client: Client, argv: string[]): Promise<void> => {
+    const r = await runLocked(client.thread, client.txn, client.db, client.resp, argv, kind);
+    writeResult(client.out(), r);
+  };
+}
+
+/** A shard ran the script for a client of another thread and it needs the global lock: run it again, coordinated here. */
+function rerunHere(kind: Kind) {
+  return async (thread: ShardThread, db: number, resp: 2 | 3, argv: string[]): Promise<Buffer> => {
+    const r = await runLocked(thread, null, db, resp, argv, kind);
+    const out = new ReplyWriter();
+    out.resp = resp;
+    out.errors = thread.stats;
+    writeResult(out, r);
+    return Buffer.from(out.buf.subarray(0, out.len));
   };
 }
 
@@ -161,7 +230,7 @@ const SCRIPT_FLAGS = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 
 const SCRIPT_ACL = ['@slow', '@scripting'];
 
 function scriptCommand(name: string, kind: Kind, summary: string, since: string): CommandSpec {
-  return def(name, {
+  const spec = def(name, {
     arity: -3,
     flags: kind.ro ? ['readonly', ...SCRIPT_FLAGS] : SCRIPT_FLAGS,
     getKeys: scriptKeys,
@@ -173,6 +242,15 @@ function scriptCommand(name: string, kind: Kind, summary: string, since: string)
     handler: runHandler(kind),
     cross: runCross(kind),
   });
+  // Known to reach undeclared keys (or queued in MULTI, shard -1): under the global lock.
+  spec.crossIf = (argv, shard, shards) => {
+    if (shards === 1) return false;
+    if (shard === MULTI_SHARD) return true;
+    const S = scripting();
+    return S !== null && needsGlobal(S, argv, kind);
+  };
+  spec.rerun = rerunHere(kind);
+  return spec;
 }
 
 // ---- SCRIPT ------------------------------------------------------------------------------

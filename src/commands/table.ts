@@ -127,7 +127,7 @@ export function shardOf(spec: CommandSpec, argv: string[], shards: number): numb
     return k.first < argv.length ? keyShard(argv[k.first], shards) : NO_SHARD;
   }
   const idx = keyIndexes(spec, argv);
-  if (idx.length === 0) return NO_SHARD;
+  if (idx.length === 0) return spec.crossIf !== undefined && spec.crossIf(argv, NO_SHARD, shards) ? MULTI_SHARD : NO_SHARD;
   const s = keyShard(argv[idx[0]], shards);
   for (let i = 1; i < idx.length; i++) if (keyShard(argv[idx[i]], shards) !== s) return MULTI_SHARD;
   if (spec.crossIf !== undefined && spec.crossIf(argv, s, shards)) return MULTI_SHARD;

@@ -56,10 +56,21 @@ export interface CommandSpec {
   cross?: CrossHandler;
   /**
    * For a command that reads keys it does not declare (SORT's BY / GET
-   * patterns): true when a request whose declared keys all live on `shard`
-   * must still run through `cross` (see table.ts shardOf).
+   * patterns, scripts that reach undeclared keys): true when a request whose
+   * declared keys all live on `shard` (NO_SHARD: it has none) must still run
+   * through `cross` (see table.ts shardOf). EXEC asks with shard MULTI_SHARD
+   * whether a queued command needs its block to lock every shard.
    */
   crossIf?: (argv: string[], shard: number, shards: number) => boolean;
+  /**
+   * A handler that ran on a shard for a client of another thread and found it
+   * must run again as a cross-shard command (a script that needs the global
+   * lock) sets thread.rerun and writes nothing; the shard then runs this,
+   * coordinating the transaction itself, and sends the reply it returns. The
+   * client's later commands on that shard wait until then. (On the client's
+   * own thread `cross` runs instead.)
+   */
+  rerun?: (thread: ShardThread, db: number, resp: 2 | 3, argv: string[]) => Promise<Buffer>;
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
   subcommands?: Map<string, CommandSpec>;
   /** Filled by the table: the 'write' flag, read on the hot path. */

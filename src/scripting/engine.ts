@@ -11,6 +11,7 @@ import { ScriptControl, SharedLog, W_BUSY_EVAL, W_BUSY_FUNC, BUSY_EVAL, BUSY_FUN
 import type { CommandSpec } from '../commands/types.ts';
 import { ScriptCache } from './scripts.ts';
 import { FunctionRegistry } from './functions.ts';
+import { GlobalScripts } from './global_scripts.ts';
 import { SERVER_VERSION } from '../version.ts';
 import { currentRun, scriptingConfigChanged } from './run.ts';
 
@@ -41,6 +42,8 @@ export interface ScriptingThread {
   ctl: ScriptControl;
   scripts: ScriptCache;
   functions: FunctionRegistry;
+  /** Scripts that need the global lock (they reached undeclared keys). */
+  globals: GlobalScripts;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -126,6 +129,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     ctl,
     scripts: new ScriptCache(lua, new SharedLog(shared.scriptLog)),
     functions: new FunctionRegistry(lua, new SharedLog(shared.functionLog)),
+    globals: new GlobalScripts(shared.globalScripts),
   };
 }
 

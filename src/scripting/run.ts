@@ -4,7 +4,8 @@
 // Where a script runs (see scripting_family.ts): on the shard that owns all
 // its declared keys, or, with no keys, on the client's thread; a script whose
 // keys span shards runs on the client's thread after locking its keys on
-// every shard (ascending shard order).
+// every shard (ascending shard order); a script that needs the global lock
+// runs on its coordinator's thread while that transaction holds every shard.
 //
 // Each redis.call() is routed like a client command:
 //  - keys on this thread's shard: the handler runs here, at once;
@@ -16,30 +17,42 @@
 //    (DBSIZE, KEYS, FLUSHDB, FLUSHALL, RANDOMKEY) run on every shard.
 //
 // Isolation: keys a script declares are locked before it runs (or owned by
-// the thread running it). A key it touches without declaring it is locked
-// when touched, on this shard or by a step on its shard, but never waited
-// for: a script cannot wait for a lock, since the transaction holding it may
-// need this very thread (its coordinator's event loop, which is blocked while
-// the script runs) to finish. When another transaction holds the key the
-// script fails with Redis Cluster's error for a key it may not access. The
-// script's own shard's keys are entered in the lock table before its first
-// wait, so the steps served while it waits cannot touch them. A thread that
-// waits serves other threads' steps, and a step a script waits for never
-// waits for a lock, so waiting threads never deadlock.
+// the thread running it). An undeclared key of this thread's shard that no
+// other transaction holds is locked when touched. Any other undeclared
+// access (a key on another shard, a key another transaction holds, a
+// keyspace-wide command) needs the global lock: while the script has not
+// written anything it escalates. It is stopped at once (ST_ABORT: the native
+// side raises an error no pcall can catch), its identity is recorded in the
+// shared GlobalScripts set, and its caller runs it again while holding every
+// shard (RETRY_GLOBAL); later runs take the global lock from the start.
+//
+// A script cannot escalate once it wrote (nor inside MULTI/EXEC, whose block
+// already holds every shard when it contains a script). Then an undeclared
+// key is try-locked instead, never waited for: the transaction holding it
+// may need this very thread (its coordinator's event loop, blocked while the
+// script runs) to finish. When another transaction holds it past
+// LOCK_RETRY_MS the script fails with Redis Cluster's error for a key it may
+// not access. The script's own shard's keys are entered in the lock table
+// before its first wait, so the steps served while it waits cannot touch
+// them. A thread that waits serves other threads' steps, and a step a script
+// waits for never waits for a lock, so waiting threads never deadlock.
 
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { StepLock } from '../router/txn.ts';
 import { lookupCommand, keysOf } from '../commands/table.ts';
-import { keyShard } from '../router/slot.ts';
+import { keyShard, keyHashSlot } from '../router/slot.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import type { ScriptingThread } from './engine.ts';
 import type { ScriptControl } from './shared.ts';
+import { GlobalScripts } from './global_scripts.ts';
 
 /** Redis Cluster's error for a key a script may not reach (also used for a key held by another transaction). */
 export const NON_LOCAL = 'Script attempted to access a non local key in a cluster node';
+/** runScript's result when the script stopped to run again under the global lock (nothing was written). */
+export const RETRY_GLOBAL = '\u0000retry under the global lock';
 
 export interface RunOptions {
   /** 0 EVAL (name = sha), 1 FCALL (name = function name, ref = compiled function). */
@@ -56,6 +69,8 @@ export interface RunOptions {
   owner: number;
   /** Shards where that transaction holds locks. */
   held: number[];
+  /** That transaction holds every shard entirely (the global lock). */
+  global: boolean;
   /** The command (FUNCTION STATS shows it while a function is busy). */
   argv: string[];
 }
@@ -95,6 +110,20 @@ export class ScriptRun {
   /** The caller's transaction owns `owner` (its locks are released by the caller). */
   private callerOwner = false;
   private callerHeld: number[] = [];
+  /** The caller holds the global lock: every key is usable. */
+  private global = false;
+  /** The keys the script declared (locked by the caller, or owned by this thread). */
+  private declared: string[] = [];
+  /** Hash slots of the declared keys (computed when an undeclared key is first touched). */
+  private declaredSlots: Set<number> | null = null;
+  /** Identity in the GlobalScripts set. */
+  private identity = '';
+  /** The script stopped to run again under the global lock. */
+  private escalated = false;
+  /** The command being called is a write. */
+  private writing = false;
+  /** A write command of the script has run (it can no longer escalate). */
+  private wrote = false;
   /** Inside a step of another transaction (a script in MULTI/EXEC): its owner. */
   private stepOwner = 0;
   /** Shards other than this one where the script took locks of its own. */
@@ -120,6 +149,12 @@ export class ScriptRun {
     this.owner = o.owner;
     this.callerOwner = o.owner !== 0;
     this.callerHeld = o.held;
+    this.global = o.global;
+    this.declared = o.keys;
+    this.declaredSlots = null;
+    this.identity = o.mode === 0 ? GlobalScripts.evalId(o.name) : GlobalScripts.functionId(o.name);
+    this.escalated = false;
+    this.wrote = false;
     this.stepOwner = this.thread.stepOwner;
     this.lockedRemote.clear();
     this.localLocked = false;
@@ -147,7 +182,8 @@ export class ScriptRun {
     active = this;
     S.ctl.begin(o.mode === 0);
     try {
-      return S.lua.run(o.mode, o.name, o.ref, o.keys, o.args, o.resp, busyMs);
+      const r = S.lua.run(o.mode, o.name, o.ref, o.keys, o.args, o.resp, busyMs);
+      return this.escalated ? RETRY_GLOBAL : r;
     } finally {
       S.ctl.end();
       active = null;
@@ -165,7 +201,8 @@ export class ScriptRun {
     if (spec === undefined) return 'Unknown Redis command called from script';
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'Wrong number of args calling Redis command from script';
     if ((specFlags(spec) & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
-    if (spec.write === true) {
+    this.writing = spec.write === true;
+    if (this.writing) {
       if (this.readOnly) return 'Write commands are not allowed from read-only scripts.';
       if (!this.S.ctl.markDirty()) return 'Script killed by user with SCRIPT KILL...';
     }
@@ -191,6 +228,7 @@ export class ScriptRun {
     out.len = 0;
     const ctx = this.ctx;
     ctx.db = this.db;
+    if (this.writing) this.wrote = true;
     this.thread.call(spec, argv, ctx);
     return this.reply();
   }
@@ -215,9 +253,42 @@ export class ScriptRun {
     const shard = keyShard(keys[0], n);
     let multi = false;
     for (let i = 1; i < keys.length && !multi; i++) if (keyShard(keys[i], n) !== shard) multi = true;
-    if (!multi && spec.crossIf !== undefined && spec.crossIf(argv, shard, n)) return NON_LOCAL;
+    if (!multi && spec.crossIf !== undefined && spec.crossIf(argv, shard, n)) return this.canEscalate() ? this.escalate() : NON_LOCAL;
     if (multi) return this.split(spec, argv);
-    return shard === this.thread.index ? this.runLocal(spec, argv, keys) : this.runRemote(shard, argv, keys);
+    return this.onShard(spec, argv, keys, shard);
+  }
+
+  /** Run a command whose keys all live on `shard`. */
+  private onShard(spec: CommandSpec, argv: string[], keys: string[], shard: number): Buffer | string {
+    if (shard === this.thread.index) return this.runLocal(spec, argv, keys);
+    if (this.canEscalate() && !(this.callerHeld.includes(shard) && this.covered(keys))) return this.escalate();
+    return this.runRemote(shard, argv, keys);
+  }
+
+  /**
+   * Keys the script may use without the global lock: declared ones, and (as
+   * Redis Cluster allows) undeclared ones in the hash slot of a declared key.
+   */
+  private covered(keys: string[]): boolean {
+    for (const k of keys) {
+      if (this.declared.includes(k)) continue;
+      if (this.declaredSlots === null) this.declaredSlots = new Set(this.declared.map(keyHashSlot));
+      if (!this.declaredSlots.has(keyHashSlot(k))) return false;
+    }
+    return true;
+  }
+
+  /** May the script still stop and run again under the global lock? */
+  private canEscalate(): boolean {
+    return !this.global && this.stepOwner === 0 && !this.escalated && this.thread.threads > 1 && !this.wrote;
+  }
+
+  /** Stop the script (it wrote nothing) so that its caller runs it again holding every shard. */
+  private escalate(): string {
+    this.escalated = true;
+    this.S.globals.add(this.identity);
+    this.S.ctl.abort();
+    return 'ERR script aborted to run again under the global lock';
   }
 
   /** May the script use this shard's key now (nobody else's transaction holds it)? */
@@ -249,7 +320,11 @@ export class ScriptRun {
 
   private runLocal(spec: CommandSpec, argv: string[], keys: string[]): Buffer | string {
     if (keys.length !== 0) {
-      while (!this.usableHere(keys)) if (!this.waitForLocks()) return NON_LOCAL;
+      if (this.canEscalate() && !this.covered(keys)) return this.escalate();
+      while (!this.usableHere(keys)) {
+        if (this.canEscalate()) return this.escalate();
+        if (!this.waitForLocks()) return NON_LOCAL;
+      }
       if (this.localKeys !== null) {
         if (this.thread.threads > 1) for (const k of keys) this.localKeys.push(k);
       } else {
@@ -288,6 +363,7 @@ export class ScriptRun {
       replies = this.thread.stepSync(owner, shard, this.out.resp, this.db, cmds, lock, tryLock);
     }
     if (lock !== null) this.lockedRemote.add(shard);
+    if (this.writing) this.wrote = true;
     return replies;
   }
 
@@ -311,6 +387,13 @@ export class ScriptRun {
       l.push(i);
     }
     const shards = [...byShard.keys()].sort((a, b) => a - b);
+    // Escalate before any part runs (a first part may write).
+    if (this.canEscalate()) {
+      for (const s of shards) {
+        const keys = byShard.get(s)!.map((p) => argv[p]);
+        if (!this.covered(keys) || (s !== this.thread.index && !this.callerHeld.includes(s))) return this.escalate();
+      }
+    }
     const parts: { positions: number[]; reply: Buffer }[] = [];
     for (const s of shards) {
       const positions = byShard.get(s)!;
@@ -320,7 +403,7 @@ export class ScriptRun {
         keys.push(argv[p]);
         for (let k = 0; k < span; k++) sub.push(argv[p + k]);
       }
-      const r = s === this.thread.index ? this.runLocal(spec, sub, keys) : this.runRemote(s, sub, keys);
+      const r = this.onShard(spec, sub, keys, s);
       if (typeof r === 'string') return r;
       if (isError(r)) return Buffer.from(r);
       parts.push({ positions, reply: Buffer.from(r) });
@@ -350,6 +433,7 @@ export class ScriptRun {
     if (t.threads === 1) return this.runHere(spec, argv);
     const name = spec.name;
     if (name !== 'dbsize' && name !== 'keys' && name !== 'flushdb' && name !== 'flushall' && name !== 'randomkey' && name !== 'swapdb') return NON_LOCAL;
+    if (this.canEscalate()) return this.escalate();
     // RANDOMKEY asks every shard its size first, then one shard for a key.
     const perShard = name === 'randomkey' ? ['dbsize'] : argv;
     const perSpec = name === 'randomkey' ? lookupCommand('dbsize')! : spec;
@@ -359,7 +443,7 @@ export class ScriptRun {
     for (let s = 0; s < t.threads; s++) {
       let r: Buffer;
       if (s === t.index) {
-        if (this.stepOwner === 0) {
+        if (this.stepOwner === 0 && !this.global) {
           this.protect();
           while (!t.locks.canUse(this.owner, [], true)) if (!this.waitForLocks()) return NON_LOCAL;
           t.locks.lock(this.owner, [], true);

@@ -131,6 +131,11 @@ export class ScriptCache {
     return { sha, flags };
   }
 
+  /** The SHA1 of a body this thread has run before, without hashing it (undefined when new here). */
+  knownSha(body: string): string | undefined {
+    return this.shaByBody.get(body);
+  }
+
   /** EVALSHA: the flags of a known script (compiled here if needed), null when unknown, or an error text. */
   fromSha(sha: string): number | null | string {
     this.checkGeneration();

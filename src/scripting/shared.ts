@@ -13,6 +13,8 @@
 //  - the function log: every FUNCTION LOAD / DELETE / FLUSH / RESTORE in
 //    order, replayed by each thread into its own Lua state.
 
+import { createGlobalScripts } from './global_scripts.ts';
+
 export const W_BUSY_EVAL = 0;
 export const W_BUSY_FUNC = 1;
 /** Per-thread blocks start at this Int32 index; each is BLOCK_WORDS long. */
@@ -30,11 +32,15 @@ export const ST_EVAL = 2;
 export const ST_DIRTY = 4;
 export const ST_KILLED = 8;
 export const ST_BUSY = 16;
+/** The script must stop now (it escalates to the global lock, run.ts); the native side raises at once. */
+export const ST_ABORT = 32;
 
 export interface ScriptingShared {
   control: SharedArrayBuffer;
   scriptLog: SharedArrayBuffer;
   functionLog: SharedArrayBuffer;
+  /** Scripts that reached undeclared keys (global_scripts.ts). */
+  globalScripts: SharedArrayBuffer;
 }
 
 const LOG_MAX = 1024 * 1024 * 1024;
@@ -42,7 +48,7 @@ const LOG_MAX = 1024 * 1024 * 1024;
 export function createScriptingShared(threads: number): ScriptingShared {
   const control = new SharedArrayBuffer((BLOCK_BASE + BLOCK_WORDS * Math.max(threads, 1)) * 4);
   const mk = (): SharedArrayBuffer => new SharedArrayBuffer(64 * 1024, { maxByteLength: LOG_MAX });
-  return { control, scriptLog: mk(), functionLog: mk() };
+  return { control, scriptLog: mk(), functionLog: mk(), globalScripts: createGlobalScripts() };
 }
 
 /** This thread's view of the shared control words. */
@@ -90,6 +96,11 @@ export class ScriptControl {
       if ((s & ST_DIRTY) !== 0) return true;
       if (Atomics.compareExchange(w, i, s, s | ST_DIRTY) === s) return true;
     }
+  }
+
+  /** Stop the running script at once, uncatchably (before any write: see run.ts escalation). */
+  abort(): void {
+    Atomics.or(this.words, this.stateIndex, ST_ABORT);
   }
 
   /** The running function's name and command, for FUNCTION STATS on other threads. */

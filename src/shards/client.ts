@@ -272,6 +272,7 @@ export class Client {
             this.waitState = WAIT_LOCK;
             return true;
           }
+          if (thread.rerun) return this.rerunCross(spec, argv);
           this.afterReply(mark);
           if (this.blocked !== null) this.waitState = WAIT_BLOCKED;
         } else {
@@ -290,9 +291,20 @@ export class Client {
     if (spec.route === 'all') return this.runCross(spec, argv);
     const mark = this.markReply();
     thread.execClientCommand(this, spec, argv);
+    if (thread.rerun) return this.rerunCross(spec, argv);
     this.afterReply(mark);
     if (monitorsActive()) this.feedMonitor(spec, argv);
     return true;
+  }
+
+  /**
+   * The command ran here but wrote nothing and must run again as a cross-shard
+   * command (a script that needs the global lock, CommandSpec.rerun).
+   */
+  rerunCross(spec: CommandSpec, argv: string[]): boolean {
+    this.thread.rerun = false;
+    this.waitState = WAIT_NONE;
+    return this.runCross(spec, argv);
   }
 
   /**

@@ -46,7 +46,8 @@ const STEP_RELEASE = 8;
 
 /** Something that waits for locks held by a cross-shard transaction. */
 class Waiting {
-  kind: 0 | 1 | 2; // 0 local command, 1 remote command, 2 transaction step
+  /** 0 local command, 1 remote command, 2 transaction step, 3 a remote client's command running again as a transaction (holds back what its client sent after it). */
+  kind: 0 | 1 | 2 | 3;
   origin: string;
   keys: string[];
   all: boolean;
@@ -59,7 +60,7 @@ class Waiting {
   id = 0;
   aux = 0;
   cmds: string[][] = [];
-  constructor(kind: 0 | 1 | 2, origin: string, keys: string[], all: boolean) {
+  constructor(kind: 0 | 1 | 2 | 3, origin: string, keys: string[], all: boolean) {
     this.kind = kind;
     this.origin = origin;
     this.keys = keys;
@@ -400,7 +401,7 @@ export class ShardThread {
       case K_CMD: {
         const spec = commandById((aux & 0xffff) >>> 0);
         const argv = readArgv(payload, start, end);
-        if (this.locks.active !== 0) {
+        if (this.locks.active !== 0 || this.waiting.length !== 0) {
           const origin = from + ':' + id;
           const keys = keysOf(spec, argv);
           if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
@@ -471,6 +472,12 @@ export class ShardThread {
     bk.originDiscard = (aux & AUX_DISCARD_REPLY) !== 0;
     this.call(spec, argv, ctx);
     bk.originThread = -1;
+    if (this.rerun) {
+      this.rerun = false;
+      out.reset();
+      this.rerunRemote(from, resp, db, id, aux, spec, argv);
+      return;
+    }
     if (bk.deferred) {
       // The command blocked: its reply comes when the wait ends (blocking.ts).
       bk.deferred = false;
@@ -480,6 +487,31 @@ export class ShardThread {
     if (aux & AUX_DISCARD_REPLY) out.len = 0;
     this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, out.buf, 0, out.len);
     out.reset();
+  }
+
+  /** Set by a handler that wrote nothing and must run again as a cross-shard command (CommandSpec.rerun). */
+  rerun = false;
+
+  /**
+   * A command run for client `id` of thread `from` must run again under
+   * cross-shard locks: this thread coordinates it (spec.rerun) and sends its
+   * reply; the client's later commands here wait behind it (invariant 2).
+   */
+  private rerunRemote(from: number, resp: 2 | 3, db: number, id: number, aux: number, spec: CommandSpec, argv: string[]): void {
+    const marker = new Waiting(3, from + ':' + id, [], false);
+    this.waiting.push(marker);
+    const done = (reply: Buffer): void => {
+      const len = (aux & AUX_DISCARD_REPLY) !== 0 ? 0 : reply.length;
+      this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, reply, 0, len);
+      const i = this.waiting.indexOf(marker);
+      if (i >= 0) this.waiting.splice(i, 1);
+      this.runWaiting();
+      this.endBatch();
+    };
+    spec.rerun!(this, db, resp, argv).then(done, (err: unknown) => {
+      this.log?.warning(`Internal error in '${spec.name}' command: ${(err as Error)?.stack ?? String(err)}`);
+      done(Buffer.from(`-ERR internal error in '${spec.name}' command\r\n`, 'latin1'));
+    });
   }
 
   // ---- cross-shard transactions: shard side ---------------------------------
@@ -557,6 +589,11 @@ export class ShardThread {
         this.waiting.push(w);
         continue;
       }
+      if (w.kind === 3) {
+        stuck.add(w.origin);
+        this.waiting.push(w);
+        continue;
+      }
       const owner = w.kind === 2 ? w.id : 0;
       if ((this.syncDepth !== 0 && w.kind !== 2) || !this.locks.canUse(owner, w.keys, w.all)) {
         stuck.add(w.origin);
@@ -572,7 +609,10 @@ export class ShardThread {
           ctx.out = this.outFor(c);
           this.call(w.spec!, w.argv, ctx);
           ctx.client = null;
-          resume.push(c);
+          if (this.rerun) {
+            this.rerun = false;
+            c.rerunCross(w.spec!, w.argv);
+          } else resume.push(c);
         }
       } else if (w.kind === 1) {
         this.runRemote(w.from, w.resp, w.db, w.id, w.aux, w.spec!, w.argv);
