@@ -452,6 +452,49 @@ describe('functions', () => {
       o.close();
     }
   });
+  // Libraries longer than 20 bytes are LZF-compressed in the payload (rdbcompression yes,
+  // the default): the payload must be byte-identical, and each side must load the other's.
+  const LZF_LIB =
+    "#!lua name=lzflib\nredis.register_function('lz', function(keys, args)\n  local r = ''\n" +
+    Array.from({ length: 12 }, (_, i) => `  r = r .. redis.call('get', keys[1]) .. '${i}'\n`).join('') +
+    '  return r\nend)';
+  const SHORT_LIB = "#!lua name=s\nredis.register_function('s1', function() return 1 end)";
+  const fetchDump = async (port: number): Promise<Buffer> => {
+    const c = await RawClient.connect(port);
+    try {
+      const dump = await c.command('FUNCTION', 'DUMP');
+      const nl = dump.indexOf('\r\n');
+      return Buffer.from(dump.slice(nl + 2, dump.length - 2), 'latin1');
+    } finally {
+      c.close();
+    }
+  };
+  cleanCase('FUNCTION DUMP of libraries over 20 bytes (LZF) is byte-identical', [
+    ['FUNCTION', 'LOAD', LZF_LIB], ['FUNCTION', 'DUMP'], ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', LIB2], ['FUNCTION', 'DUMP'],
+    ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', SHORT_LIB], ['FUNCTION', 'DUMP'],
+  ]);
+  for (const [label, libs] of [['a repetitive library', [LZF_LIB]], ['a library that barely compresses', [LIB1]], ['a short library', [SHORT_LIB]]] as const) {
+    for (const compression of ['yes', 'no']) {
+      it(`FUNCTION DUMP / RESTORE across servers: ${label}, rdbcompression ${compression}`, async () => {
+        const list: Cmd = ['FUNCTION', 'LIST', 'WITHCODE'];
+        await compare([['CONFIG', 'SET', 'rdbcompression', compression], ['FUNCTION', 'FLUSH'], ...libs.map((l): Cmd => ['FUNCTION', 'LOAD', l]), ['FUNCTION', 'DUMP']]);
+        try {
+          const [ours, theirs] = await Promise.all([fetchDump(env.ours!.port), fetchDump(env.redis!.port)]);
+          expect(ours.equals(theirs)).toBe(true);
+          // LZF exactly when compression is on and it pays (the 0xc3 string encoding after the opcode).
+          if (libs[0] === LZF_LIB) expect(ours[1] === 0xc3).toBe(compression === 'yes');
+          if (libs[0] === SHORT_LIB) expect(ours.includes(SHORT_LIB)).toBe(true); // stored plain
+          const fcall: Cmd = libs[0] === LZF_LIB ? ['FCALL', 'lz', '1', 'k'] : libs[0] === LIB1 ? ['FCALL', 'f1', '1', 'k', 'a'] : ['FCALL', 's1', '0'];
+          // Redis's payload restored on both, then ours on both.
+          for (const payload of [theirs, ours]) {
+            await compare([['SET', 'k', 'v'], ['FUNCTION', 'FLUSH'], ['FUNCTION', 'RESTORE', payload], list, fcall, ['FUNCTION', 'RESTORE', payload], ['FUNCTION', 'RESTORE', payload, 'REPLACE'], ['FUNCTION', 'DUMP']]);
+          }
+        } finally {
+          await compare([['CONFIG', 'SET', 'rdbcompression', 'yes']]);
+        }
+      });
+    }
+  }
   it('a library loaded on one connection is callable on every other (any thread)', async () => {
     const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(env.ours!.port)));
     try {

@@ -503,7 +503,7 @@ const functionContainer = def('function', {
       arity: 2, flags: SUB_FLAGS, acl: SCRIPT_ACL, group: 'scripting', summary: 'Dump all functions into a serialized binary payload', since: '7.0.0', complexity: 'O(N) where N is the number of functions',
       handler: withEngine((c, _argv, S) => {
         S.functions.sync();
-        c.out.bulkBuffer(encodeDump([...S.functions.libraries.values()].map((l) => l.code)));
+        c.out.bulkBuffer(encodeDump([...S.functions.libraries.values()].map((l) => l.code), c.thread.config.bool('rdbcompression')));
       }),
     }),
     def('restore', {
