@@ -24,6 +24,7 @@ import type { CrossShardTxn } from '../router/txn.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { groupKeys } from '../router/cross.ts';
+import { globalLockOf } from '../router/global_lock.ts';
 import { MULTI_SHARD } from './table.ts';
 import { stringMatch } from '../config/glob.ts';
 import { scripting, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
@@ -187,23 +188,26 @@ async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: n
   if (typeof first === 'string') return first;
   const n = thread.threads;
   if (outer !== null) return runScript(S, options(first, argv, db, resp, outer.owner, allShards(n), true));
-  let global = needsGlobal(S, argv, kind);
-  for (;;) {
-    const groups = global ? [] : groupKeys(argv, scriptKeys(argv), n);
+  if (!needsGlobal(S, argv, kind)) {
+    const groups = groupKeys(argv, scriptKeys(argv), n);
     const t = thread.beginTxn(db, resp);
     try {
-      if (global) for (let s = 0; s < n; s++) await t.step(s, [], 'all');
-      else for (const g of groups) await t.step(g.shard, [], g.positions.map((i) => argv[i]));
-      // Resolved again under the locks: SCRIPT FLUSH / FUNCTION DELETE may have run meanwhile.
-      const p = prepare(S, argv, kind);
-      if (typeof p === 'string') return p;
-      const r = runScript(S, options(p, argv, db, resp, t.owner, global ? allShards(n) : groups.map((g) => g.shard), global));
+      for (const g of groups) await t.step(g.shard, [], g.positions.map((i) => argv[i]));
+      const r = runPrepared(S, argv, kind, db, resp, t.owner, groups.map((g) => g.shard), false);
       if (r !== RETRY_GLOBAL) return r;
-      global = true;
     } finally {
       t.finish();
     }
   }
+  // Under the global lock (batched with this thread's other such scripts).
+  return globalLockOf(thread).run((owner) => runPrepared(S, argv, kind, db, resp, owner, allShards(n), true));
+}
+
+/** Resolve the script again under its locks (SCRIPT FLUSH / FUNCTION DELETE may have run meanwhile) and run it. */
+function runPrepared(S: ScriptingThread, argv: string[], kind: Kind, db: number, resp: 2 | 3, owner: number, held: number[], global: boolean): Buffer | string {
+  const p = prepare(S, argv, kind);
+  if (typeof p === 'string') return p;
+  return runScript(S, options(p, argv, db, resp, owner, held, global));
 }
 
 /** Keys on several shards, or a script that needs the global lock: run here under the locks. */

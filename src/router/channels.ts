@@ -340,6 +340,12 @@ export class Channels {
   private armed = false;
   private activity = false;
   private idleTurns = 0;
+  /**
+   * The owner's say that a message is due soon (its shard is held by another
+   * thread's transaction, whose next step comes at once): keep polling
+   * instead of sleeping, which would add a wake-up to every step.
+   */
+  expectingSoon: () => boolean = () => false;
 
   start(): void {
     this.sleep();
@@ -368,7 +374,7 @@ export class Channels {
       this.kick();
       return;
     }
-    if (++this.idleTurns < SPIN_TURNS) {
+    if (++this.idleTurns < SPIN_TURNS || this.expectingSoon()) {
       this.pollScheduled = true;
       setImmediate(this.poll);
       return;

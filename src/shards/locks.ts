@@ -49,6 +49,11 @@ export class LockTable {
     }
   }
 
+  /** Owner of the whole-shard lock (0: none). */
+  get wholeShardOwner(): number {
+    return this.allOwner;
+  }
+
   holds(owner: number): boolean {
     return this.ownerKeys.has(owner);
   }

@@ -142,6 +142,11 @@ export class ShardThread {
     this.blocking = new Blocking(this);
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
+    // Held entirely by another thread's transaction (the global lock): its steps follow each other closely.
+    channels.expectingSoon = () => {
+      const o = this.locks.wholeShardOwner;
+      return o !== 0 && o % 128 !== this.index;
+    };
     this.slowConfig();
   }
 
