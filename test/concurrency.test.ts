@@ -107,7 +107,7 @@ describe('invariants with 4 threads', () => {
     c.disconnect();
   });
 
-  it('MULTI INCR x INCR y EXEC and value-moving scripts across shards: readers (MGET and a script) never see a torn state (100k+ transactions)', async () => {
+  it('MULTI INCR x INCR y EXEC and value-moving scripts (declared and undeclared keys) across shards: readers (MGET and scripts) never see a torn state (100k+ transactions)', async () => {
     const [kx, ky] = keysOnDifferentShards('multi:');
     const [kp, kq] = keysOnDifferentShards('move:');
     const WRITERS = 4;
@@ -115,12 +115,15 @@ describe('invariants with 4 threads', () => {
     const BATCH = 500;
     const MOVERS = 2;
     const MOVES = 5000;
+    // Keyless scripts reaching the same keys through ARGV: they run under the global lock.
+    const UNDECLARED_MOVES = 500;
     const TOTAL = 1000000;
     const setup = connect();
     await setup.set(kp, TOTAL);
     await setup.set(kq, 0);
     const move = "local v = redis.call('DECR', KEYS[1]) redis.call('INCR', KEYS[2]) return v";
     const sum = "return tonumber(redis.call('GET', KEYS[1])) + tonumber(redis.call('GET', KEYS[2]))";
+    const moveUndeclared = "local v = redis.call('DECR', ARGV[1]) redis.call('INCR', ARGV[2]) return v";
     const block = Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', kx]), encodeCommand(['INCR', ky]), encodeCommand(['EXEC'])]);
     let done = false;
     let torn = 0;
@@ -147,6 +150,14 @@ describe('invariants with 4 threads', () => {
       }
       c.close();
     });
+    const undeclaredMover = (async () => {
+      const c = await RawClient.connect(srv.port);
+      for (let sent = 0; sent < UNDECLARED_MOVES; sent += 100) {
+        c.write(Buffer.concat(Array.from({ length: 100 }, () => encodeCommand(['EVAL', moveUndeclared, '0', kp, kq]))));
+        for (let i = 0; i < 100; i++) if ((await c.readReply(60000)).startsWith(':')) moves++;
+      }
+      c.close();
+    })();
     const readers = Array.from({ length: 4 }, async (_, n) => {
       const r = connect();
       while (!done) {
@@ -156,24 +167,25 @@ describe('invariants with 4 threads', () => {
           const [p, q] = await r.mget(kp, kq);
           if (Number(p) + Number(q) !== TOTAL) torn++;
         } else {
-          const s = await r.eval(sum, 2, kp, kq);
+          // A declared-key reader, and now and then a keyless one (global lock).
+          const s = reads % 8 === 7 ? await r.eval(sum.replaceAll('KEYS', 'ARGV'), 0, kp, kq) : await r.eval(sum, 2, kp, kq);
           if (Number(s) !== TOTAL) torn++;
         }
         reads++;
       }
       r.disconnect();
     });
-    await Promise.all([...writers, ...movers]);
+    await Promise.all([...writers, ...movers, undeclaredMover]);
     done = true;
     await Promise.all(readers);
     const [x, y] = await setup.mget(kx, ky);
     const [p, q] = await setup.mget(kp, kq);
     setup.disconnect();
     expect(execs).toBe(WRITERS * PER_WRITER);
-    expect(moves).toBe(MOVERS * MOVES);
+    expect(moves).toBe(MOVERS * MOVES + UNDECLARED_MOVES);
     expect(Number(x)).toBe(WRITERS * PER_WRITER);
     expect(Number(y)).toBe(WRITERS * PER_WRITER);
-    expect(Number(q)).toBe(MOVERS * MOVES);
+    expect(Number(q)).toBe(MOVERS * MOVES + UNDECLARED_MOVES);
     expect(Number(p) + Number(q)).toBe(TOTAL);
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
