@@ -62,6 +62,21 @@ static const char *script_flag_names[] = {"no-writes", "allow-oom", "allow-stale
 #define REG_LOAD_FUNCS "keydb.loadfuncs"
 #define REG_GLOBALS_MT "keydb.globalsmt"
 
+#define POOL_GRAIN 16
+#define POOL_MAX 512
+#define POOL_CLASSES (POOL_MAX / POOL_GRAIN)
+#define POOL_SLAB (64 * 1024)
+
+typedef struct PoolBlock {
+    struct PoolBlock *next;
+} PoolBlock;
+
+typedef struct Pool {
+    PoolBlock *free[POOL_CLASSES];
+    char *slab;
+    size_t slab_left;
+} Pool;
+
 typedef struct Engine {
     napi_env env;
     napi_ref call_cb; /* (argv: string[], resp: number, mode: number) => Buffer | string | boolean */
@@ -91,6 +106,12 @@ typedef struct Engine {
     /* reply under construction */
     char *out;
     size_t out_len, out_cap;
+    /* small blocks of both Lua states */
+    Pool pool;
+    /* JS-owned buffer a run's reply is copied into when it fits (run() then returns its length) */
+    char *result;
+    size_t result_cap;
+    napi_ref result_buf;
 } Engine;
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -101,12 +122,70 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* ---- the Lua allocator -----------------------------------------------------------------
+ * A script run allocates and frees many small blocks (argument strings, the KEYS and ARGV
+ * tables, the tables replies become). Blocks up to POOL_MAX bytes come from per-size free
+ * lists carved out of 64 KB slabs, which are kept for reuse (the small-block footprint stays
+ * at the state's peak); larger blocks use malloc. Lua 5.1 always passes the block's real
+ * size as osize, which tells which list a block returns to. */
+
+static inline int pool_class(size_t n) {
+    return (int)((n + POOL_GRAIN - 1) / POOL_GRAIN) - 1;
+}
+
+static void *pool_get(Pool *p, int c) {
+    PoolBlock *b = p->free[c];
+    if (b != NULL) {
+        p->free[c] = b->next;
+        return b;
+    }
+    size_t size = (size_t)(c + 1) * POOL_GRAIN;
+    if (p->slab_left < size) {
+        char *slab = malloc(POOL_SLAB);
+        if (slab == NULL) return NULL;
+        p->slab = slab;
+        p->slab_left = POOL_SLAB;
+    }
+    void *r = p->slab;
+    p->slab += size;
+    p->slab_left -= size;
+    return r;
+}
+
+static void pool_put(Pool *p, void *ptr, int c) {
+    PoolBlock *b = ptr;
+    b->next = p->free[c];
+    p->free[c] = b;
+}
+
 static void *engine_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    (void)ud;
-    (void)osize;
+    Pool *p = &((Engine *)ud)->pool;
+    int oc = (ptr != NULL && osize > 0 && osize <= POOL_MAX) ? pool_class(osize) : -1;
     if (nsize == 0) {
-        free(ptr);
+        if (ptr != NULL) {
+            if (oc >= 0) pool_put(p, ptr, oc);
+            else free(ptr);
+        }
         return NULL;
+    }
+    if (nsize <= POOL_MAX) {
+        int nc = pool_class(nsize);
+        if (ptr != NULL && oc == nc) return ptr;
+        void *n = pool_get(p, nc);
+        if (n == NULL) return NULL;
+        if (ptr != NULL) {
+            memcpy(n, ptr, osize < nsize ? osize : nsize);
+            if (oc >= 0) pool_put(p, ptr, oc);
+            else free(ptr);
+        }
+        return n;
+    }
+    if (oc >= 0) {
+        void *n = malloc(nsize);
+        if (n == NULL) return NULL;
+        memcpy(n, ptr, osize);
+        pool_put(p, ptr, oc);
+        return n;
     }
     return realloc(ptr, nsize);
 }
@@ -1719,6 +1798,13 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     napi_value ab;
     NAPI_OK(napi_get_typedarray_info(env, v, &tt, &len, &data, &ab, &off));
     int32_t *words = (int32_t *)data;
+    NAPI_OK(napi_get_named_property(env, argv[0], "result", &v));
+    NAPI_OK(napi_create_reference(env, v, 1, &e->result_buf));
+    void *rdata;
+    size_t rlen;
+    NAPI_OK(napi_get_buffer_info(env, v, &rdata, &rlen));
+    e->result = rdata;
+    e->result_cap = rlen;
     int32_t idx;
     NAPI_OK(napi_get_named_property(env, argv[0], "stateIndex", &v));
     NAPI_OK(napi_get_value_int32(env, v, &idx));
@@ -1922,8 +2008,13 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
         lua_pop(L, 1);
     } else {
         lua_to_resp(e, L, 0);
-        void *dst;
-        napi_create_buffer_copy(env, e->out_len, e->out, &dst, &result);
+        if (e->out_len <= e->result_cap) {
+            memcpy(e->result, e->out, e->out_len);
+            napi_create_uint32(env, (uint32_t)e->out_len, &result);
+        } else {
+            void *dst;
+            napi_create_buffer_copy(env, e->out_len, e->out, &dst, &result);
+        }
         if (e->out_cap > 1024 * 1024) {
             free(e->out);
             e->out = NULL;

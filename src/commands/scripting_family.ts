@@ -187,7 +187,7 @@ async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: n
   const first = prepare(S, argv, kind);
   if (typeof first === 'string') return first;
   const n = thread.threads;
-  if (outer !== null) return runScript(S, options(first, argv, db, resp, outer.owner, allShards(n), true));
+  if (outer !== null) return kept(runScript(S, options(first, argv, db, resp, outer.owner, allShards(n), true)));
   if (!needsGlobal(S, argv, kind)) {
     const groups = groupKeys(argv, scriptKeys(argv), n);
     const t = thread.beginTxn(db, resp);
@@ -207,7 +207,12 @@ async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: n
 function runPrepared(S: ScriptingThread, argv: string[], kind: Kind, db: number, resp: 2 | 3, owner: number, held: number[], global: boolean): Buffer | string {
   const p = prepare(S, argv, kind);
   if (typeof p === 'string') return p;
-  return runScript(S, options(p, argv, db, resp, owner, held, global));
+  return kept(runScript(S, options(p, argv, db, resp, owner, held, global)));
+}
+
+/** A result that is written after an await: copied out of the buffer the next script reuses. */
+function kept(r: Buffer | string): Buffer | string {
+  return typeof r === 'string' ? r : Buffer.from(r);
 }
 
 /** Keys on several shards, or a script that needs the global lock: run here under the locks. */

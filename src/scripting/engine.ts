@@ -21,6 +21,8 @@ export interface LuaAddon {
     call: (argv: string[], resp: number, mode: number) => Buffer | string | boolean;
     log: (level: number, msg: string) => void;
     state: Int32Array;
+    /** A run's reply is copied here when it fits; run() then returns its length. */
+    result: Buffer;
     stateIndex: number;
     busyEvalIndex: number;
     busyFuncIndex: number;
@@ -29,7 +31,8 @@ export interface LuaAddon {
   }): void;
   evalCompile(sha: string, body: string): string | null;
   reset(which: 0 | 1): void;
-  run(mode: 0 | 1, name: string, ref: number, keys: string[], args: string[], callerResp: number, busyMs: number): Buffer | string;
+  /** The reply's length in `result`, the reply (when larger), or an error text. */
+  run(mode: 0 | 1, name: string, ref: number, keys: string[], args: string[], callerResp: number, busyMs: number): number | Buffer | string;
   funcLoad(code: string): string | [string, string | null, number, number][];
   funcUnref(refs: number[]): void;
   sha1hex(s: string): string;
@@ -88,6 +91,9 @@ function logLine(thread: ShardThread, level: number, msg: string): void {
   else (log as unknown as { debug?: (m: string) => void }).debug?.(msg);
 }
 
+/** Where the engine leaves a script's reply (ScriptRun reads it right after the run). */
+export const scriptResult = Buffer.alloc(64 * 1024);
+
 export function initScripting(thread: ShardThread, shared: ScriptingShared): void {
   const lua = loadAddon();
   if (lua === null) {
@@ -111,6 +117,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
       logLine(thread, level, msg);
     },
     state: ctl.words,
+    result: scriptResult,
     stateIndex: ctl.stateIndex,
     busyEvalIndex: W_BUSY_EVAL,
     busyFuncIndex: W_BUSY_FUNC,

@@ -45,7 +45,7 @@ import { keyShard, keyHashSlot } from '../router/slot.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
-import type { ScriptingThread } from './engine.ts';
+import { scriptResult, type ScriptingThread } from './engine.ts';
 import type { ScriptControl } from './shared.ts';
 import { GlobalScripts } from './global_scripts.ts';
 
@@ -183,7 +183,9 @@ export class ScriptRun {
     S.ctl.begin(o.mode === 0);
     try {
       const r = S.lua.run(o.mode, o.name, o.ref, o.keys, o.args, o.resp, busyMs);
-      return this.escalated ? RETRY_GLOBAL : r;
+      if (this.escalated) return RETRY_GLOBAL;
+      // A view of the shared result buffer: valid until the next script runs on this thread.
+      return typeof r === 'number' ? scriptResult.subarray(0, r) : r;
     } finally {
       S.ctl.end();
       active = null;
@@ -501,7 +503,11 @@ export function scriptingConfigChanged(): void {
   busyMs = -1;
 }
 
-/** Run a script on this thread; the RESP reply bytes, or an error reply's text. */
+/**
+ * Run a script on this thread; the RESP reply bytes, or an error reply's text.
+ * The bytes may be a view of a buffer the next script overwrites: write or
+ * copy them before another script can run.
+ */
 export function runScript(S: ScriptingThread, o: RunOptions): Buffer | string {
   if (active !== null) return 'ERR a script is already running on this thread';
   if (instance === null) instance = new ScriptRun(S);
