@@ -341,9 +341,10 @@ export class Channels {
   private activity = false;
   private idleTurns = 0;
   /**
-   * The owner's say that a message is due soon (its shard is held by another
-   * thread's transaction, whose next step comes at once): keep polling
-   * instead of sleeping, which would add a wake-up to every step.
+   * The owner's say that a message is due soon (another thread's transaction
+   * holds locks here, and its next step or unlock usually follows at once):
+   * keep polling a while longer instead of sleeping, which would add a
+   * wake-up to every step.
    */
   expectingSoon: () => boolean = () => false;
 
@@ -374,7 +375,7 @@ export class Channels {
       this.kick();
       return;
     }
-    if (++this.idleTurns < SPIN_TURNS || this.expectingSoon()) {
+    if (++this.idleTurns < SPIN_TURNS || (this.idleTurns < EXPECTING_TURNS && this.expectingSoon())) {
       this.pollScheduled = true;
       setImmediate(this.poll);
       return;
@@ -423,6 +424,13 @@ export class Channels {
 
 /** Idle event-loop turns a thread keeps polling its rings before it sleeps on the doorbell. */
 const SPIN_TURNS = 16;
+/**
+ * The same while expectingSoon() (a few hundred microseconds): long enough for
+ * the next step of a transaction in progress, short enough that a thread does
+ * not burn a core for a transaction that waits elsewhere (with more threads
+ * than cores, spinning threads slow down the ones doing the work).
+ */
+const EXPECTING_TURNS = 128;
 
 export function writeArgv(b: Buffer, o: number, argv: string[]): number {
   b.writeUInt32LE(argv.length, o);

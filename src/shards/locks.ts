@@ -54,6 +54,13 @@ export class LockTable {
     return this.allOwner;
   }
 
+  /** Some owner coordinated by another thread than `self` holds locks here (owner ids end in their thread: owner % 128). */
+  heldFromElsewhere(self: number): boolean {
+    if (this.active === 0) return false;
+    for (const o of this.ownerKeys.keys()) if (o % 128 !== self) return true;
+    return false;
+  }
+
   holds(owner: number): boolean {
     return this.ownerKeys.has(owner);
   }

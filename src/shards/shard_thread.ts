@@ -142,11 +142,8 @@ export class ShardThread {
     this.blocking = new Blocking(this);
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
-    // Held entirely by another thread's transaction (the global lock): its steps follow each other closely.
-    channels.expectingSoon = () => {
-      const o = this.locks.wholeShardOwner;
-      return o !== 0 && o % 128 !== this.index;
-    };
+    // Locks held here by another thread's transaction: its next step or its unlock follows closely.
+    channels.expectingSoon = () => this.locks.heldFromElsewhere(this.index);
     this.slowConfig();
   }
 
