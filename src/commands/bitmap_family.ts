@@ -87,7 +87,9 @@ function loadView(ks: Keyspace, db: number, key: string, v: RawValue): void {
   if (s.length >= PROMOTE_MIN) {
     const bs = new ByteString(Buffer.allocUnsafeSlow(s.length), s.length);
     bs.buf.latin1Write(s, 0);
-    ks.dbs[db].dict.set(key, bs);
+    // Same value in another form: the entry keeps its LRU clock.
+    const d = ks.dbs[db].dict;
+    d.setValueAt(d.find(key), bs);
     view = bs.buf;
     viewLen = bs.len;
     return;

@@ -458,8 +458,16 @@ const commandCommand = def('command', {
 // Per-thread figures (INFO, RESETSTAT) and the internal commands behind them
 // =============================================================================
 
-/** Heap of this thread's isolate at startup (used_memory_startup) and its peak. */
-const heapAtStart = v8.getHeapStatistics().used_heap_size;
+/**
+ * Memory this thread's isolate uses: its V8 heap plus the memory held outside
+ * it by array buffers (the keyspace tables' typed arrays, bitmaps, buffers).
+ */
+function usedMemory(hs: v8.HeapInfo = v8.getHeapStatistics()): number {
+  return hs.used_heap_size + (hs as v8.HeapInfo & { external_memory?: number }).external_memory!;
+}
+
+/** Used memory of this thread at startup (used_memory_startup) and its peak. */
+const heapAtStart = usedMemory();
 let heapPeak = heapAtStart;
 
 /** instantaneous_input/output_kbps: this thread's byte counters sampled every 100 ms once INFO was first asked. */
@@ -487,7 +495,7 @@ function startNetSampler(t: ShardThread): void {
     netSamples.lastIn = t.stats.netInput;
     netSamples.lastOut = t.stats.netOutput;
     netSamples.lastT = now;
-    const h = v8.getHeapStatistics().used_heap_size;
+    const h = usedMemory();
     if (h > heapPeak) heapPeak = h;
   }, 100);
   timer.unref();
@@ -550,7 +558,8 @@ function ttlSample(expires: Map<string, number>, now: number): [number, number] 
 function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): ThreadInfo {
   startNetSampler(t);
   const hs = v8.getHeapStatistics();
-  if (hs.used_heap_size > heapPeak) heapPeak = hs.used_heap_size;
+  const used = usedMemory(hs);
+  if (used > heapPeak) heapPeak = used;
   let maxIn = 0;
   let blocked = 0;
   for (const cl of t.clients.values()) {
@@ -614,7 +623,7 @@ function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): Thre
     dbs,
     keys,
     changes,
-    heapUsed: hs.used_heap_size,
+    heapUsed: used,
     heapTotal: hs.total_heap_size,
     heapPeak,
     heapStart: heapAtStart,
@@ -627,7 +636,7 @@ function resetThreadStats(t: ShardThread): void {
   t.ks.stats.misses = 0;
   t.ks.stats.expired = 0;
   t.histograms = [];
-  heapPeak = v8.getHeapStatistics().used_heap_size;
+  heapPeak = usedMemory();
 }
 
 // =============================================================================

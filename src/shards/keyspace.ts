@@ -1,9 +1,11 @@
-// The keyspace a shard owns: per database a Map from key to value plus a Map
-// of absolute expiry times (ms), like Redis's db->dict and db->expires.
+// The keyspace a shard owns: per database a table from key to value (and
+// each key's LRU clock, key_table.ts) plus a Map of absolute expiry times
+// (ms), like Redis's db->dict and db->expires.
 // String values are latin1 strings, or numbers where Redis would use the int
 // encoding; other types are objects that carry their type name.
 
 import type { WatchTable } from './watch.ts';
+import { KeyTable } from './key_table.ts';
 
 export interface TypedValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream' | 'cron';
@@ -50,15 +52,14 @@ export interface KeyspaceStats {
 }
 
 export class Db {
-  readonly dict = new Map<string, RawValue>();
+  /** Keys, values and each key's LRU clock (unix seconds of its last access: OBJECT IDLETIME, DEBUG OBJECT). */
+  readonly dict = new KeyTable();
   readonly expires = new Map<string, number>();
-  /** LRU clock (unix seconds) of each key's last access: OBJECT IDLETIME, DEBUG OBJECT. */
-  readonly lru = new Map<string, number>();
   /** Bumped on every write to a key (WATCH, and SCAN sessions know the db changed). */
   version = 0;
 }
 
-/** Per db: a pool of key names to draw RANDOMKEY from (a JS Map has no random access). */
+/** Per db: a pool of key names to draw RANDOMKEY from (the table's slots may hold holes). */
 interface SamplePool {
   keys: string[];
   /** Db.version when the pool was built. */
@@ -97,19 +98,30 @@ export class Keyspace {
   /** Value of a live key (expiring it lazily if due), without touching hit/miss stats. */
   get(db: number, key: string): StoredValue | undefined {
     const d = this.dbs[db];
-    const v = d.dict.get(key);
-    if (v === undefined) return undefined;
+    const e = this.live(db, d, key);
+    return e < 0 ? undefined : this.plain(d, e);
+  }
+
+  /** The entry of a live key (expiring it lazily if due), or -1. */
+  private live(db: number, d: Db, key: string): number {
+    const e = d.dict.find(key);
+    if (e < 0) return -1;
     if (d.expires.size !== 0) {
       const t = d.expires.get(key);
       if (t !== undefined && t <= this.now) {
         this.expireKey(db, d, key);
-        return undefined;
+        return -1;
       }
     }
+    return e;
+  }
+
+  /** An entry's value, a bitmap's byte buffer turned into (and kept as) its plain string form. */
+  private plain(d: Db, e: number): StoredValue {
+    const v = d.dict.valueAt(e);
     if (typeof v === 'object' && v.type === 'string') {
-      // A bitmap's byte buffer: hand out (and keep) its plain string form.
       const s = v.toString();
-      d.dict.set(key, s);
+      d.dict.setValueAt(e, s);
       return s;
     }
     return v;
@@ -118,39 +130,33 @@ export class Keyspace {
   /** Like get(), but a ByteString stays as it is (the bitmap commands only). */
   getRaw(db: number, key: string): RawValue | undefined {
     const d = this.dbs[db];
-    const v = d.dict.get(key);
-    if (v === undefined) return undefined;
-    if (d.expires.size !== 0) {
-      const t = d.expires.get(key);
-      if (t !== undefined && t <= this.now) {
-        this.expireKey(db, d, key);
-        return undefined;
-      }
-    }
-    return v;
+    const e = this.live(db, d, key);
+    return e < 0 ? undefined : d.dict.valueAt(e);
   }
 
   /** read() for the bitmap commands: a ByteString stays as it is. */
   readRaw(db: number, key: string): RawValue | undefined {
-    const v = this.getRaw(db, key);
-    this.accessed(db, key, v !== undefined);
-    return v;
+    const d = this.dbs[db];
+    const e = this.lookupForRead(db, d, key);
+    return e < 0 ? undefined : d.dict.valueAt(e);
   }
 
-  /** Lookup for reading: counts keyspace hits and misses as Redis does. */
+  /** Lookup for reading: counts keyspace hits and misses as Redis does, and a hit refreshes the key's access time. */
   read(db: number, key: string): StoredValue | undefined {
-    const v = this.get(db, key);
-    this.accessed(db, key, v !== undefined);
-    return v;
+    const d = this.dbs[db];
+    const e = this.lookupForRead(db, d, key);
+    return e < 0 ? undefined : this.plain(d, e);
   }
 
-  /** A read lookup: hit/miss counters, and a hit refreshes the key's access time. */
-  private accessed(db: number, key: string, hit: boolean): void {
-    if (!hit) this.stats.misses++;
+  /** The entry of a live key for a read, counted as a hit (its access time refreshed) or a miss; -1 when missing. */
+  private lookupForRead(db: number, d: Db, key: string): number {
+    const e = this.live(db, d, key);
+    if (e < 0) this.stats.misses++;
     else {
       this.stats.hits++;
-      this.dbs[db].lru.set(key, (this.now / 1000) | 0);
+      d.dict.touchAt(e, (this.now / 1000) | 0);
     }
+    return e;
   }
 
   /** read() without updating the key's access time (Redis's LOOKUP_NOTOUCH: OBJECT, DEBUG OBJECT). */
@@ -163,13 +169,16 @@ export class Keyspace {
 
   /** Seconds since the key was last read or written (OBJECT IDLETIME). */
   idleSeconds(db: number, key: string): number {
-    const t = this.dbs[db].lru.get(key);
-    return t === undefined ? 0 : Math.max(0, ((this.now / 1000) | 0) - t);
+    const d = this.dbs[db];
+    const e = d.dict.find(key);
+    return e < 0 ? 0 : Math.max(0, ((this.now / 1000) | 0) - d.dict.lruAt(e));
   }
 
   /** The LRU clock of a key as Redis prints it (24-bit seconds). */
   lruClock(db: number, key: string): number {
-    const t = this.dbs[db].lru.get(key) ?? ((this.now / 1000) | 0);
+    const d = this.dbs[db];
+    const e = d.dict.find(key);
+    const t = e < 0 ? (this.now / 1000) | 0 : d.dict.lruAt(e);
     return t & 0xffffff;
   }
 
@@ -180,8 +189,7 @@ export class Keyspace {
   /** Overwrite or create the value; keeps the TTL only when keepTtl. */
   set(db: number, key: string, v: RawValue, keepTtl = false): void {
     const d = this.dbs[db];
-    d.dict.set(key, v);
-    d.lru.set(key, (this.now / 1000) | 0);
+    d.dict.set(key, v, (this.now / 1000) | 0);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
@@ -191,8 +199,7 @@ export class Keyspace {
   /** Replace the value of an existing key in place (TTL kept). */
   update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
-    d.dict.set(key, v);
-    d.lru.set(key, (this.now / 1000) | 0);
+    d.dict.set(key, v, (this.now / 1000) | 0);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
@@ -200,7 +207,6 @@ export class Keyspace {
   delete(db: number, key: string): boolean {
     const d = this.dbs[db];
     if (!d.dict.delete(key)) return false;
-    d.lru.delete(key);
     if (d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     return true;
@@ -233,7 +239,6 @@ export class Keyspace {
   /** Remove a key whose TTL has passed. */
   expireKey(db: number, d: Db, key: string): void {
     d.dict.delete(key);
-    d.lru.delete(key);
     d.expires.delete(key);
     d.version++;
     this.stats.expired++;

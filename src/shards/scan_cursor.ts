@@ -2,9 +2,9 @@
 // cursor 0) returns every key that was present during the whole iteration at
 // least once, while keys may be added and deleted concurrently.
 //
-// Redis walks its hash table with a reverse-binary bucket cursor. A JS Map has
-// no bucket cursor, but its iteration order is insertion order and a live Map
-// iterator survives mutation: entries deleted before being reached are skipped,
+// Redis walks its hash table with a reverse-binary bucket cursor. Our db dict
+// (key_table.ts) has no bucket cursor, but its iteration order is insertion
+// order and a live iterator survives mutation: entries deleted before being reached are skipped,
 // entries added later are reached at the end, and every entry present all the
 // time is reached exactly once. So a scan of one shard is a session that holds
 // a live iterator over that shard's db dict, resumed call after call.
@@ -105,7 +105,7 @@ class SessionStore {
 
   open(db: Db, now: number): ScanSession {
     this.expire(now);
-    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    while (this.sessions.size >= MAX_SESSIONS) this.drop(this.sessions.values().next().value!);
     const id = this.nextId;
     this.nextId = id >= MAX_SESSION_ID ? 1 : id + 1;
     const s: ScanSession = { id, db, it: db.dict.keys(), peeked: null, lastUsed: now };
@@ -117,21 +117,31 @@ class SessionStore {
   resume(id: number, db: Db, now: number): ScanSession | undefined {
     const s = this.sessions.get(id);
     if (s === undefined) return undefined;
+    if (s.db !== db || now - s.lastUsed > MAX_IDLE_MS) {
+      this.drop(s);
+      return undefined;
+    }
     this.sessions.delete(id);
-    if (s.db !== db || now - s.lastUsed > MAX_IDLE_MS) return undefined;
     s.lastUsed = now;
     this.sessions.set(id, s);
     return s;
   }
 
   close(id: number): void {
-    this.sessions.delete(id);
+    const s = this.sessions.get(id);
+    if (s !== undefined) this.drop(s);
+  }
+
+  /** Forget a session and close its iterator (an open iterator keeps its table from compacting). */
+  private drop(s: ScanSession): void {
+    this.sessions.delete(s.id);
+    s.it.return?.();
   }
 
   private expire(now: number): void {
     for (const s of this.sessions.values()) {
       if (now - s.lastUsed <= MAX_IDLE_MS) break;
-      this.sessions.delete(s.id);
+      this.drop(s);
     }
   }
 

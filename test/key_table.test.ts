@@ -1,0 +1,104 @@
+// The keyspace dictionary (src/shards/key_table.ts) against a JS Map model:
+// random sets, overwrites and deletes through growth, compaction and
+// shrinking; live iterators with a Map iterator's guarantees while the table
+// changes under them; LRU clocks kept per entry.
+
+import { describe, it, expect } from 'vitest';
+import { KeyTable } from '../src/shards/key_table.ts';
+import { prng } from './helpers/reply_tree.ts';
+
+describe('KeyTable', () => {
+  it('agrees with a Map through random sets, overwrites and deletes (growth, compaction, shrinking)', () => {
+    for (const seed of [1, 2, 3]) {
+      const rnd = prng(seed);
+      const t = new KeyTable();
+      const m = new Map<string, string>();
+      const space = seed === 1 ? 50 : 5000;
+      for (let i = 0; i < 60000; i++) {
+        const k = 'k' + Math.floor(rnd() * space);
+        const op = rnd();
+        if (op < 0.5) {
+          t.set(k, 'v' + i, i);
+          m.set(k, 'v' + i);
+        } else if (op < 0.8) {
+          expect(t.delete(k)).toBe(m.delete(k));
+        } else expect(t.get(k)).toBe(m.get(k));
+        // Phases that empty most of the table make it shrink.
+        if (i % 20000 === 19999) for (const key of [...m.keys()]) if (rnd() < 0.9) expect(t.delete(key)).toBe(m.delete(key));
+      }
+      expect(t.size).toBe(m.size);
+      expect([...t.keys()].sort()).toEqual([...m.keys()].sort());
+      for (const [k, v] of m) expect(t.get(k)).toBe(v);
+    }
+  });
+
+  it('iterates in insertion order; a live iterator skips deleted entries, reaches added ones once, every kept one once', () => {
+    const rnd = prng(7);
+    const t = new KeyTable();
+    const m = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      t.set('a' + i, i);
+      m.set('a' + i, i);
+    }
+    const it = t.keys();
+    const mit = m.keys();
+    const seen: string[] = [];
+    const mseen: string[] = [];
+    let n = 3000;
+    for (;;) {
+      // Mutate between steps: deletes (some ahead of the iterator), additions (they grow the table).
+      for (let j = 0; j < 3; j++) {
+        const k = 'a' + Math.floor(rnd() * n);
+        t.delete(k);
+        m.delete(k);
+      }
+      if (n < 9000) {
+        t.set('a' + n, n);
+        m.set('a' + n, n);
+        n++;
+      }
+      const r = it.next();
+      const mr = mit.next();
+      expect(r.done).toBe(mr.done);
+      if (r.done) break;
+      seen.push(r.value);
+      mseen.push(mr.value as string);
+    }
+    expect(seen).toEqual(mseen);
+    // Closed iterators let the table compact again: a long churn keeps it small.
+    for (let i = 0; i < 100000; i++) {
+      t.set('c' + (i % 100), i);
+      t.delete('c' + ((i + 50) % 100));
+    }
+    let extra = 0;
+    for (let i = 0; i < 100; i++) if (t.has('c' + i)) extra++;
+    expect(extra).toBe(50);
+    expect(t.size).toBe(m.size + extra);
+    expect(t.slots).toBeLessThanOrEqual(4 * 16384);
+  });
+
+  it('an iterator abandoned with return() (for ... of with break) does not block compaction', () => {
+    const t = new KeyTable();
+    for (let i = 0; i < 1000; i++) t.set('k' + i, i);
+    for (const k of t) if (k === 'k10') break;
+    for (let i = 0; i < 1000; i++) t.delete('k' + i);
+    expect(t.size).toBe(0);
+    expect(t.slots).toBeLessThan(1024);
+    expect([...t.keys()]).toEqual([]);
+    t.set('x', 1);
+    expect([...t]).toEqual(['x']);
+  });
+
+  it('keeps an LRU clock per entry', () => {
+    const t = new KeyTable();
+    t.set('a', 1, 100);
+    t.set('b', 2, 200);
+    expect(t.lruAt(t.find('a'))).toBe(100);
+    t.touchAt(t.find('a'), 300);
+    t.set('b', 3, 400);
+    for (let i = 0; i < 5000; i++) t.set('n' + i, i, 7);
+    expect(t.lruAt(t.find('a'))).toBe(300);
+    expect(t.lruAt(t.find('b'))).toBe(400);
+    expect(t.find('zz')).toBe(-1);
+  });
+});
