@@ -10,10 +10,12 @@
 // large table dominate both). Each entry also carries its LRU clock (OBJECT
 // IDLETIME) in a typed array, 4 bytes instead of a second Map.
 //
-// Entries: keys / vals / hashes / next / lru at the same index, in insertion
-// order; a deleted entry leaves a hole (key undefined) until the table is
-// compacted. Index: `buckets[h & mask]` holds 1 + the first entry of the
-// bucket's chain (0: empty), `next[e]` 1 + the following one.
+// Entries, in insertion order: `meta[4e]` the hash, `meta[4e + 1]` 1 + the
+// next entry of its bucket's chain (0: none), `meta[4e + 2]` the LRU clock;
+// `kv[2e]` the key, `kv[2e + 1]` the value (side by side, so that a lookup
+// touches one cache line of each). A deleted entry leaves a hole (key
+// undefined) until the table is compacted. Index: `buckets[h & mask]` holds
+// 1 + the first entry of the bucket's chain (0: empty).
 //
 // Growth never moves an entry (the arrays are extended), so live iterators
 // stay valid; compaction (dropping holes) moves entries and therefore waits
@@ -48,12 +50,10 @@ export class KeyTable {
   private capacity: number;
   private mask: number;
   private buckets: Int32Array;
-  private hashes: Int32Array;
-  private next: Int32Array;
-  /** LRU clock (unix seconds) of each entry's last access. */
-  private lruClock: Int32Array;
-  private keyAt: (string | undefined)[];
-  private valAt: (RawValue | undefined)[];
+  /** Per entry: hash, 1 + next entry of the chain, LRU clock (unix seconds), unused. */
+  private meta: Int32Array;
+  /** Per entry: key, value. */
+  private kv: (string | RawValue | undefined)[];
   /** Iterators still running: compaction waits for them. */
   private iterators = 0;
 
@@ -61,11 +61,8 @@ export class KeyTable {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buckets = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.lruClock = new Int32Array(capacity);
-    this.keyAt = new Array<string | undefined>(capacity).fill(undefined);
-    this.valAt = new Array<RawValue | undefined>(capacity).fill(undefined);
+    this.meta = new Int32Array(capacity * 4);
+    this.kv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
   }
 
   /** Entry slots allocated (live entries, holes and free room). */
@@ -80,20 +77,19 @@ export class KeyTable {
 
   private findHashed(key: string, h: number): number {
     let e = this.buckets[h & this.mask];
-    const hashes = this.hashes;
-    const keys = this.keyAt;
-    const next = this.next;
+    const meta = this.meta;
+    const kv = this.kv;
     while (e !== 0) {
       const i = e - 1;
-      if (hashes[i] === h && keys[i] === key) return i;
-      e = next[i];
+      if (meta[i * 4] === h && kv[i * 2] === key) return i;
+      e = meta[i * 4 + 1];
     }
     return -1;
   }
 
   get(key: string): RawValue | undefined {
     const e = this.find(key);
-    return e < 0 ? undefined : this.valAt[e];
+    return e < 0 ? undefined : (this.kv[e * 2 + 1] as RawValue);
   }
 
   has(key: string): boolean {
@@ -102,19 +98,19 @@ export class KeyTable {
 
   /** Value of an entry found by find(). */
   valueAt(e: number): RawValue {
-    return this.valAt[e]!;
+    return this.kv[e * 2 + 1] as RawValue;
   }
 
   setValueAt(e: number, v: RawValue): void {
-    this.valAt[e] = v;
+    this.kv[e * 2 + 1] = v;
   }
 
   lruAt(e: number): number {
-    return this.lruClock[e];
+    return this.meta[e * 4 + 2];
   }
 
   touchAt(e: number, clock: number): void {
-    this.lruClock[e] = clock;
+    this.meta[e * 4 + 2] = clock;
   }
 
   /** Store v under key (a new entry at the end, or the existing one updated); returns the entry. */
@@ -122,19 +118,20 @@ export class KeyTable {
     const h = keyHash(key);
     const found = this.findHashed(key, h);
     if (found >= 0) {
-      this.valAt[found] = v;
-      this.lruClock[found] = clock;
+      this.kv[found * 2 + 1] = v;
+      this.meta[found * 4 + 2] = clock;
       return found;
     }
     if (this.used === this.capacity) this.makeRoom();
     const e = this.used++;
-    this.hashes[e] = h;
-    this.keyAt[e] = key;
-    this.valAt[e] = v;
-    this.lruClock[e] = clock;
     const b = h & this.mask;
-    this.next[e] = this.buckets[b];
+    const meta = this.meta;
+    meta[e * 4] = h;
+    meta[e * 4 + 1] = this.buckets[b];
+    meta[e * 4 + 2] = clock;
     this.buckets[b] = e + 1;
+    this.kv[e * 2] = key;
+    this.kv[e * 2 + 1] = v;
     this.size++;
     return e;
   }
@@ -142,22 +139,24 @@ export class KeyTable {
   delete(key: string): boolean {
     const h = keyHash(key);
     const b = h & this.mask;
+    const meta = this.meta;
+    const kv = this.kv;
     let prev = -1;
     let e = this.buckets[b];
     while (e !== 0) {
       const i = e - 1;
-      if (this.hashes[i] === h && this.keyAt[i] === key) {
-        if (prev < 0) this.buckets[b] = this.next[i];
-        else this.next[prev] = this.next[i];
-        this.keyAt[i] = undefined;
-        this.valAt[i] = undefined;
-        this.next[i] = 0;
+      if (meta[i * 4] === h && kv[i * 2] === key) {
+        if (prev < 0) this.buckets[b] = meta[i * 4 + 1];
+        else meta[prev * 4 + 1] = meta[i * 4 + 1];
+        kv[i * 2] = undefined;
+        kv[i * 2 + 1] = undefined;
+        meta[i * 4 + 1] = 0;
         this.size--;
         if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY && this.iterators === 0) this.rebuild(this.capacity >> 1);
         return true;
       }
       prev = i;
-      e = this.next[i];
+      e = meta[i * 4 + 1];
     }
     return false;
   }
@@ -170,46 +169,31 @@ export class KeyTable {
 
   /** More entry slots and buckets; entries keep their positions (iterators stay valid). */
   private grow(capacity: number): void {
-    const widen = (a: Int32Array): Int32Array => {
-      const n = new Int32Array(capacity);
-      n.set(a);
-      return n;
-    };
-    this.hashes = widen(this.hashes);
-    this.next = widen(this.next);
-    this.lruClock = widen(this.lruClock);
-    for (let i = this.capacity; i < capacity; i++) {
-      this.keyAt.push(undefined);
-      this.valAt.push(undefined);
-    }
+    const meta = new Int32Array(capacity * 4);
+    meta.set(this.meta);
+    this.meta = meta;
+    for (let i = this.capacity * 2; i < capacity * 2; i++) this.kv.push(undefined);
     this.capacity = capacity;
     this.reindex();
   }
 
   /** Move the live entries to the front of fresh arrays of `capacity` slots (no iterator is open). */
   private rebuild(capacity: number): void {
-    const keys = this.keyAt;
-    const vals = this.valAt;
-    const hashes = this.hashes;
-    const lru = this.lruClock;
-    const nk = new Array<string | undefined>(capacity).fill(undefined);
-    const nv = new Array<RawValue | undefined>(capacity).fill(undefined);
-    const nh = new Int32Array(capacity);
-    const nl = new Int32Array(capacity);
+    const kv = this.kv;
+    const meta = this.meta;
+    const nkv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
+    const nmeta = new Int32Array(capacity * 4);
     let j = 0;
     for (let i = 0; i < this.used; i++) {
-      if (keys[i] === undefined) continue;
-      nk[j] = keys[i];
-      nv[j] = vals[i];
-      nh[j] = hashes[i];
-      nl[j] = lru[i];
+      if (kv[i * 2] === undefined) continue;
+      nkv[j * 2] = kv[i * 2];
+      nkv[j * 2 + 1] = kv[i * 2 + 1];
+      nmeta[j * 4] = meta[i * 4];
+      nmeta[j * 4 + 2] = meta[i * 4 + 2];
       j++;
     }
-    this.keyAt = nk;
-    this.valAt = nv;
-    this.hashes = nh;
-    this.lruClock = nl;
-    this.next = new Int32Array(capacity);
+    this.kv = nkv;
+    this.meta = nmeta;
     this.used = j;
     this.capacity = capacity;
     this.reindex();
@@ -220,13 +204,12 @@ export class KeyTable {
     const capacity = this.capacity;
     this.mask = capacity - 1;
     const buckets = new Int32Array(capacity);
-    const next = this.next;
-    const hashes = this.hashes;
-    const keys = this.keyAt;
+    const meta = this.meta;
+    const kv = this.kv;
     for (let i = 0; i < this.used; i++) {
-      if (keys[i] === undefined) continue;
-      const b = hashes[i] & this.mask;
-      next[i] = buckets[b];
+      if (kv[i * 2] === undefined) continue;
+      const b = meta[i * 4] & this.mask;
+      meta[i * 4 + 1] = buckets[b];
       buckets[b] = i + 1;
     }
     this.buckets = buckets;
@@ -245,16 +228,16 @@ export class KeyTable {
 
   /** The next live entry at or after e, or -1. */
   nextLive(e: number): number {
-    const keys = this.keyAt;
+    const kv = this.kv;
     while (e < this.used) {
-      if (keys[e] !== undefined) return e;
+      if (kv[e * 2] !== undefined) return e;
       e++;
     }
     return -1;
   }
 
   keyOf(e: number): string {
-    return this.keyAt[e]!;
+    return this.kv[e * 2] as string;
   }
 
   openIterator(): void {
