@@ -40,6 +40,16 @@ export function parseStrictInt(buf: Buffer, start: number, end: number): number 
   return neg ? -v : v;
 }
 
+/**
+ * Index of the next CR from `from`, or -1. Length lines are a few bytes long:
+ * a short JS scan finds their end without a call into C++ (Buffer#indexOf).
+ */
+function lineEnd(buf: Buffer, from: number, len: number): number {
+  const stop = from + 24 < len ? from + 24 : len;
+  for (let i = from; i < stop; i++) if (buf[i] === 13) return i;
+  return stop === len ? -1 : buf.indexOf(13, stop);
+}
+
 /** Redis finds line ends with strchr, which stops at a NUL byte: true when one comes before `end`. */
 function nulBefore(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] === 0) return true;
@@ -134,7 +144,7 @@ export class RequestParser {
         return r;
       }
       if (this.remaining === 0) {
-        const nl = buf.indexOf(13, this.pos);
+        const nl = lineEnd(buf, this.pos, len);
         if (nl < 0) {
           if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big mbulk count string');
           return null;
@@ -159,7 +169,7 @@ export class RequestParser {
       while (this.remaining > 0) {
         if (this.bulkLen < 0) {
           if (this.pos >= len) return null;
-          const nl = buf.indexOf(13, this.pos);
+          const nl = lineEnd(buf, this.pos, len);
           if (nl < 0) {
             if (len - this.pos > INLINE_MAX) return this.fail('Protocol error: too big bulk count string');
             return null;
