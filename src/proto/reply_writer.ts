@@ -4,7 +4,6 @@
 
 import { formatDouble } from './number_format.ts';
 
-const CRLF = 0x0a0d;
 const INITIAL = 64 * 1024;
 const SHRINK_ABOVE = 4 * 1024 * 1024;
 
@@ -52,21 +51,45 @@ export class ReplyWriter {
   /** Raw bytes given as a latin1 string (already RESP encoded). */
   rawString(s: string): void {
     this.ensure(s.length);
-    this.len += this.buf.latin1Write(s, this.len);
+    this.latin1(s);
   }
 
   private line(prefix: number, s: string): void {
     this.ensure(s.length + 3);
     const b = this.buf;
     b[this.len++] = prefix;
-    this.len += b.latin1Write(s, this.len);
-    b.writeUInt16LE(CRLF, this.len);
-    this.len += 2;
+    this.latin1(s);
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+  }
+
+  /**
+   * Append a latin1 string (room ensured): short ones byte by byte in JS,
+   * which is cheaper than a call into C++ (Buffer#latin1Write) for the
+   * lengths, keys and small values most replies carry.
+   */
+  private latin1(s: string): void {
+    const n = s.length;
+    if (n > 24) {
+      this.len += this.buf.latin1Write(s, this.len);
+      return;
+    }
+    const b = this.buf;
+    let o = this.len;
+    for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
+    this.len = o;
   }
 
   ok(): void {
     this.ensure(5);
-    this.len += this.buf.latin1Write('+OK\r\n', this.len);
+    const b = this.buf;
+    const o = this.len;
+    b[o] = 43; /* + */
+    b[o + 1] = 79; /* O */
+    b[o + 2] = 75; /* K */
+    b[o + 3] = 13;
+    b[o + 4] = 10;
+    this.len = o + 5;
   }
 
   simple(s: string): void {
@@ -97,12 +120,12 @@ export class ReplyWriter {
     this.ensure(n + 16);
     const b = this.buf;
     b[this.len++] = 36; /* $ */
-    this.len += b.latin1Write(String(n), this.len);
-    b.writeUInt16LE(CRLF, this.len);
-    this.len += 2;
-    if (n > 0) this.len += b.latin1Write(s, this.len);
-    b.writeUInt16LE(CRLF, this.len);
-    this.len += 2;
+    this.latin1(String(n));
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+    if (n > 0) this.latin1(s);
+    b[this.len++] = 13;
+    b[this.len++] = 10;
   }
 
   bulkOrNull(s: string | undefined | null): void {
@@ -119,8 +142,8 @@ export class ReplyWriter {
     this.line(36, String(b.length));
     this.raw(b);
     this.ensure(2);
-    this.buf.writeUInt16LE(CRLF, this.len);
-    this.len += 2;
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
   }
 
   nullBulk(): void {
