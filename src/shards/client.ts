@@ -186,6 +186,13 @@ export class Client {
 
   /** Run queued requests until the input is used up or the client must wait. */
   process(): void {
+    const t = this.thread;
+    t.beginClientRun();
+    this.processInput();
+    t.endClientRun();
+  }
+
+  private processInput(): void {
     while (!this.closed && this.waitState === WAIT_NONE && !this.closeAfterReply) {
       let argv = this.stalled;
       if (argv !== null) this.stalled = null;

@@ -252,6 +252,11 @@ export class ShardThread {
     c.write(this.scratch.take());
   }
 
+  /** When the last command of the client being served ended (-1: the next command reads the clock). */
+  private clock = -1;
+  /** Inside Client.process: nothing but that client's commands runs between two of them. */
+  private chaining = false;
+
   /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
   endBatch(): void {
     // Not inside a script's synchronous wait: the command running the script still writes into scratch.
@@ -266,11 +271,16 @@ export class ShardThread {
   call(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     const st = this.stats.cmd(spec.id!);
     const errs = this.stats.errorReplies;
-    const t0 = performance.now();
-    // One clock read per command: the wall clock for expiry derives from the monotonic one.
+    // One clock read per command: a client's command that follows its previous one in the same run of
+    // its input (Client.process) starts when that one ended; the wall clock for expiry derives from
+    // the monotonic one.
+    const client = this.chaining && ctx === this.localCtx;
+    const t0 = client && this.clock >= 0 ? this.clock : performance.now();
     this.ks.now = Math.floor(TIME_ORIGIN + t0);
     this.runHandler(spec, argv, ctx);
-    const us = (performance.now() - t0) * 1000;
+    const t1 = performance.now();
+    if (client) this.clock = t1;
+    const us = (t1 - t0) * 1000;
     st.usec += us;
     st.calls++;
     this.stats.commands++;
@@ -279,7 +289,21 @@ export class ShardThread {
     if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
     // Clients blocked on keys this command made ready are served now (Redis's handleClientsBlockedOnKeys);
     // not after the commands a script runs (their ctx is the script's): after the script.
-    if (this.blocking.pending && (ctx === this.localCtx || ctx === this.remoteCtx)) this.blocking.serveReady();
+    if (this.blocking.pending && (ctx === this.localCtx || ctx === this.remoteCtx)) {
+      this.blocking.serveReady();
+      this.clock = -1;
+    }
+  }
+
+  /** A client's input is being run (Client.process): its commands may chain their clock reads. */
+  beginClientRun(): void {
+    this.chaining = true;
+    this.clock = -1;
+  }
+
+  endClientRun(): void {
+    this.chaining = false;
+    this.clock = -1;
   }
 
   private recordLatency(id: number, us: number): void {
