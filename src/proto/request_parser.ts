@@ -4,6 +4,7 @@
 // parsed once and a large bulk is assembled with a single copy.
 
 import { splitArgs } from '../config/splitargs.ts';
+import { latin1 } from './latin1.ts';
 
 export { splitArgs };
 
@@ -197,7 +198,7 @@ export class RequestParser {
           }
           return null;
         }
-        this.args.push(this.args.length === 0 ? this.commandName(buf, this.pos, this.bulkLen) : buf.latin1Slice(this.pos, this.pos + this.bulkLen));
+        this.args.push(this.args.length === 0 ? this.commandName(buf, this.pos, this.bulkLen) : latin1(buf, this.pos, this.bulkLen));
         this.pos += need;
         this.bulkLen = -1;
         this.remaining--;
@@ -222,7 +223,7 @@ export class RequestParser {
       while (i < n && buf[start + i] === last.charCodeAt(i)) i++;
       if (i === n) return last;
     }
-    const s = buf.latin1Slice(start, start + n);
+    const s = latin1(buf, start, n);
     if (n <= 32) this.lastName = s;
     return s;
   }

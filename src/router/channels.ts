@@ -7,6 +7,7 @@
 //
 // Frame: u32 payload length, u8 kind, u8 resp, u16 db, u32 id, u32 aux, payload.
 
+import { latin1 } from '../proto/latin1.ts';
 import { Ring } from './ring.ts';
 
 export const FRAME_HEADER = 16;
@@ -451,7 +452,7 @@ export function readArgv(b: Buffer, start: number, end: number): string[] {
   for (let i = 0; i < argc; i++) {
     const n = b.readUInt32LE(o);
     o += 4;
-    argv[i] = n === 0 ? '' : b.latin1Slice(o, o + n);
+    argv[i] = latin1(b, o, n);
     o += n;
   }
   if (o > end) throw new Error('malformed argv frame');
