@@ -3,6 +3,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { RequestParser, splitArgs } from '../src/proto/request_parser.ts';
+import { prng } from './helpers/reply_tree.ts';
 import { keyHashSlot, keyShard } from '../src/router/slot.ts';
 import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes, readArgv } from '../src/router/channels.ts';
@@ -222,5 +223,38 @@ describe('handler failures', () => {
     ctx.out = new ReplyWriter();
     thread.call(spec, ['boom'], ctx);
     expect(ctx.out.take().toString()).toBe("-ERR internal error in 'boom' command\r\n");
+  });
+});
+
+describe('request parser: the one-pass path and the general path agree', () => {
+  it('random requests (0..70 arguments, empty, short, binary and >64 KB values) fed in random chunks come out intact', () => {
+    const rnd = prng(11);
+    const reqs: string[][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = 1 + Math.floor(rnd() * (rnd() < 0.05 ? 70 : 5));
+      const args: string[] = [];
+      for (let j = 0; j < n; j++) {
+        const r = rnd();
+        const len = r < 0.1 ? 0 : r < 0.7 ? Math.floor(rnd() * 20) : r < 0.98 ? Math.floor(rnd() * 300) : 65530 + Math.floor(rnd() * 20);
+        let s = '';
+        for (let k = 0; k < len; k++) s += String.fromCharCode(Math.floor(rnd() * 256));
+        args.push(s);
+      }
+      reqs.push(args);
+    }
+    const wire = Buffer.concat(reqs.map((a) => Buffer.from(`*${a.length}\r\n` + a.map((x) => `$${x.length}\r\n${x}\r\n`).join(''), 'latin1')));
+    for (const maxChunk of [7, 100, 4096, wire.length]) {
+      const p = new RequestParser();
+      const out: string[][] = [];
+      for (let o = 0; o < wire.length; ) {
+        const n = 1 + Math.floor(rnd() * maxChunk);
+        p.feed(Buffer.from(wire.subarray(o, o + n)));
+        o += n;
+        for (let a = p.next(); a !== null; a = p.next()) out.push(a);
+      }
+      expect(p.error).toBe(null);
+      expect(out.length).toBe(reqs.length);
+      for (let i = 0; i < reqs.length; i++) if (out[i].join('\u0001') !== reqs[i].join('\u0001')) expect(out[i]).toEqual(reqs[i]);
+    }
   });
 });

@@ -135,7 +135,14 @@ export class RequestParser {
           }
           return null;
         }
-        this.reqType = buf[this.pos] === 42 /* * */ ? 1 : 2;
+        if (buf[this.pos] === 42 /* * */) {
+          const quick = this.quick(buf, len);
+          if (quick !== null) {
+            this.lastWasInline = false;
+            return quick;
+          }
+          this.reqType = 1;
+        } else this.reqType = 2;
       }
       if (this.reqType === 2) {
         const r = this.inline(buf, len);
@@ -216,6 +223,49 @@ export class RequestParser {
    * (pipelines repeat names): no allocation, and the dispatcher's cache then
    * compares equal strings by identity.
    */
+  /**
+   * The common case in one pass with locals: a complete multibulk request at
+   * `pos` with up to 64 arguments of plain decimal lengths up to 64 KB. Null
+   * (nothing consumed) for anything else: the general path below parses it,
+   * errors and partial input included.
+   */
+  private quick(buf: Buffer, len: number): string[] | null {
+    let p = this.pos + 1;
+    if (p >= len || buf[p] === 48 /* 0 */) return null;
+    let n = 0;
+    for (;;) {
+      if (p >= len) return null;
+      const c = buf[p] - 48;
+      if (c < 0 || c > 9) break;
+      n = n * 10 + c;
+      p++;
+    }
+    if (buf[p] !== 13 || p + 1 >= len || n === 0 || n > 64 || (!this.authenticated && n > 10)) return null;
+    p += 2;
+    const args = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      if (p >= len || buf[p] !== 36 /* $ */) return null;
+      p++;
+      const first = p;
+      let m = 0;
+      for (;;) {
+        if (p >= len) return null;
+        const c = buf[p] - 48;
+        if (c < 0 || c > 9) break;
+        m = m * 10 + c;
+        p++;
+      }
+      if (p === first || p - first > 5 || (buf[first] === 48 && p - first > 1) || buf[p] !== 13 || m > 65536) return null;
+      if (!this.authenticated && m > 16384) return null;
+      p += 2;
+      if (p + m + 2 > len) return null;
+      args[i] = i === 0 ? this.commandName(buf, p, m) : latin1(buf, p, m);
+      p += m + 2;
+    }
+    this.pos = p;
+    return args;
+  }
+
   private commandName(buf: Buffer, start: number, n: number): string {
     const last = this.lastName;
     if (last.length === n && n <= 32) {
