@@ -10,8 +10,8 @@
 // large table dominate both). Each entry also carries its LRU clock (OBJECT
 // IDLETIME) in a typed array, 4 bytes instead of a second Map.
 //
-// Entries, in insertion order: `meta[4e]` the hash, `meta[4e + 1]` 1 + the
-// next entry of its bucket's chain (0: none), `meta[4e + 2]` the LRU clock;
+// Entries, in insertion order: `meta[3e]` the hash, `meta[3e + 1]` 1 + the
+// next entry of its bucket's chain (0: none), `meta[3e + 2]` the LRU clock;
 // `kv[2e]` the key, `kv[2e + 1]` the value (side by side, so that a lookup
 // touches one cache line of each). A deleted entry leaves a hole (key
 // undefined) until the table is compacted. Index: `buckets[h & mask]` holds
@@ -25,6 +25,8 @@
 import type { RawValue } from './keyspace.ts';
 
 const MIN_CAPACITY = 8;
+/** Int32 words per entry in `meta`: hash, 1 + next entry of the chain, LRU clock. */
+const META = 3;
 
 /** Per-process seed: keys chosen to collide on one server do not on another. */
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -50,7 +52,7 @@ export class KeyTable {
   private capacity: number;
   private mask: number;
   private buckets: Int32Array;
-  /** Per entry: hash, 1 + next entry of the chain, LRU clock (unix seconds), unused. */
+  /** Per entry (META words): hash, 1 + next entry of the chain, LRU clock (unix seconds). */
   private meta: Int32Array;
   /** Per entry: key, value. */
   private kv: (string | RawValue | undefined)[];
@@ -61,7 +63,7 @@ export class KeyTable {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buckets = new Int32Array(capacity);
-    this.meta = new Int32Array(capacity * 4);
+    this.meta = new Int32Array(capacity * META);
     this.kv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
   }
 
@@ -81,8 +83,8 @@ export class KeyTable {
     const kv = this.kv;
     while (e !== 0) {
       const i = e - 1;
-      if (meta[i * 4] === h && kv[i * 2] === key) return i;
-      e = meta[i * 4 + 1];
+      if (meta[i * META] === h && kv[i * 2] === key) return i;
+      e = meta[i * META + 1];
     }
     return -1;
   }
@@ -106,11 +108,11 @@ export class KeyTable {
   }
 
   lruAt(e: number): number {
-    return this.meta[e * 4 + 2];
+    return this.meta[e * META + 2];
   }
 
   touchAt(e: number, clock: number): void {
-    this.meta[e * 4 + 2] = clock;
+    this.meta[e * META + 2] = clock;
   }
 
   /** Store v under key (a new entry at the end, or the existing one updated); returns the entry. */
@@ -119,16 +121,16 @@ export class KeyTable {
     const found = this.findHashed(key, h);
     if (found >= 0) {
       this.kv[found * 2 + 1] = v;
-      this.meta[found * 4 + 2] = clock;
+      this.meta[found * META + 2] = clock;
       return found;
     }
     if (this.used === this.capacity) this.makeRoom();
     const e = this.used++;
     const b = h & this.mask;
     const meta = this.meta;
-    meta[e * 4] = h;
-    meta[e * 4 + 1] = this.buckets[b];
-    meta[e * 4 + 2] = clock;
+    meta[e * META] = h;
+    meta[e * META + 1] = this.buckets[b];
+    meta[e * META + 2] = clock;
     this.buckets[b] = e + 1;
     this.kv[e * 2] = key;
     this.kv[e * 2 + 1] = v;
@@ -145,18 +147,18 @@ export class KeyTable {
     let e = this.buckets[b];
     while (e !== 0) {
       const i = e - 1;
-      if (meta[i * 4] === h && kv[i * 2] === key) {
-        if (prev < 0) this.buckets[b] = meta[i * 4 + 1];
-        else meta[prev * 4 + 1] = meta[i * 4 + 1];
+      if (meta[i * META] === h && kv[i * 2] === key) {
+        if (prev < 0) this.buckets[b] = meta[i * META + 1];
+        else meta[prev * META + 1] = meta[i * META + 1];
         kv[i * 2] = undefined;
         kv[i * 2 + 1] = undefined;
-        meta[i * 4 + 1] = 0;
+        meta[i * META + 1] = 0;
         this.size--;
         if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY && this.iterators === 0) this.rebuild(this.capacity >> 1);
         return true;
       }
       prev = i;
-      e = meta[i * 4 + 1];
+      e = meta[i * META + 1];
     }
     return false;
   }
@@ -169,7 +171,7 @@ export class KeyTable {
 
   /** More entry slots and buckets; entries keep their positions (iterators stay valid). */
   private grow(capacity: number): void {
-    const meta = new Int32Array(capacity * 4);
+    const meta = new Int32Array(capacity * META);
     meta.set(this.meta);
     this.meta = meta;
     for (let i = this.capacity * 2; i < capacity * 2; i++) this.kv.push(undefined);
@@ -182,14 +184,14 @@ export class KeyTable {
     const kv = this.kv;
     const meta = this.meta;
     const nkv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
-    const nmeta = new Int32Array(capacity * 4);
+    const nmeta = new Int32Array(capacity * META);
     let j = 0;
     for (let i = 0; i < this.used; i++) {
       if (kv[i * 2] === undefined) continue;
       nkv[j * 2] = kv[i * 2];
       nkv[j * 2 + 1] = kv[i * 2 + 1];
-      nmeta[j * 4] = meta[i * 4];
-      nmeta[j * 4 + 2] = meta[i * 4 + 2];
+      nmeta[j * META] = meta[i * META];
+      nmeta[j * META + 2] = meta[i * META + 2];
       j++;
     }
     this.kv = nkv;
@@ -208,8 +210,8 @@ export class KeyTable {
     const kv = this.kv;
     for (let i = 0; i < this.used; i++) {
       if (kv[i * 2] === undefined) continue;
-      const b = meta[i * 4] & this.mask;
-      meta[i * 4 + 1] = buckets[b];
+      const b = meta[i * META] & this.mask;
+      meta[i * META + 1] = buckets[b];
       buckets[b] = i + 1;
     }
     this.buckets = buckets;
