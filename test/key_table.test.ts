@@ -77,6 +77,41 @@ describe('KeyTable', () => {
     expect(t.slots).toBeLessThanOrEqual(4 * 16384);
   });
 
+  it('an open iterator follows its entries through compaction; an abandoned one costs nothing else', () => {
+    const t = new KeyTable();
+    const m = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      t.set('p' + i, i);
+      m.set('p' + i, i);
+    }
+    const it = t.keys();
+    const mit = m.keys();
+    const got: string[] = [];
+    const want: string[] = [];
+    for (let step = 0; ; step++) {
+      // Delete most entries (ahead of and behind the iterators): the table shrinks and compacts under them.
+      if (step === 0 || step === 10) {
+        for (let i = step === 0 ? 0 : 101; i < 4000; i += 2) {
+          t.delete('p' + i);
+          m.delete('p' + i);
+        }
+      }
+      const a = it.next();
+      const b = mit.next();
+      expect(a.done).toBe(b.done);
+      if (a.done) break;
+      got.push(a.value);
+      want.push(b.value as string);
+    }
+    expect(got).toEqual(want);
+    expect(t.slots).toBeLessThan(4096);
+    const abandoned = new KeyTable();
+    for (let i = 0; i < 1000; i++) abandoned.set('q' + i, i);
+    abandoned.keys().next();
+    for (let i = 0; i < 1000; i++) abandoned.delete('q' + i);
+    expect(abandoned.slots).toBeLessThan(64);
+  });
+
   it('an iterator abandoned with return() (for ... of with break) does not block compaction', () => {
     const t = new KeyTable();
     for (let i = 0; i < 1000; i++) t.set('k' + i, i);

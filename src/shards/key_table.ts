@@ -17,10 +17,11 @@
 // undefined) until the table is compacted. Index: `buckets[h & mask]` holds
 // 1 + the first entry of the bucket's chain (0: empty).
 //
-// Growth never moves an entry (the arrays are extended), so live iterators
-// stay valid; compaction (dropping holes) moves entries and therefore waits
-// until no iterator is open (iterators register while they run and leave
-// when exhausted or closed with return()).
+// Growth never moves an entry (the arrays are extended); compaction (dropping
+// holes) moves the live entries to the front and moves every open iterator
+// with them: it goes on at the first live entry it had not reached yet.
+// Iterators register while they run and leave when exhausted or closed with
+// return() (an abandoned one only costs its own small object).
 
 import type { RawValue } from './keyspace.ts';
 
@@ -56,8 +57,8 @@ export class KeyTable {
   private meta: Int32Array;
   /** Per entry: key, value. */
   private kv: (string | RawValue | undefined)[];
-  /** Iterators still running: compaction waits for them. */
-  private iterators = 0;
+  /** Iterators still running: compaction moves them along with the entries. */
+  private readonly iterators = new Set<KeyIterator>();
 
   constructor(capacity = MIN_CAPACITY) {
     this.capacity = capacity;
@@ -154,7 +155,7 @@ export class KeyTable {
         kv[i * 2 + 1] = undefined;
         meta[i * META + 1] = 0;
         this.size--;
-        if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY && this.iterators === 0) this.rebuild(this.capacity >> 1);
+        if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY) this.rebuild(this.capacity >> 1);
         return true;
       }
       prev = i;
@@ -165,7 +166,7 @@ export class KeyTable {
 
   /** The entry slots are all used: drop the holes, or grow. */
   private makeRoom(): void {
-    if (this.size <= this.capacity >> 1 && this.iterators === 0) this.rebuild(this.capacity);
+    if (this.size <= this.capacity >> 1) this.rebuild(this.capacity);
     else this.grow(this.capacity * 2);
   }
 
@@ -179,14 +180,18 @@ export class KeyTable {
     this.reindex();
   }
 
-  /** Move the live entries to the front of fresh arrays of `capacity` slots (no iterator is open). */
+  /** Move the live entries to the front of fresh arrays of `capacity` slots, and the open iterators with them. */
   private rebuild(capacity: number): void {
     const kv = this.kv;
     const meta = this.meta;
     const nkv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
     const nmeta = new Int32Array(capacity * META);
+    // Iterators in position order: each one's new position is the number of live entries before its old one.
+    const its = this.iterators.size === 0 ? null : [...this.iterators].sort((a, b) => a.position - b.position);
+    let k = 0;
     let j = 0;
     for (let i = 0; i < this.used; i++) {
+      if (its !== null) while (k < its.length && its[k].position <= i) its[k++].position = j;
       if (kv[i * 2] === undefined) continue;
       nkv[j * 2] = kv[i * 2];
       nkv[j * 2 + 1] = kv[i * 2 + 1];
@@ -194,6 +199,7 @@ export class KeyTable {
       nmeta[j * META + 2] = meta[i * META + 2];
       j++;
     }
+    if (its !== null) while (k < its.length) its[k++].position = j;
     this.kv = nkv;
     this.meta = nmeta;
     this.used = j;
@@ -242,30 +248,31 @@ export class KeyTable {
     return this.kv[e * 2] as string;
   }
 
-  openIterator(): void {
-    this.iterators++;
+  openIterator(it: KeyIterator): void {
+    this.iterators.add(it);
   }
 
-  closeIterator(): void {
-    this.iterators--;
+  closeIterator(it: KeyIterator): void {
+    this.iterators.delete(it);
   }
 }
 
 export class KeyIterator implements IterableIterator<string> {
   private readonly table: KeyTable;
-  private pos = 0;
+  /** The first entry not reached yet (the table moves it when it compacts). */
+  position = 0;
   private open = true;
 
   constructor(table: KeyTable) {
     this.table = table;
-    table.openIterator();
+    table.openIterator(this);
   }
 
   next(): IteratorResult<string> {
     if (this.open) {
-      const e = this.table.nextLive(this.pos);
+      const e = this.table.nextLive(this.position);
       if (e >= 0) {
-        this.pos = e + 1;
+        this.position = e + 1;
         return { value: this.table.keyOf(e), done: false };
       }
       this.close();
@@ -273,7 +280,7 @@ export class KeyIterator implements IterableIterator<string> {
     return { value: undefined, done: true };
   }
 
-  /** Stop early (for ... of with break calls it): the table may compact again. */
+  /** Stop early (for ... of with break calls it). */
   return(): IteratorResult<string> {
     this.close();
     return { value: undefined, done: true };
@@ -282,7 +289,7 @@ export class KeyIterator implements IterableIterator<string> {
   private close(): void {
     if (!this.open) return;
     this.open = false;
-    this.table.closeIterator();
+    this.table.closeIterator(this);
   }
 
   [Symbol.iterator](): KeyIterator {

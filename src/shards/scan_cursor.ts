@@ -132,7 +132,7 @@ class SessionStore {
     if (s !== undefined) this.drop(s);
   }
 
-  /** Forget a session and close its iterator (an open iterator keeps its table from compacting). */
+  /** Forget a session and close its iterator (the table stops moving it along when it compacts). */
   private drop(s: ScanSession): void {
     this.sessions.delete(s.id);
     s.it.return?.();
