@@ -438,9 +438,11 @@ export function writeArgv(b: Buffer, o: number, argv: string[]): number {
   o += 4;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    b.writeUInt32LE(a.length, o);
+    const n = a.length;
+    b.writeUInt32LE(n, o);
     o += 4;
-    if (a.length > 0) o += b.latin1Write(a, o);
+    if (n > 24) o += b.latin1Write(a, o);
+    else for (let k = 0; k < n; k++) b[o++] = a.charCodeAt(k);
   }
   return o;
 }
