@@ -3,13 +3,16 @@
 // before the machine's memory is used, where Redis keeps going. A thread may
 // grow to its share of maxmemory with room for V8's collector (which needs
 // headroom or it collects constantly near the limit), or, without maxmemory,
-// to the machine's memory.
+// to the machine's memory; never below V8's default (maxmemory is not
+// enforced yet, so a small maxmemory must not make the limit tighter).
 
 import { totalmem } from 'node:os';
 
 const MB = 1024 * 1024;
+/** V8's own limit for a 64-bit isolate (what a worker gets without resourceLimits). */
+const V8_DEFAULT_MB = 4096;
 
 export function threadHeapLimitMb(maxmemory: number, threads: number): number {
-  if (maxmemory > 0) return Math.max(1024, Math.ceil((2 * maxmemory) / threads / MB) + 256);
-  return Math.max(4096, Math.floor(totalmem() / MB));
+  if (maxmemory > 0) return Math.max(V8_DEFAULT_MB, Math.ceil((2 * maxmemory) / threads / MB) + 256);
+  return Math.max(V8_DEFAULT_MB, Math.floor(totalmem() / MB));
 }
