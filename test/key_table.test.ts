@@ -137,3 +137,21 @@ describe('KeyTable', () => {
     expect(t.find('zz')).toBe(-1);
   });
 });
+
+describe('KeyTable.randomEntry', () => {
+  it('returns live entries only, every one of them over many draws, also with most slots holes', () => {
+    const t = new KeyTable();
+    for (let i = 0; i < 2000; i++) t.set('r' + i, i);
+    // Leave 100 live entries among 2000 used slots (no shrink below a quarter yet: delete in two rounds).
+    for (let i = 0; i < 2000; i++) if (i % 20 !== 0) t.delete('r' + i);
+    const seen = new Set<string>();
+    for (let n = 0; n < 20000; n++) {
+      const e = t.randomEntry();
+      const k = t.keyOf(e);
+      expect(t.find(k)).toBe(e);
+      seen.add(k);
+    }
+    expect(seen.size).toBe(t.size);
+    expect(new KeyTable().randomEntry()).toBe(-1);
+  });
+});

@@ -223,6 +223,18 @@ export class KeyTable {
     this.buckets = buckets;
   }
 
+  /** A random live entry (-1 when empty): random slots until one is live (holes stay under 3/4 of the used slots), then a scan. */
+  randomEntry(): number {
+    if (this.size === 0) return -1;
+    const kv = this.kv;
+    for (let t = 0; t < 32; t++) {
+      const e = Math.floor(Math.random() * this.used);
+      if (kv[e * 2] !== undefined) return e;
+    }
+    const e = this.nextLive(Math.floor(Math.random() * this.used));
+    return e >= 0 ? e : this.nextLive(0);
+  }
+
   /** Live iterator over the keys in insertion order (see the top of the file); close it with return() when abandoned. */
   keys(): KeyIterator {
     return new KeyIterator(this);

@@ -59,21 +59,6 @@ export class Db {
   version = 0;
 }
 
-/** Per db: a pool of key names to draw RANDOMKEY from (the table's slots may hold holes). */
-interface SamplePool {
-  keys: string[];
-  /** Db.version when the pool was built. */
-  version: number;
-}
-
-const samplePools = new WeakMap<Db, SamplePool>();
-
-function buildPool(d: Db): SamplePool {
-  const p: SamplePool = { keys: Array.from(d.dict.keys()), version: d.version };
-  samplePools.set(d, p);
-  return p;
-}
-
 export class Keyspace {
   dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expired: 0 };
@@ -278,32 +263,22 @@ export class Keyspace {
 
   /**
    * A random live key of db, or undefined when it has none (expired keys met
-   * on the way are deleted, as Redis's dbRandomKey does). Draws from a pool of
-   * key names rebuilt once the db has seen writes worth a quarter of its size,
-   * so the cost is O(1) amortized; names in the pool that are gone are dropped.
+   * on the way are deleted, as Redis's dbRandomKey does).
    */
   randomKey(db: number): string | undefined {
     const d = this.dbs[db];
-    if (d.dict.size === 0) return undefined;
-    let p = samplePools.get(d);
-    if (p === undefined || d.version - p.version > (p.keys.length >> 2) + 16) p = buildPool(d);
     for (;;) {
-      if (d.dict.size === 0) return undefined;
-      if (p.keys.length === 0) p = buildPool(d);
-      const keys = p.keys;
-      const i = Math.floor(Math.random() * keys.length);
-      const k = keys[i];
-      let gone = !d.dict.has(k);
-      if (!gone && d.expires.size !== 0) {
+      const e = d.dict.randomEntry();
+      if (e < 0) return undefined;
+      const k = d.dict.keyOf(e);
+      if (d.expires.size !== 0) {
         const t = d.expires.get(k);
         if (t !== undefined && t <= this.now) {
           this.expireKey(db, d, k);
-          gone = true;
+          continue;
         }
       }
-      if (!gone) return k;
-      keys[i] = keys[keys.length - 1];
-      keys.pop();
+      return k;
     }
   }
 }
