@@ -5,6 +5,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { KeyTable } from '../src/shards/key_table.ts';
+import { sipHash64 } from '../src/shards/siphash.ts';
 import { prng } from './helpers/reply_tree.ts';
 
 describe('KeyTable', () => {
@@ -153,5 +154,41 @@ describe('KeyTable.randomEntry', () => {
     }
     expect(seen.size).toBe(t.size);
     expect(new KeyTable().randomEntry()).toBe(-1);
+  });
+});
+
+describe('KeyTable under hash flooding', () => {
+  it('keys that all collide make the table switch to SipHash; every key stays reachable', () => {
+    const t = new KeyTable(8, () => 7);
+    const m = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      t.set('f' + i, i);
+      m.set('f' + i, i);
+      if (i % 3 === 0) {
+        t.delete('f' + (i >> 1));
+        m.delete('f' + (i >> 1));
+      }
+    }
+    expect(t.hardened).toBe(true);
+    expect(t.size).toBe(m.size);
+    for (let i = 0; i < 3000; i++) expect(t.get('f' + i)).toBe(m.get('f' + i));
+    expect([...t.keys()]).toEqual([...m.keys()]);
+  });
+
+  it('SipHash-2-4 matches the reference vectors (key 00..0f)', () => {
+    const key: [number, number, number, number] = [0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c];
+    const hex = (n: number): string => {
+      let s = '';
+      for (let i = 0; i < n; i++) s += String.fromCharCode(i);
+      const [lo, hi] = sipHash64(s, key, 2, 4);
+      return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+    };
+    expect([hex(0), hex(1), hex(8), hex(15)]).toEqual(['726fdb47dd0e0e31', '74f839c593dc67fd', '93f5f5799a932462', 'a129ca6149be45e5']);
+  });
+
+  it('ordinary keys keep the fast hash', () => {
+    const t = new KeyTable();
+    for (let i = 0; i < 200000; i++) t.set('key:' + i, i);
+    expect(t.hardened).toBe(false);
   });
 });

@@ -24,10 +24,18 @@
 // return() (an abandoned one only costs its own small object).
 
 import type { RawValue } from './keyspace.ts';
+import { randomSipKey, sipHash, type SipKey } from './siphash.ts';
 
 const MIN_CAPACITY = 8;
 /** Int32 words per entry in `meta`: hash, 1 + next entry of the chain, LRU clock. */
 const META = 3;
+
+/**
+ * A chain this long on insertion means keys chosen to collide (the odds
+ * against it by chance are astronomical at load factor 1): the table then
+ * rehashes everything with SipHash under a secret key, as Redis hashes.
+ */
+const FLOODED_CHAIN = 100;
 
 /** Per-process seed: keys chosen to collide on one server do not on another. */
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -59,8 +67,15 @@ export class KeyTable {
   private kv: (string | RawValue | undefined)[];
   /** Iterators still running: compaction moves them along with the entries. */
   private readonly iterators = new Set<KeyIterator>();
+  /** The fast hash (keyHash; tests pass a weak one to provoke flooding). */
+  private readonly fastHash: (key: string) => number;
+  /** Set once the table saw a flooded chain: keys are hashed with SipHash under this key from then on. */
+  private sipKey: SipKey | null = null;
+  /** Length of the chain the last lookup walked. */
+  private walked = 0;
 
-  constructor(capacity = MIN_CAPACITY) {
+  constructor(capacity = MIN_CAPACITY, fastHash: (key: string) => number = keyHash) {
+    this.fastHash = fastHash;
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buckets = new Int32Array(capacity);
@@ -73,20 +88,32 @@ export class KeyTable {
     return this.capacity;
   }
 
+  /** The table switched to SipHash after keys chosen to collide. */
+  get hardened(): boolean {
+    return this.sipKey !== null;
+  }
+
+  private hash(key: string): number {
+    return this.sipKey === null ? this.fastHash(key) : sipHash(key, this.sipKey);
+  }
+
   /** The entry of key, or -1. */
   find(key: string): number {
-    return this.findHashed(key, keyHash(key));
+    return this.findHashed(key, this.hash(key));
   }
 
   private findHashed(key: string, h: number): number {
     let e = this.buckets[h & this.mask];
     const meta = this.meta;
     const kv = this.kv;
+    let walked = 0;
     while (e !== 0) {
       const i = e - 1;
       if (meta[i * META] === h && kv[i * 2] === key) return i;
       e = meta[i * META + 1];
+      walked++;
     }
+    this.walked = walked;
     return -1;
   }
 
@@ -118,12 +145,16 @@ export class KeyTable {
 
   /** Store v under key (a new entry at the end, or the existing one updated); returns the entry. */
   set(key: string, v: RawValue, clock = 0): number {
-    const h = keyHash(key);
+    let h = this.hash(key);
     const found = this.findHashed(key, h);
     if (found >= 0) {
       this.kv[found * 2 + 1] = v;
       this.meta[found * META + 2] = clock;
       return found;
+    }
+    if (this.walked >= FLOODED_CHAIN && this.sipKey === null) {
+      this.harden();
+      h = this.hash(key);
     }
     if (this.used === this.capacity) this.makeRoom();
     const e = this.used++;
@@ -140,7 +171,7 @@ export class KeyTable {
   }
 
   delete(key: string): boolean {
-    const h = keyHash(key);
+    const h = this.hash(key);
     const b = h & this.mask;
     const meta = this.meta;
     const kv = this.kv;
@@ -162,6 +193,19 @@ export class KeyTable {
       e = meta[i * META + 1];
     }
     return false;
+  }
+
+  /** Someone is flooding a chain: hash every key again with SipHash under a fresh secret key. */
+  private harden(): void {
+    const sk = randomSipKey();
+    this.sipKey = sk;
+    const kv = this.kv;
+    const meta = this.meta;
+    for (let i = 0; i < this.used; i++) {
+      const k = kv[i * 2];
+      if (k !== undefined) meta[i * META] = sipHash(k as string, sk);
+    }
+    this.reindex();
   }
 
   /** The entry slots are all used: drop the holes, or grow. */
