@@ -1,11 +1,14 @@
 // The keyspace dictionary (src/shards/key_table.ts) against a JS Map model:
 // random sets, overwrites and deletes through growth, compaction and
 // shrinking; live iterators with a Map iterator's guarantees while the table
-// changes under them; LRU clocks kept per entry.
+// changes under them; LRU clocks kept per entry. Then both of our own hash
+// tables (key table, sorted-set member table) under hash flooding, where
+// SipHash takes over.
 
 import { describe, it, expect } from 'vitest';
 import { KeyTable } from '../src/shards/key_table.ts';
 import { sipHash64 } from '../src/shards/siphash.ts';
+import { ZDict } from '../src/shards/types/zset_dict.ts';
 import { prng } from './helpers/reply_tree.ts';
 
 describe('KeyTable', () => {
@@ -190,5 +193,27 @@ describe('KeyTable under hash flooding', () => {
     const t = new KeyTable();
     for (let i = 0; i < 200000; i++) t.set('key:' + i, i);
     expect(t.hardened).toBe(false);
+  });
+});
+
+describe('sorted-set member table under hash flooding', () => {
+  it('members that all collide make it switch to SipHash; ids stay right through the remaps', () => {
+    const d = new ZDict(16, () => 3);
+    const ids = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const m = 'm' + i;
+      const id = d.add(m, i);
+      if (d.remap !== null) {
+        for (const [k, old] of ids) ids.set(k, d.remap[old]);
+        d.remap = null;
+      }
+      ids.set(m, id);
+    }
+    expect(d.hardened).toBe(true);
+    for (const [m, id] of ids) {
+      expect(d.find(m)).toBe(id);
+      expect(d.key(id)).toBe(m);
+    }
+    expect(d.get('m2999')).toBe(2999);
   });
 });

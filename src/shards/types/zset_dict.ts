@@ -15,6 +15,14 @@
 /** Marks a deleted slot (never equal to any member string). */
 const TOMB: unknown = Object.freeze({ tomb: true });
 const MIN_CAP = 16;
+/**
+ * A probe sequence this long on insertion means members chosen to collide
+ * (linear probing at load 3/4 does not get near it by chance): the table
+ * then hashes with SipHash under a secret key, as Redis hashes its dicts.
+ */
+const FLOODED_PROBES = 512;
+
+import { randomSipKey, sipHash, type SipKey } from '../siphash.ts';
 
 /** Per-process seed, so that clients cannot aim members at one chain (hash flooding). */
 const SEED = (Math.random() * 0x100000000) >>> 0;
@@ -52,8 +60,14 @@ export class ZDict {
   /** Set by a rebuild: old id -> new id (-1 for free slots); the owner applies it to the tree and clears it. */
   remap: Int32Array | null = null;
 
+  /** The fast hash (hashMember; tests pass a weak one to provoke flooding). */
+  private readonly fastHash: (m: string) => number;
+  /** Set once members were seen flooding a probe sequence: SipHash under this key from then on. */
+  private sipKey: SipKey | null = null;
+
   /** An empty table of `cap` slots (a power of two, at least 16). */
-  constructor(cap = MIN_CAP) {
+  constructor(cap = MIN_CAP, fastHash: (m: string) => number = hashMember) {
+    this.fastHash = fastHash;
     this.keys = new Array(cap);
     this.vals = new Float64Array(cap);
     this.mask = cap - 1;
@@ -68,11 +82,20 @@ export class ZDict {
     return this.mask + 1;
   }
 
+  /** The table switched to SipHash after members chosen to collide. */
+  get hardened(): boolean {
+    return this.sipKey !== null;
+  }
+
+  private hash(m: string): number {
+    return this.sipKey === null ? this.fastHash(m) : sipHash(m, this.sipKey);
+  }
+
   /** The id of member m, -1 when absent. */
   find(m: string): number {
     const keys = this.keys;
     const mask = this.mask;
-    let i = hashMember(m) & mask;
+    let i = this.hash(m) & mask;
     for (;;) {
       const k = keys[i];
       if (k === m) return i;
@@ -102,12 +125,16 @@ export class ZDict {
     if ((this.used + 1) * 4 > this.capacity * 3) this.rebuild(capacityFor(Math.ceil((this.size + 1) * 1.5)));
     const keys = this.keys;
     const mask = this.mask;
-    let i = hashMember(m) & mask;
+    let i = this.hash(m) & mask;
     let tomb = -1;
-    for (;;) {
+    for (let n = 0; ; n++) {
       const k = keys[i];
       if (k === undefined) break;
       if (k === TOMB && tomb < 0) tomb = i;
+      if (n >= FLOODED_PROBES && this.sipKey === null) {
+        this.harden();
+        return this.add(m, s);
+      }
       i = (i + 1) & mask;
     }
     if (tomb >= 0) i = tomb;
@@ -116,6 +143,18 @@ export class ZDict {
     this.vals[i] = s;
     this.size++;
     return i;
+  }
+
+  /** Members were chosen to collide: hash every one again with SipHash (one remap for the owner, composed with any pending). */
+  private harden(): void {
+    const before = this.remap;
+    this.sipKey = randomSipKey();
+    this.rebuild(this.capacity);
+    if (before !== null) {
+      const after = this.remap!;
+      for (let j = 0; j < before.length; j++) if (before[j] >= 0) before[j] = after[before[j]];
+      this.remap = before;
+    }
   }
 
   /** Remove the element with this id. May shrink the table (then `remap` is set). */
@@ -149,7 +188,7 @@ export class ZDict {
         remap[j] = -1;
         continue;
       }
-      let i = hashMember(k) & mask;
+      let i = this.hash(k) & mask;
       while (keys[i] !== undefined) i = (i + 1) & mask;
       keys[i] = k;
       vals[i] = oldV[j];
