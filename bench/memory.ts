@@ -16,7 +16,6 @@
 //   hashes   100k hashes of 10 fields (HSET h:<n> f0 v0 .. f9 v9, pipelined)
 //   sets     100k sets of 10 integer members (SADD s:<n> ..., intset encoding)
 //   zsets    100k sorted sets of 10 members (ZADD z:<n> 0 m0 .. 9 m9, listpack encoding)
-// A scenario whose commands our server does not know yet is skipped with a note.
 //
 //   node_modules/.bin/node bench/memory.ts                  # everything, 2 server threads
 //   node_modules/.bin/node bench/memory.ts --threads 4
@@ -183,8 +182,6 @@ interface Scenario {
   name: string;
   what: string;
   elements: number;
-  /** A command our server must know for the scenario to run. */
-  probe: string[];
   fill: (c: Conn) => Promise<void>;
 }
 
@@ -206,31 +203,31 @@ function scenarios(scale: number): Scenario[] {
   const K = Math.round(100_000 * scale);
   return [
     {
-      name: 'strings', what: `DEBUG POPULATE ${M} key 16`, elements: M, probe: ['DEBUG', 'HELP'],
+      name: 'strings', what: `DEBUG POPULATE ${M} key 16`, elements: M,
       fill: async (c) => check([await c.command('DEBUG', 'POPULATE', String(M), 'key', '16')]),
     },
     {
-      name: 'hash', what: `1 hash, ${M} fields`, elements: M, probe: ['HSET', '__probe', 'f', 'v'],
+      name: 'hash', what: `1 hash, ${M} fields`, elements: M,
       fill: (c) => load(c, bulk(M, 1000, ['HSET', 'bighash'], (i) => [`field:${i}`, `value:${i}`]), 50),
     },
     {
-      name: 'set', what: `1 set, ${M} members`, elements: M, probe: ['SADD', '__probe', 'm'],
+      name: 'set', what: `1 set, ${M} members`, elements: M,
       fill: (c) => load(c, bulk(M, 1000, ['SADD', 'bigset'], (i) => [`member:${i}`]), 50),
     },
     {
-      name: 'zset', what: `1 sorted set, ${M} members`, elements: M, probe: ['ZADD', '__probe', '1', 'm'],
+      name: 'zset', what: `1 sorted set, ${M} members`, elements: M,
       fill: (c) => load(c, bulk(M, 1000, ['ZADD', 'bigzset'], (i) => [String(i), `member:${i}`]), 50),
     },
     {
-      name: 'hashes', what: `${K} hashes x 10 fields`, elements: K, probe: ['HSET', '__probe', 'f', 'v'],
+      name: 'hashes', what: `${K} hashes x 10 fields`, elements: K,
       fill: (c) => load(c, range(K, (i) => { const cmd = ['HSET', `h:${i}`]; for (let f = 0; f < 10; f++) cmd.push(`f${f}`, `v${f}:${i}`); return cmd; }), 2000),
     },
     {
-      name: 'sets', what: `${K} sets x 10 integer members`, elements: K, probe: ['SADD', '__probe', '1'],
+      name: 'sets', what: `${K} sets x 10 integer members`, elements: K,
       fill: (c) => load(c, range(K, (i) => { const cmd = ['SADD', `s:${i}`]; for (let f = 0; f < 10; f++) cmd.push(String(i * 10 + f)); return cmd; }), 2000),
     },
     {
-      name: 'zsets', what: `${K} sorted sets x 10 members`, elements: K, probe: ['ZADD', '__probe', '1', 'm'],
+      name: 'zsets', what: `${K} sorted sets x 10 members`, elements: K,
       fill: (c) => load(c, range(K, (i) => { const cmd = ['ZADD', `z:${i}`]; for (let f = 0; f < 10; f++) cmd.push(String(f * 1.5), `m${f}:${i}`); return cmd; }), 2000),
     },
   ];
@@ -238,16 +235,13 @@ function scenarios(scale: number): Scenario[] {
 
 interface Row {
   scenario: Scenario;
-  ours: { before: Sample; after: Sample } | null;
+  ours: { before: Sample; after: Sample };
   redis: { before: Sample; after: Sample };
-  note: string;
 }
 
-async function measure(s: Server, sc: Scenario, settleMs: number): Promise<{ before: Sample; after: Sample } | string> {
+async function measure(s: Server, sc: Scenario, settleMs: number): Promise<{ before: Sample; after: Sample }> {
   const c = await Conn.connect(s.port);
   try {
-    const probe = await c.command(...sc.probe);
-    if (probe.startsWith('-ERR unknown command')) return `${sc.probe[0]} not implemented`;
     await c.command('FLUSHALL');
     await new Promise((r) => setTimeout(r, 500));
     const before = await sample(s, c);
@@ -288,8 +282,7 @@ async function main(): Promise<void> {
       // One server at a time: the load of one must not slow the other's settling.
       const r = await measure(redis, sc, o.settleMs);
       const m = await measure(ours, sc, o.settleMs);
-      if (typeof r === 'string') throw new Error('redis: ' + r);
-      rows.push({ scenario: sc, ours: typeof m === 'string' ? null : m, redis: r, note: typeof m === 'string' ? m : '' });
+      rows.push({ scenario: sc, ours: m, redis: r });
     } finally {
       await Promise.all([stopServer(ours), stopServer(redis)]);
     }
@@ -299,10 +292,6 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const n = r.scenario.elements;
     const rd = { used: r.redis.after.used - r.redis.before.used, rss: r.redis.after.rss - r.redis.before.rss };
-    if (r.ours === null) {
-      lines.push([r.scenario.name, String(n), `skipped: ${r.note}`, '', mb(r.redis.after.used), mb(r.redis.after.rss), '', '', per(rd.used, n), per(rd.rss, n), '', '']);
-      continue;
-    }
     const od = { used: r.ours.after.used - r.ours.before.used, rss: r.ours.after.rss - r.ours.before.rss };
     lines.push([
       r.scenario.name, String(n), mb(r.ours.after.used), mb(r.ours.after.rss), mb(r.redis.after.used), mb(r.redis.after.rss),

@@ -100,21 +100,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function supported(srv: Server, test: string): boolean {
-  const probe: Record<string, string[]> = {
-    lpush: ['LPUSH', 'probe:l', 'x'], lpop: ['LPOP', 'probe:l'], sadd: ['SADD', 'probe:s', 'x'], hset: ['HSET', 'probe:h', 'f', 'v'],
-    zadd: ['ZADD', 'probe:z', '1', 'x'], eval: ['EVAL', 'return 1', '0'], mset: ['MSET', 'a', '1', 'b', '2'], incr: ['INCR', 'probe:i'],
-  };
-  const cmd = probe[test];
-  if (cmd === undefined) return true;
-  try {
-    const r = execFileSync('redis-cli', ['-p', String(srv.port), ...cmd], { encoding: 'latin1' });
-    return !r.startsWith('ERR unknown command');
-  } catch {
-    return false;
-  }
-}
-
 async function main(): Promise<void> {
   const o = parseArgs();
   const redis = await startRedis();
@@ -129,12 +114,6 @@ async function main(): Promise<void> {
       const ours = await startOurs(threads);
       try {
         for (const test of o.tests) {
-          if (!supported(ours, test)) {
-            const row = `| ${threads} | ${test} | - | - | n/a (not implemented yet) |  |  |  |  |  |  |  |  |  |`;
-            console.log(row);
-            rows.push(row);
-            continue;
-          }
           for (const P of o.pipelines) {
             for (const clients of o.clients) {
               const a: Sample[] = [];
