@@ -478,6 +478,26 @@ describe('OBJECT and MEMORY', () => {
         ? ':0\r\n'
         : r.replace(/Value at:0x[0-9a-f]+/, 'Value at:ADDR').replace(/ lru:\d+/, ' lru:N').replace(/lru_seconds_idle:\d+/, 'lru_seconds_idle:N'),
   });
+  dcase('OBJECT FREQ under an LFU maxmemory-policy (lfu-log-factor 0: every access counts)', [
+    ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+    ['SET', 'k', 'v'],
+    ['OBJECT', 'FREQ', 'k'],
+    ['GET', 'k'],
+    ['OBJECT', 'FREQ', 'k'],
+    ['OBJECT', 'IDLETIME', 'k'],
+    ['CONFIG', 'SET', 'lfu-log-factor', '0'],
+    ['GET', 'k'],
+    ['GET', 'k'],
+    ['HSET', 'h', 'f', 'v'],
+    ['HGET', 'h', 'f'],
+    ['SET', 'k', 'w'],
+    ['OBJECT', 'FREQ', 'k'],
+    ['OBJECT', 'FREQ', 'h'],
+    ['OBJECT', 'FREQ', 'missing'],
+    ['CONFIG', 'SET', 'lfu-log-factor', '10'],
+    ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+    ['OBJECT', 'FREQ', 'k'],
+  ]);
   dcase('OBJECT ENCODING / REFCOUNT of strings', [
     ['SET', 'int', '12345'],
     ['SET', 'neg', '-7'],

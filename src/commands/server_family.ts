@@ -1335,9 +1335,8 @@ const objectCommand = def('object', {
       handler(c, argv) {
         const v = c.ks.peek(c.db, argv[2]);
         if (v === undefined) c.out.nullBulk();
-        // Keys are never evicted here (maxmemory policies are not implemented), so no LFU counter is kept:
-        // the answer is Redis's for a non-LFU policy.
-        else c.out.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+        else if (!c.ks.lfu) c.out.error('ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+        else c.out.int(c.ks.lfuFrequency(c.db, argv[2]));
       },
     }),
     def('idletime', {
@@ -1345,7 +1344,7 @@ const objectCommand = def('object', {
       handler(c, argv) {
         const v = c.ks.peek(c.db, argv[2]);
         if (v === undefined) c.out.nullBulk();
-        else if (c.thread.config.str('maxmemory-policy').endsWith('lfu')) c.out.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
+        else if (c.ks.lfu) c.out.error('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.');
         else c.out.int(c.ks.idleSeconds(c.db, argv[2]));
       },
     }),

@@ -59,9 +59,20 @@ export class Db {
   version = 0;
 }
 
+/** A new key's LFU counter (evict.c LFU_INIT_VAL). */
+const LFU_INIT_VAL = 5;
+
 export class Keyspace {
   dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expired: 0 };
+  /**
+   * An LFU maxmemory-policy is selected: each entry's clock word then holds
+   * Redis's LFU data instead of its LRU clock (access time in minutes << 8 |
+   * an 8-bit logarithmic counter, evict.c), for OBJECT FREQ.
+   */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
   /** Time used for expiry checks; refreshed once per command batch. */
   now = Date.now();
   /** Called for each key deleted by expiry (keyspace notifications, replication later). */
@@ -139,7 +150,7 @@ export class Keyspace {
     if (e < 0) this.stats.misses++;
     else {
       this.stats.hits++;
-      d.dict.touchAt(e, (this.now / 1000) | 0);
+      d.dict.touchAt(e, this.lfu ? this.lfuTouched(d.dict.lruAt(e)) : (this.now / 1000) | 0);
     }
     return e;
   }
@@ -159,6 +170,44 @@ export class Keyspace {
     return e < 0 ? 0 : Math.max(0, ((this.now / 1000) | 0) - d.dict.lruAt(e));
   }
 
+  /** OBJECT FREQ: a key's LFU counter, decayed for the time since its last access (LFUDecrAndReturn). */
+  lfuFrequency(db: number, key: string): number {
+    const d = this.dbs[db];
+    const e = d.dict.find(key);
+    return e < 0 ? 0 : this.lfuDecayed(d.dict.lruAt(e));
+  }
+
+  private lfuMinutes(): number {
+    return Math.floor(this.now / 60000) & 0xffff;
+  }
+
+  /** The counter of LFU data, less one per lfu-decay-time minutes since its time. */
+  private lfuDecayed(data: number): number {
+    const counter = data & 0xff;
+    if (this.lfuDecayTime === 0) return counter;
+    const then = data >>> 8;
+    const now = this.lfuMinutes();
+    const elapsed = now >= then ? now - then : 65535 - then + now;
+    const periods = Math.floor(elapsed / this.lfuDecayTime);
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  /** LFU data after an access: decayed, then incremented with probability 1 / ((counter - 5) * lfu-log-factor + 1) (updateLFU). */
+  private lfuTouched(data: number): number {
+    let counter = this.lfuDecayed(data);
+    if (counter < 255) {
+      const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
+    }
+    return (this.lfuMinutes() << 8) | counter;
+  }
+
+  /** LFU data for a write: a new key starts at LFU_INIT_VAL, an overwritten one keeps its (accessed) data. */
+  private lfuWritten(d: Db, key: string): number {
+    const e = d.dict.find(key);
+    return e < 0 ? (this.lfuMinutes() << 8) | LFU_INIT_VAL : this.lfuTouched(d.dict.lruAt(e));
+  }
+
   /** The LRU clock of a key as Redis prints it (24-bit seconds). */
   lruClock(db: number, key: string): number {
     const d = this.dbs[db];
@@ -174,7 +223,7 @@ export class Keyspace {
   /** Overwrite or create the value; keeps the TTL only when keepTtl. */
   set(db: number, key: string, v: RawValue, keepTtl = false): void {
     const d = this.dbs[db];
-    d.dict.set(key, v, (this.now / 1000) | 0);
+    d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
@@ -184,7 +233,7 @@ export class Keyspace {
   /** Replace the value of an existing key in place (TTL kept). */
   update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
-    d.dict.set(key, v, (this.now / 1000) | 0);
+    d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
     d.version++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }

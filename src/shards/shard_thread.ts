@@ -145,9 +145,18 @@ export class ShardThread {
     // Locks held here by another thread's transaction: its next step or its unlock follows closely.
     channels.expectingSoon = () => this.locks.heldFromElsewhere(this.index);
     this.slowConfig();
+    this.lfuConfig();
   }
 
   /** Thresholds of the slow log and latency monitor from the config. */
+  /** maxmemory-policy, lfu-log-factor, lfu-decay-time: whether and how the keyspace keeps LFU counters. */
+  private lfuConfig(): void {
+    const ks = this.ks;
+    ks.lfu = this.config.str('maxmemory-policy').endsWith('lfu');
+    ks.lfuLogFactor = this.config.num('lfu-log-factor');
+    ks.lfuDecayTime = this.config.num('lfu-decay-time');
+  }
+
   private slowConfig(): void {
     const num = (n: string, d: number): number => {
       try {
@@ -215,6 +224,7 @@ export class ShardThread {
   configChanged(changed: Record<string, string>): void {
     if ('hz' in changed) this.onHzChange();
     if ('slowlog-log-slower-than' in changed || 'slowlog-max-len' in changed || 'latency-monitor-threshold' in changed || 'latency-tracking' in changed) this.slowConfig();
+    if ('maxmemory-policy' in changed || 'lfu-log-factor' in changed || 'lfu-decay-time' in changed) this.lfuConfig();
     const pw = changed['requirepass'];
     if (pw !== undefined) {
       // Redis keeps existing connections authenticated; new ones need the new password.
