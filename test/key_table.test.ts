@@ -7,7 +7,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { KeyTable } from '../src/shards/key_table.ts';
-import { sipHash64 } from '../src/shards/siphash.ts';
+import { sipHash64 } from '../src/shards/string_hash.ts';
 import { ZDict } from '../src/shards/types/zset_dict.ts';
 import { prng } from './helpers/reply_tree.ts';
 

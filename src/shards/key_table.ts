@@ -24,7 +24,7 @@
 // return() (an abandoned one only costs its own small object).
 
 import type { RawValue } from './keyspace.ts';
-import { randomSipKey, sipHash, type SipKey } from './siphash.ts';
+import { randomSipKey, seededHash, sipHash, type SipKey } from './string_hash.ts';
 
 const MIN_CAPACITY = 8;
 /** Int32 words per entry in `meta`: hash, 1 + next entry of the chain, LRU clock. */
@@ -36,22 +36,6 @@ const META = 3;
  * rehashes everything with SipHash under a secret key, as Redis hashes.
  */
 const FLOODED_CHAIN = 100;
-
-/** Per-process seed: keys chosen to collide on one server do not on another. */
-const SEED = (Math.random() * 0x100000000) | 0;
-
-/** FNV-1a over the key's (latin1) characters from a random basis, with a final mix. */
-export function keyHash(key: string): number {
-  let h = SEED ^ 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h;
-}
 
 export class KeyTable {
   /** Live entries. */
@@ -67,14 +51,14 @@ export class KeyTable {
   private kv: (string | RawValue | undefined)[];
   /** Iterators still running: compaction moves them along with the entries. */
   private readonly iterators = new Set<KeyIterator>();
-  /** The fast hash (keyHash; tests pass a weak one to provoke flooding). */
+  /** The fast hash (seededHash; tests pass a weak one to provoke flooding). */
   private readonly fastHash: (key: string) => number;
   /** Set once the table saw a flooded chain: keys are hashed with SipHash under this key from then on. */
   private sipKey: SipKey | null = null;
   /** Length of the chain the last lookup walked. */
   private walked = 0;
 
-  constructor(capacity = MIN_CAPACITY, fastHash: (key: string) => number = keyHash) {
+  constructor(capacity = MIN_CAPACITY, fastHash: (key: string) => number = seededHash) {
     this.fastHash = fastHash;
     this.capacity = capacity;
     this.mask = capacity - 1;

@@ -12,6 +12,8 @@
 // owner to apply to the tree before anything else, and bumps `epoch`, which
 // ZSCAN cursors carry (scan()).
 
+import { randomSipKey, seededHash, sipHash, type SipKey } from '../string_hash.ts';
+
 /** Marks a deleted slot (never equal to any member string). */
 const TOMB: unknown = Object.freeze({ tomb: true });
 const MIN_CAP = 16;
@@ -21,23 +23,6 @@ const MIN_CAP = 16;
  * then hashes with SipHash under a secret key, as Redis hashes its dicts.
  */
 const FLOODED_PROBES = 512;
-
-import { randomSipKey, sipHash, type SipKey } from '../siphash.ts';
-
-/** Per-process seed, so that clients cannot aim members at one chain (hash flooding). */
-const SEED = (Math.random() * 0x100000000) >>> 0;
-
-/** 32-bit FNV-1a over the char codes (seeded), with a final avalanche. */
-export function hashMember(s: string): number {
-  let h = (0x811c9dc5 ^ SEED ^ s.length) >>> 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function capacityFor(n: number): number {
   let cap = MIN_CAP;
@@ -60,13 +45,13 @@ export class ZDict {
   /** Set by a rebuild: old id -> new id (-1 for free slots); the owner applies it to the tree and clears it. */
   remap: Int32Array | null = null;
 
-  /** The fast hash (hashMember; tests pass a weak one to provoke flooding). */
+  /** The fast hash (seededHash; tests pass a weak one to provoke flooding). */
   private readonly fastHash: (m: string) => number;
   /** Set once members were seen flooding a probe sequence: SipHash under this key from then on. */
   private sipKey: SipKey | null = null;
 
   /** An empty table of `cap` slots (a power of two, at least 16). */
-  constructor(cap = MIN_CAP, fastHash: (m: string) => number = hashMember) {
+  constructor(cap = MIN_CAP, fastHash: (m: string) => number = seededHash) {
     this.fastHash = fastHash;
     this.keys = new Array(cap);
     this.vals = new Float64Array(cap);

@@ -1,8 +1,28 @@
+// Hashes of latin1 strings for our own hash tables (the key table, the
+// sorted-set member table).
+//
+// seededHash: the fast one, FNV-1a from a per-process random basis with a
+// final avalanche, so that keys that collide on one server do not on another.
+//
 // SipHash (Aumasson and Bernstein) over a latin1 string, with a secret
 // 128-bit key: the keyed hash Redis uses for its dicts so that clients cannot
 // choose keys that all land in one bucket. 64-bit words are kept as pairs of
 // 32-bit halves. Rounds are parameters: Redis uses SipHash-1-2 (1 compression
 // round per block, 2 finalization rounds); the reference vectors are for 2-4.
+
+const SEED = (Math.random() * 0x100000000) >>> 0;
+
+/** FNV-1a over the character codes from a seeded basis, then an avalanche; a signed 32-bit value. */
+export function seededHash(s: string): number {
+  let h = (0x811c9dc5 ^ SEED ^ s.length) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
 
 /** A 128-bit key as four 32-bit words (k0 low, k0 high, k1 low, k1 high). */
 export type SipKey = [number, number, number, number];
