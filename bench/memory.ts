@@ -3,7 +3,9 @@
 // persistence), get the same load, settle for a moment, and we read
 //   used_memory  from INFO memory (ours: the V8 heaps of the server threads;
 //                redis: the allocator's figure),
-//   RSS          VmRSS of the whole process from /proc/<pid>/status,
+//   RSS          VmRSS of the whole process from /proc/<pid>/status, after
+//                MEMORY PURGE, and "unpurged" just before it (as the load
+//                left the process: V8's young generation at its peak size),
 // before and after the load. The table shows the figures after the load, the
 // growth per element (bytes of used_memory and of RSS per key / member) and
 // the ratio ours / redis of that growth.
@@ -160,7 +162,10 @@ function check(replies: string[]): void {
 
 interface Sample {
   used: number;
+  /** RSS after MEMORY PURGE. */
   rss: number;
+  /** RSS before it: what the process holds as the load left it. */
+  rssLoaded: number;
 }
 
 function vmRss(pid: number): number {
@@ -169,11 +174,13 @@ function vmRss(pid: number): number {
 }
 
 async function sample(s: Server, c: Conn): Promise<Sample> {
-  // Live data only: MEMORY PURGE runs a full GC on every thread of ours (jemalloc purge on Redis).
+  const rssLoaded = vmRss(s.proc.pid!);
+  // Live data only: MEMORY PURGE runs a memory-reducing full GC on every thread of ours
+  // (jemalloc's purge of dirty pages on Redis).
   await c.command('MEMORY', 'PURGE');
   const info = await c.command('INFO', 'memory');
   const m = /used_memory:(\d+)/.exec(info);
-  return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!) };
+  return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!), rssLoaded };
 }
 
 // ---- scenarios --------------------------------------------------------------------------------
@@ -287,19 +294,20 @@ async function main(): Promise<void> {
       await Promise.all([stopServer(ours), stopServer(redis)]);
     }
   }
-  const head = ['scenario', 'elements', 'ours used', 'ours RSS', 'redis used', 'redis RSS', 'ours B/elem used', 'ours B/elem RSS', 'redis B/elem used', 'redis B/elem RSS', 'ratio used', 'ratio RSS'];
+  const head = ['scenario', 'elements', 'ours used', 'ours RSS', 'redis used', 'redis RSS', 'ours B/elem used', 'ours B/elem RSS', 'redis B/elem used', 'redis B/elem RSS', 'ratio used', 'ratio RSS', 'ratio RSS unpurged'];
   const lines: string[][] = [head];
   for (const r of rows) {
     const n = r.scenario.elements;
     const rd = { used: r.redis.after.used - r.redis.before.used, rss: r.redis.after.rss - r.redis.before.rss };
     const od = { used: r.ours.after.used - r.ours.before.used, rss: r.ours.after.rss - r.ours.before.rss };
+    const loaded = ratio(r.ours.after.rssLoaded - r.ours.before.rss, r.redis.after.rssLoaded - r.redis.before.rss);
     lines.push([
       r.scenario.name, String(n), mb(r.ours.after.used), mb(r.ours.after.rss), mb(r.redis.after.used), mb(r.redis.after.rss),
-      per(od.used, n), per(od.rss, n), per(rd.used, n), per(rd.rss, n), ratio(od.used, rd.used), ratio(od.rss, rd.rss),
+      per(od.used, n), per(od.rss, n), per(rd.used, n), per(rd.rss, n), ratio(od.used, rd.used), ratio(od.rss, rd.rss), loaded,
     ]);
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise)`);
+  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise); RSS after MEMORY PURGE, and unpurged: the growth as the load left it, before the purge`);
   for (const l of lines) console.log(l.map((x, i) => x.padEnd(widths[i])).join('  '));
 }
 

@@ -15,7 +15,7 @@ import { createLogger, type ServerLogger } from './log.ts';
 import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
 import { createScriptingShared } from './scripting/shared.ts';
-import { threadHeapLimitMb } from './shards/heap_limit.ts';
+import { threadHeapLimitMb, THREAD_YOUNG_GENERATION_MB } from './shards/heap_limit.ts';
 
 function checkNode(): void {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const ch = new MessageChannel();
     Comlink.expose(mainApi, nodeEndpoint(ch.port1));
     const init: WorkerInit = { index: i, threads, rings, ringCapacity: cap, control, config: config.snapshot(), configFile: config.configFile, mainPort: ch.port2, runId, startTime, scripting };
-    const worker = new Worker(new URL('./shards/worker.ts', import.meta.url), { workerData: init, transferList: [ch.port2], resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const worker = new Worker(new URL('./shards/worker.ts', import.meta.url), { workerData: init, transferList: [ch.port2], resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     worker.on('error', (e) => {
       log.warning(`Server thread ${i} crashed: ${e.stack ?? e.message}`);
       process.exit(1);

@@ -22,6 +22,7 @@ import { keyShard } from '../router/slot.ts';
 import { intValue, stringValue } from '../proto/reply_reader.ts';
 import type { ReplyWriter } from '../proto/reply_writer.ts';
 import { parseI64 } from '../proto/number_format.ts';
+import { flatString } from '../proto/latin1.ts';
 import type { Client } from '../shards/client.ts';
 import { fullName } from '../shards/client.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
@@ -1185,15 +1186,21 @@ function encodingOf(v: StoredValue): string {
   }
 }
 
-let gcFn: (() => void) | null = null;
+type GcFunction = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+let gcFn: GcFunction | null = null;
 
-/** A full garbage collection of this thread's heap (V8's gc, exposed once per thread). */
+/**
+ * A full, memory-reducing garbage collection of this thread's heap (V8's gc,
+ * exposed once per thread): V8's "last resort" flavour also shrinks the young
+ * generation to its minimum and releases the pages it frees, what jemalloc's
+ * purge of dirty pages is to Redis.
+ */
 function fullGc(): void {
   if (gcFn === null) {
     v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
+    gcFn = vm.runInNewContext('gc') as GcFunction;
   }
-  gcFn();
+  gcFn({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** Bytes of an RDB length prefix. */
@@ -1605,7 +1612,9 @@ function populateShard(c: ExecContext, argv: string[]): void {
     if (c.ks.has(c.db, key)) continue;
     let val = `value:${j}`;
     if (size >= 0) val = size <= val.length ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
-    c.ks.set(c.db, key, val);
+    // Stored flat, as a SET's value arrives from the parser (a concatenation
+    // would keep its parts and a rope node alive per key).
+    c.ks.set(c.db, key, flatString(val));
     created++;
   }
   c.out.int(created);

@@ -47,3 +47,12 @@ export function latin1(b: Buffer, p: number, n: number): string {
       return b.latin1Slice(p, p + n);
   }
 }
+
+/**
+ * s as one flat string. A concatenation of 13 or more characters is a rope
+ * node in V8 (its parts stay alive behind it); what the keyspace keeps for
+ * long should be flat, as strings read from the network are.
+ */
+export function flatString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').latin1Slice(0, s.length);
+}
