@@ -32,9 +32,9 @@ function batch(cmd: string): Buffer {
 
 for (const cmd of ['SET', 'GET']) {
   const b = batch(cmd);
-  for (let i = 0; i < 20000; i++) client.onData(Buffer.from(b));
+  for (let i = 0; i < 20000; i++) client.onData(Buffer.from(b)), thread.flushOutputs();
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < batches; i++) client.onData(Buffer.from(b));
+  for (let i = 0; i < batches; i++) client.onData(Buffer.from(b)), thread.flushOutputs();
   const ns = Number(process.hrtime.bigint() - t0) / (batches * per);
   console.log(`${cmd}: ${ns.toFixed(0)} ns/command (batch ${per}), ${written} bytes written`);
 }

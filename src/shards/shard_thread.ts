@@ -267,6 +267,23 @@ export class ShardThread {
   /** Inside Client.process: nothing but that client's commands runs between two of them. */
   private chaining = false;
 
+  /** Clients with output queued this event-loop turn (Client.send). */
+  private outputQueue: Client[] = [];
+
+  /** client has bytes for its socket: written with every other client's at the end of this turn. */
+  queueOutput(client: Client): void {
+    if (this.outputQueue.length === 0) setImmediate(this.flushOutputs);
+    this.outputQueue.push(client);
+  }
+
+  /** Write the output of the clients queued this turn (bench/hotpath.ts calls it directly). */
+  readonly flushOutputs = (): void => {
+    const q = this.outputQueue;
+    if (q.length === 0) return;
+    this.outputQueue = [];
+    for (let i = 0; i < q.length; i++) q[i].flushOutput();
+  };
+
   /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
   endBatch(): void {
     // Not inside a script's synchronous wait: the command running the script still writes into scratch.
