@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from './helpers/server.ts';
-import { RawClient } from './helpers/resp.ts';
+import { RawClient, encodeCommand } from './helpers/resp.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -435,6 +435,19 @@ describe('requirepass', () => {
   it('unauthenticated clients get the small request limits', async () => {
     const c = await RawClient.connect(srv.port);
     c.write('*11\r\n');
+    expect(await c.readReply()).toBe('-ERR Protocol error: unauthenticated multibulk length\r\n');
+    await c.waitClosed();
+    expect(c.closed).toBe(true);
+  });
+
+  it('a pipeline: AUTH, then RESET, then a request only an authenticated client may send', async () => {
+    const c = await RawClient.connect(srv.port);
+    // The server parses a pipeline's commands ahead of running them: the ones after RESET must
+    // still meet the unauthenticated limits, as in Redis.
+    c.write(Buffer.concat([encodeCommand(['AUTH', 's3cret']), encodeCommand(['PING']), encodeCommand(['RESET']), Buffer.from('*11\r\n')]));
+    expect(await c.readReply()).toBe('+OK\r\n');
+    expect(await c.readReply()).toBe('+PONG\r\n');
+    expect(await c.readReply()).toBe('+RESET\r\n');
     expect(await c.readReply()).toBe('-ERR Protocol error: unauthenticated multibulk length\r\n');
     await c.waitClosed();
     expect(c.closed).toBe(true);

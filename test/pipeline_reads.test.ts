@@ -1,5 +1,7 @@
 // A long pipeline of reads and writes over keys of every shard (4 threads):
 // each read sees the writes before it and replies come back in request order.
+// Also over a keyspace large enough that the server reads ahead for a
+// batch's lookups (Keyspace.prefetch), with SELECT and keyless commands mixed in.
 
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
@@ -7,7 +9,7 @@ import { startServer, type RunningServer } from './helpers/server.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
-  srv = await startServer(['--server-threads', '4']);
+  srv = await startServer(['--server-threads', '4', '--enable-debug-command', 'yes']);
 });
 afterAll(async () => {
   await srv?.stop();
@@ -43,6 +45,49 @@ it('a pipeline of reads and writes over keys of every shard answers in request o
       cmds.push(['GET', k]);
       const v = model.get(k)!;
       expected.push(`$${v.length}\r\n${v}\r\n`);
+    }
+  }
+  c.write(Buffer.concat(cmds.map(encodeCommand)));
+  for (let i = 0; i < cmds.length; i++) expect(await c.readReply()).toBe(expected[i]);
+  c.close();
+});
+
+it('a pipeline over a large keyspace, with SELECT and keyless commands in it, answers in request order', async () => {
+  const c = await RawClient.connect(srv.port);
+  // 160k keys: about 40k a shard, past the size from which lookups are read ahead.
+  expect(await c.command('DEBUG', 'POPULATE', '160000', 'big', '8')).toBe('+OK\r\n');
+  const cmds: string[][] = [];
+  const expected: string[] = [];
+  let seed = 11;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 160000;
+  const val = (j: number) => `value:${j}`.padEnd(8, '\0').slice(0, 8);
+  const written = new Map<string, string>();
+  let db = 0;
+  for (let i = 0; i < 4000; i++) {
+    const j = rnd();
+    const k = `big:${j}`;
+    switch (i % 9) {
+      case 0:
+        cmds.push(['PING']);
+        expected.push('+PONG\r\n');
+        break;
+      case 1:
+        db = db === 0 ? 1 : 0;
+        cmds.push(['SELECT', String(db)]);
+        expected.push('+OK\r\n');
+        break;
+      case 2: {
+        const v = `w${i}`;
+        cmds.push(['SET', k, v]);
+        written.set(db + k, v);
+        expected.push('+OK\r\n');
+        break;
+      }
+      default: {
+        cmds.push(['GET', k]);
+        const v = written.get(db + k) ?? (db === 0 ? val(j) : undefined);
+        expected.push(v === undefined ? '$-1\r\n' : `$${v.length}\r\n${v}\r\n`);
+      }
     }
   }
   c.write(Buffer.concat(cmds.map(encodeCommand)));

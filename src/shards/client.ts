@@ -26,6 +26,8 @@ const EMPTY_BUF = Buffer.alloc(0);
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
 const WAIT_LOCK = 2; // an inline command waits for a transaction's lock
+/** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
+const AHEAD = 16;
 const WAIT_PAUSE = 3; // CLIENT PAUSE holds the stalled command (output still flows)
 const WAIT_BLOCKED = 4; // a blocking command waits here (output still flows; blocking.ts)
 /** inflightShard while a blocking command is in flight on another shard: nothing else is dispatched until its reply. */
@@ -225,7 +227,7 @@ export class Client {
       let argv = this.stalled;
       if (argv !== null) this.stalled = null;
       else {
-        argv = this.parser.next();
+        argv = this.nextCommand();
         if (argv === null) {
           if (this.parser.error !== null && this.inflight === 0) this.protocolError(this.parser.error);
           return;
@@ -241,6 +243,46 @@ export class Client {
       this.thread.seal();
       this.close();
     }
+  }
+
+  /** Commands parsed ahead of their turn (nextCommand), and the next one to run. */
+  private ahead: string[][] = [];
+  private aheadAt = 0;
+
+  /**
+   * The next command of the input. A pipelined batch is parsed ahead (up to
+   * AHEAD commands) so that the keyspace can read ahead for its lookups
+   * (Keyspace.prefetch). Not while unauthenticated, nor past a RESET: the
+   * parser's limits depend on authentication.
+   */
+  private nextCommand(): string[] | null {
+    const ahead = this.ahead;
+    if (this.aheadAt < ahead.length) {
+      const argv = ahead[this.aheadAt++];
+      if (this.aheadAt === ahead.length) {
+        ahead.length = 0;
+        this.aheadAt = 0;
+      }
+      return argv;
+    }
+    const parser = this.parser;
+    const first = parser.next();
+    if (first === null || !parser.authenticated || parser.pendingBytes === 0) return first;
+    ahead.push(first);
+    while (ahead.length < AHEAD) {
+      const last = ahead[ahead.length - 1];
+      if (last[0].length === 5 && last[0].toLowerCase() === 'reset') break;
+      const argv = parser.next();
+      if (argv === null) break;
+      ahead.push(argv);
+    }
+    if (ahead.length === 1) {
+      ahead.length = 0;
+      return first;
+    }
+    this.thread.ks.prefetch(this.db, ahead, 0, ahead.length);
+    this.aheadAt = 1;
+    return first;
   }
 
   private protocolError(msg: string): void {

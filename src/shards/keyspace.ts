@@ -61,6 +61,8 @@ export class Db {
 
 /** A new key's LFU counter (evict.c LFU_INIT_VAL). */
 const LFU_INIT_VAL = 5;
+/** From this many keys in a database, a batch's lookups are read ahead (about the keys whose slots fill a core's L2 cache). */
+const PREFETCH_MIN_KEYS = 32768;
 
 export class Keyspace {
   dbs: Db[];
@@ -214,6 +216,16 @@ export class Keyspace {
     const e = d.dict.find(key);
     const t = e < 0 ? (this.now / 1000) | 0 : d.dict.lruAt(e);
     return t & 0xffffff;
+  }
+
+  /**
+   * The lookups of a pipelined batch are coming (argvs[i][1] for i in
+   * [from, to), in db): read ahead for them when the table is larger than
+   * the caches (KeyTable.prefetch); a small table is in the cache anyway.
+   */
+  prefetch(db: number, argvs: string[][], from: number, to: number): void {
+    const dict = this.dbs[db].dict;
+    if (dict.size >= PREFETCH_MIN_KEYS) dict.prefetch(argvs, from, to);
   }
 
   has(db: number, key: string): boolean {
