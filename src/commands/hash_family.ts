@@ -433,7 +433,7 @@ function hscan(c: ExecContext, argv: string[]): void {
   } else {
     const index = h.ht.index;
     next = scanMembers(c.ks, index, cursor, opts.count, (f) => {
-      if (pattern === null || stringMatch(pattern, f)) found.push(index.get(f)!);
+      if (pattern === null || stringMatch(pattern, f)) found.push(index.get(f));
     });
   }
   const out = c.out;

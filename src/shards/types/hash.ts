@@ -20,6 +20,7 @@ import type { MemberHost } from '../subkey_expire.ts';
 import { MemberExpires, forgetMemberExpire, encodeMemberExpires, decodeMemberExpires, cloneMemberExpires } from '../subkey_expire.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
 import type { TypedValue } from '../keyspace.ts';
+import { MemberIndex } from './member_index.ts';
 import { lenHeader, headerSize, readLongLen, build, cut, detach, entryText } from './packed.ts';
 
 /** Fields and values in slot order (two parallel arrays). */
@@ -30,16 +31,14 @@ export interface HashPairs {
 
 /** The hashtable encoding: dense arrays plus field -> slot. */
 export class HashTable implements HashPairs {
-  keys: string[];
-  vals: string[];
-  index: Map<string, number>;
+  readonly keys: string[];
+  readonly vals: string[];
+  readonly index: MemberIndex;
 
   constructor(keys: string[], vals: string[]) {
     this.keys = keys;
     this.vals = vals;
-    const index = new Map<string, number>();
-    for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
-    this.index = index;
+    this.index = new MemberIndex(keys);
   }
 }
 
@@ -142,7 +141,7 @@ export class HashValue implements MemberHost {
     const ht = this.ht;
     if (ht !== null) {
       const i = ht.index.get(field);
-      return i === undefined ? undefined : ht.vals[i];
+      return i < 0 ? undefined : ht.vals[i];
     }
     const lp = this.lp;
     const p = findField(lp, field);
@@ -179,13 +178,13 @@ export class HashValue implements MemberHost {
     }
     const ht = this.ht!;
     const i = ht.index.get(field);
-    if (i !== undefined) {
+    if (i >= 0) {
       ht.vals[i] = value;
       return false;
     }
-    ht.index.set(field, ht.keys.length);
     ht.keys.push(field);
     ht.vals.push(value);
+    ht.index.add(field, ht.keys.length - 1);
     return true;
   }
 
@@ -199,16 +198,15 @@ export class HashValue implements MemberHost {
       this.lp = cut(lp, p, skipEntry(lp, skipEntry(lp, p)));
       this.n--;
     } else {
-      const i = ht.index.get(field);
-      if (i === undefined) return false;
+      const i = ht.index.delete(field);
+      if (i < 0) return false;
       const keys = ht.keys;
       const vals = ht.vals;
       const last = keys.length - 1;
-      ht.index.delete(field);
       if (i !== last) {
         keys[i] = keys[last];
         vals[i] = vals[last];
-        ht.index.set(keys[i], i);
+        ht.index.move(keys[i], last, i);
       }
       keys.pop();
       vals.pop();

@@ -24,6 +24,7 @@ import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
 import type { TypedValue } from '../keyspace.ts';
 import { parseI64 } from '../../proto/number_format.ts';
 import { build, cut, char, detach } from './packed.ts';
+import { MemberIndex } from './member_index.ts';
 
 /** Is s an integer Redis would store in an intset (string2ll accepts it)? */
 export function isIntMember(s: string): boolean {
@@ -174,14 +175,12 @@ function widen(lp: string, w: number): string {
 
 /** The hashtable encoding: a dense member array plus member -> slot. */
 export class SetTable {
-  members: string[];
-  index: Map<string, number>;
+  readonly members: string[];
+  readonly index: MemberIndex;
 
   constructor(members: string[]) {
     this.members = members;
-    const index = new Map<string, number>();
-    for (let i = 0; i < members.length; i++) index.set(members[i], i);
-    this.index = index;
+    this.index = new MemberIndex(members);
   }
 }
 
@@ -263,8 +262,8 @@ export class SetValue implements MemberHost {
     }
     const ht = this.ht!;
     if (ht.index.has(m)) return false;
-    ht.index.set(m, ht.members.length);
     ht.members.push(m);
+    ht.index.add(m, ht.members.length - 1);
     return true;
   }
 
@@ -282,7 +281,7 @@ export class SetValue implements MemberHost {
       this.removeIntAt(i, w);
     } else {
       const i = ht.index.get(m);
-      if (i === undefined) return false;
+      if (i < 0) return false;
       this.removeSlot(ht, i);
     }
     if (this.memberExpires !== null) forgetMemberExpire(this, m);
@@ -324,7 +323,7 @@ export class SetValue implements MemberHost {
     ht.index.delete(a[i]);
     if (i !== last) {
       a[i] = a[last];
-      ht.index.set(a[i], i);
+      ht.index.move(a[i], last, i);
     }
     a.pop();
   }
