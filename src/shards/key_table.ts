@@ -104,6 +104,22 @@ export class KeyTable {
       const argv = argvs[from + i];
       at[i] = argv.length > 1 ? buckets[this.hash(argv[1]) & mask] : 0;
     }
+    this.prefetchEntries(n);
+  }
+
+  /** prefetch() for the keys of one command: argv[first], argv[first + step] ... up to argv[last]. */
+  prefetchArgs(argv: string[], first: number, last: number, step: number): void {
+    const at = prefetchEntries;
+    const buckets = this.buckets;
+    const mask = this.mask;
+    let n = 0;
+    for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = buckets[this.hash(argv[i]) & mask];
+    this.prefetchEntries(n);
+  }
+
+  /** The entries and key strings behind the bucket heads in prefetchEntries[0, n). */
+  private prefetchEntries(n: number): void {
+    const at = prefetchEntries;
     const meta = this.meta;
     const kv = this.kv;
     let sink = 0;

@@ -228,6 +228,12 @@ export class Keyspace {
     if (dict.size >= PREFETCH_MIN_KEYS) dict.prefetch(argvs, from, to);
   }
 
+  /** The lookups of one command's keys are coming (argv[first], argv[first + step] ... argv[last]): see prefetch(). */
+  prefetchArgs(db: number, argv: string[], first: number, last: number, step: number): void {
+    const dict = this.dbs[db].dict;
+    if (dict.size >= PREFETCH_MIN_KEYS) dict.prefetchArgs(argv, first, last, step);
+  }
+
   has(db: number, key: string): boolean {
     return this.get(db, key) !== undefined;
   }

@@ -66,15 +66,8 @@ export class MemberIndex {
 
   /** The slot of m, -1 when absent. */
   get(m: string): number {
-    const h = this.hash(m);
-    const t = this.table;
-    const mask = this.mask;
-    const members = this.members;
-    for (let b = h & mask; ; b = (b + 1) & mask) {
-      const s = t[b * 2 + 1];
-      if (s === 0) return -1;
-      if (t[b * 2] === h && members[s - 1] === m) return s - 1;
-    }
+    const b = this.bucketOf(m, -1);
+    return b < 0 ? -1 : this.table[b * 2 + 1] - 1;
   }
 
   has(m: string): boolean {
