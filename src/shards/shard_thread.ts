@@ -304,12 +304,6 @@ export class ShardThread {
     const client = this.chaining && ctx === this.localCtx;
     const t0 = client && this.clock >= 0 ? this.clock : performance.now();
     this.ks.now = Math.floor(TIME_ORIGIN + t0);
-    // A command with several keys (MSET, MGET, DEL ...): their lookups are read ahead together.
-    const keys = spec.keys;
-    if (keys.last !== keys.first && keys.step > 0) {
-      const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
-      if (last - keys.first >= keys.step) this.ks.prefetchArgs(ctx.db, argv, keys.first, last, keys.step);
-    }
     this.runHandler(spec, argv, ctx);
     const t1 = performance.now();
     if (client) this.clock = t1;
@@ -354,6 +348,12 @@ export class ShardThread {
   /** The handler itself: WATCH bookkeeping when keys are watched, and a throw never escapes (invariant 5). */
   private runHandler(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     const mark = ctx.out.len;
+    // A command with several keys (MSET, MGET, DEL ...): their lookups are read ahead together.
+    const keys = spec.keys;
+    if (keys.last !== keys.first && keys.step > 0) {
+      const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+      if (last - keys.first >= keys.step) this.ks.prefetchArgs(ctx.db, argv, keys.first, last, keys.step);
+    }
     try {
       if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
       else spec.handler(ctx, argv);
