@@ -94,3 +94,65 @@ it('a pipeline over a large keyspace, with SELECT and keyless commands in it, an
   for (let i = 0; i < cmds.length; i++) expect(await c.readReply()).toBe(expected[i]);
   c.close();
 });
+
+for (const db of [0, 3]) it(`pipelines on one big hash and one big set (their members read ahead) answer in request order, db ${db}`, async () => {
+  const c = await RawClient.connect(srv.port);
+  // db 0 holds the 160k keys above (its lookups are read ahead too), db 3 only these two.
+  expect(await c.command('SELECT', String(db))).toBe('+OK\r\n');
+  // 40k fields / members: past the size from which member lookups are read ahead.
+  const fill: Buffer[] = [];
+  for (let i = 0; i < 40000; i += 1000) {
+    const h = ['HSET', '{big}h'];
+    const s = ['SADD', '{big}s'];
+    for (let j = i; j < i + 1000; j++) h.push(`f${j}`, `v${j}`), s.push(`m${j}`);
+    fill.push(encodeCommand(h), encodeCommand(s));
+  }
+  c.write(Buffer.concat(fill));
+  for (let i = 0; i < fill.length; i++) expect(await c.readReply()).toBe(':1000\r\n');
+  const hash = new Map<string, string>();
+  const set = new Set<string>();
+  for (let j = 0; j < 40000; j++) hash.set(`f${j}`, `v${j}`), set.add(`m${j}`);
+  let seed = 5;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const cmds: string[][] = [];
+  const expected: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const f = `f${rnd(50000)}`;
+    const m = `m${rnd(50000)}`;
+    // Runs on one key (the hash, then the set): whole batches on one collection.
+    switch (i < 2000 ? i % 3 : 3 + (i % 3)) {
+      case 0:
+        cmds.push(['HSET', '{big}h', f, `w${i}`]);
+        expected.push(hash.has(f) ? ':0\r\n' : ':1\r\n');
+        hash.set(f, `w${i}`);
+        break;
+      case 1:
+        cmds.push(['HDEL', '{big}h', f]);
+        expected.push(hash.delete(f) ? ':1\r\n' : ':0\r\n');
+        break;
+      case 2: {
+        cmds.push(['HGET', '{big}h', f]);
+        const v = hash.get(f);
+        expected.push(v === undefined ? '$-1\r\n' : `$${v.length}\r\n${v}\r\n`);
+        break;
+      }
+      case 3:
+        cmds.push(['SADD', '{big}s', m]);
+        expected.push(set.has(m) ? ':0\r\n' : ':1\r\n');
+        set.add(m);
+        break;
+      case 4:
+        cmds.push(['SREM', '{big}s', m]);
+        expected.push(set.delete(m) ? ':1\r\n' : ':0\r\n');
+        break;
+      default:
+        cmds.push(['SISMEMBER', '{big}s', m]);
+        expected.push(set.has(m) ? ':1\r\n' : ':0\r\n');
+    }
+  }
+  c.write(Buffer.concat(cmds.map(encodeCommand)));
+  for (let i = 0; i < cmds.length; i++) expect(await c.readReply()).toBe(expected[i]);
+  expect(await c.command('HLEN', '{big}h')).toBe(`:${hash.size}\r\n`);
+  expect(await c.command('SCARD', '{big}s')).toBe(`:${set.size}\r\n`);
+  c.close();
+});

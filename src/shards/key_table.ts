@@ -39,9 +39,10 @@ const FLOODED_CHAIN = 100;
 
 /** Keys one prefetch() call reads ahead for, at most. */
 const PREFETCH_MAX = 32;
-/** prefetch()'s scratch: bucket heads, then the keys they hold. */
+/** prefetch()'s scratch: bucket heads, then the keys and values of their entries. */
 const prefetchEntries = new Int32Array(PREFETCH_MAX);
 const prefetchKeys: string[] = new Array<string>(PREFETCH_MAX).fill('');
+const prefetchValues: (RawValue | undefined)[] = new Array<RawValue | undefined>(PREFETCH_MAX).fill(undefined);
 
 export class KeyTable {
   /** Live entries. */
@@ -93,9 +94,12 @@ export class KeyTable {
    * misses of a large table overlap instead of following one another. A
    * pipelined batch pays about one miss's latency per level instead of one
    * per key and level (the lookups themselves then hit the cache). Keys are
-   * argvs[i][1] for i in [from, to); an argv without one is skipped.
+   * argvs[i][1] for i in [from, to); an argv without one is skipped. Returns
+   * how many it read ahead for: prefetchedValue(i) is then the value of the
+   * entry key i's bucket starts with (its own value, or another key's: a
+   * hint), until clearPrefetched().
    */
-  prefetch(argvs: string[][], from: number, to: number): void {
+  prefetch(argvs: string[][], from: number, to: number): number {
     const n = to - from < PREFETCH_MAX ? to - from : PREFETCH_MAX;
     const at = prefetchEntries;
     const buckets = this.buckets;
@@ -105,6 +109,17 @@ export class KeyTable {
       at[i] = argv.length > 1 ? buckets[this.hash(argv[1]) & mask] : 0;
     }
     this.prefetchEntries(n);
+    return n;
+  }
+
+  /** See prefetch(). */
+  prefetchedValue(i: number): RawValue | undefined {
+    return prefetchValues[i];
+  }
+
+  /** Let go of the values prefetch() noted. */
+  clearPrefetched(n: number): void {
+    for (let i = 0; i < n; i++) prefetchValues[i] = undefined;
   }
 
   /** prefetch() for the keys of one command: argv[first], argv[first + step] ... up to argv[last]. */
@@ -115,6 +130,7 @@ export class KeyTable {
     let n = 0;
     for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = buckets[this.hash(argv[i]) & mask];
     this.prefetchEntries(n);
+    this.clearPrefetched(n);
   }
 
   /** The entries and key strings behind the bucket heads in prefetchEntries[0, n). */
@@ -125,10 +141,14 @@ export class KeyTable {
     let sink = 0;
     for (let i = 0; i < n; i++) {
       const e = at[i] - 1;
-      if (e < 0) continue;
+      if (e < 0) {
+        prefetchValues[i] = undefined;
+        continue;
+      }
       sink ^= meta[e * META];
       const k = kv[e * 2];
       prefetchKeys[i] = k === undefined ? '' : (k as string);
+      prefetchValues[i] = kv[e * 2 + 1] as RawValue | undefined;
     }
     for (let i = 0; i < n; i++) {
       if (at[i] !== 0) sink ^= prefetchKeys[i].length;

@@ -6,9 +6,12 @@
 
 import type { WatchTable } from './watch.ts';
 import { KeyTable } from './key_table.ts';
+import { MemberIndex, MEMBER_PREFETCH_MAX } from './types/member_index.ts';
 
 export interface TypedValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream' | 'cron';
+  /** The index of a hash's fields / a set's members in hashtable encoding (Keyspace.prefetch reads ahead in it). */
+  memberIndex?(): MemberIndex | null;
 }
 
 /**
@@ -63,6 +66,10 @@ export class Db {
 const LFU_INIT_VAL = 5;
 /** From this many keys in a database, a batch's lookups are read ahead (about the keys whose slots fill a core's L2 cache). */
 const PREFETCH_MIN_KEYS = 32768;
+/** Keyspace.prefetch's scratch for the member read-ahead. */
+const EMPTY_INDEX = new MemberIndex([]);
+const memberIndexes: MemberIndex[] = new Array<MemberIndex>(MEMBER_PREFETCH_MAX).fill(EMPTY_INDEX);
+const memberNames: string[] = new Array<string>(MEMBER_PREFETCH_MAX).fill('');
 
 export class Keyspace {
   dbs: Db[];
@@ -225,7 +232,39 @@ export class Keyspace {
    */
   prefetch(db: number, argvs: string[][], from: number, to: number): void {
     const dict = this.dbs[db].dict;
-    if (dict.size >= PREFETCH_MIN_KEYS) dict.prefetch(argvs, from, to);
+    let m = 0;
+    if (dict.size >= PREFETCH_MIN_KEYS) {
+      const n = dict.prefetch(argvs, from, to);
+      for (let i = 0; i < n; i++) m = this.noteMember(dict.prefetchedValue(i), argvs[from + i], m);
+      dict.clearPrefetched(n);
+    } else {
+      // A small keyspace is in the cache; a batch on one big collection still misses in it.
+      const key = argvs[from].length > 2 ? argvs[from][1] : '';
+      let same = key !== '';
+      for (let i = from + 1; i < to && same; i++) same = argvs[i].length > 2 && argvs[i][1] === key;
+      if (same) {
+        const v = dict.get(key);
+        for (let i = from; i < to && i - from < MEMBER_PREFETCH_MAX; i++) m = this.noteMember(v, argvs[i], m);
+      }
+    }
+    if (m === 0) return;
+    MemberIndex.prefetch(memberIndexes, memberNames, m);
+    for (let i = 0; i < m; i++) {
+      memberIndexes[i] = EMPTY_INDEX;
+      memberNames[i] = '';
+    }
+  }
+
+  /** For prefetch(): argv[2] is read ahead in v's member index when v is a big hash or set. */
+  private noteMember(v: RawValue | undefined, argv: string[], m: number): number {
+    if (typeof v !== 'object' || argv.length < 3 || m >= MEMBER_PREFETCH_MAX) return m;
+    const f = (v as TypedValue).memberIndex;
+    if (f === undefined) return m;
+    const ix = f.call(v);
+    if (ix === null || ix.size < PREFETCH_MIN_KEYS) return m;
+    memberIndexes[m] = ix;
+    memberNames[m] = argv[2];
+    return m + 1;
   }
 
   /** The lookups of one command's keys are coming (argv[first], argv[first + step] ... argv[last]): see prefetch(). */

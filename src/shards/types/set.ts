@@ -368,6 +368,11 @@ export class SetValue implements MemberHost {
   }
 
   /** Rough bytes (MEMORY USAGE). */
+  /** The hashtable encoding's index (Keyspace.prefetch), null in the compact encoding. */
+  memberIndex(): MemberIndex | null {
+    return this.ht !== null ? this.ht.index : null;
+  }
+
   memoryUsage(samples: number): number {
     const ht = this.ht;
     if (ht === null) return 48 + 16 + ((this.lp.length + 7) & ~7);
