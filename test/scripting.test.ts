@@ -127,6 +127,28 @@ describe('atomic scripts across shards', () => {
   });
 });
 
+describe('redis.call arguments', () => {
+  it('reach the command intact: binary, empty, numbers, and larger than the shared argument buffer', async () => {
+    const c = connect();
+    const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    await c.eval("return redis.call('set', KEYS[1], ARGV[1])", 1, 'args:bin', bin);
+    expect(Buffer.compare((await c.getBuffer('args:bin'))!, bin)).toBe(0);
+    await c.eval("return redis.call('set', KEYS[1], '')", 1, 'args:empty');
+    expect(await c.get('args:empty')).toBe('');
+    // Lua numbers are passed as %.17g text, as Redis does.
+    expect(await c.eval("return redis.call('incrby', KEYS[1], 5)", 1, 'args:n')).toBe(5);
+    await c.eval("return redis.call('set', KEYS[1], 0.1)", 1, 'args:f');
+    expect(await c.get('args:f')).toBe('0.10000000000000001');
+    // 100 KB: past the 64 KB buffer, the arguments go as an array instead.
+    const big = 'x'.repeat(100 * 1024);
+    expect(await c.eval("redis.call('set', KEYS[1], ARGV[1]) return redis.call('strlen', KEYS[1])", 1, 'args:big', big)).toBe(big.length);
+    expect(await c.get('args:big')).toBe(big);
+    const many = Array.from({ length: 3000 }, (_, i) => 'm' + i);
+    expect(await c.eval("return redis.call('sadd', KEYS[1], unpack(ARGV))", 1, 'args:set', ...many)).toBe(3000);
+    c.disconnect();
+  });
+});
+
 describe('undeclared keys take the global lock', () => {
   let uniq = 0;
   /** A body never seen before (its first run is the one that escalates). */

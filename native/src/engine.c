@@ -112,6 +112,11 @@ typedef struct Engine {
     char *result;
     size_t result_cap;
     napi_ref result_buf;
+    /* JS-owned buffer redis.call's arguments are written into (u32 count, then u32 length and
+     * bytes each) when they fit, instead of a JS array of strings built through N-API */
+    unsigned char *callargs;
+    size_t callargs_cap;
+    napi_ref callargs_buf;
 } Engine;
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -718,25 +723,61 @@ static char *dup_js_string(napi_env env, napi_value v) {
     return s;
 }
 
-/* Call the JavaScript command callback with the Lua arguments 1..argc (already checked). */
+static void put_u32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* Lua arguments 1..argc into e->callargs; 0 when they do not fit. */
+static int pack_call_args(lua_State *L, Engine *e, int argc) {
+    size_t cap = e->callargs_cap, pos = 4;
+    unsigned char *b = e->callargs;
+    if (b == NULL || cap < 4) return 0;
+    for (int j = 1; j <= argc; j++) {
+        const char *str;
+        size_t len;
+        char dbuf[64];
+        if (lua_type(L, j) == LUA_TNUMBER) {
+            len = (size_t)snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
+            str = dbuf;
+        } else {
+            str = lua_tolstring(L, j, &len);
+        }
+        if (len > cap - pos || cap - pos - len < 4) return 0;
+        put_u32(b + pos, (uint32_t)len);
+        memcpy(b + pos + 4, str, len);
+        pos += 4 + len;
+    }
+    put_u32(b, (uint32_t)argc);
+    return 1;
+}
+
+/* Call the JavaScript command callback with the Lua arguments 1..argc (already checked): in
+ * the shared argument buffer (the callback then gets null), or as an array of strings. */
 static void call_js(lua_State *L, Engine *e, int argc, int mode, js_outcome *o) {
     napi_env env = e->env;
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value arr, cb, global, result, args[3];
-    napi_create_array_with_length(env, (size_t)argc, &arr);
-    for (int j = 1; j <= argc; j++) {
-        napi_value s;
-        if (lua_type(L, j) == LUA_TNUMBER) {
-            char dbuf[64];
-            int n = snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
-            napi_create_string_latin1(env, dbuf, (size_t)n, &s);
-        } else {
-            size_t len;
-            const char *str = lua_tolstring(L, j, &len);
-            napi_create_string_latin1(env, str, len, &s);
+    if (pack_call_args(L, e, argc)) {
+        napi_get_null(env, &arr);
+    } else {
+        napi_create_array_with_length(env, (size_t)argc, &arr);
+        for (int j = 1; j <= argc; j++) {
+            napi_value s;
+            if (lua_type(L, j) == LUA_TNUMBER) {
+                char dbuf[64];
+                int n = snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
+                napi_create_string_latin1(env, dbuf, (size_t)n, &s);
+            } else {
+                size_t len;
+                const char *str = lua_tolstring(L, j, &len);
+                napi_create_string_latin1(env, str, len, &s);
+            }
+            napi_set_element(env, arr, (uint32_t)(j - 1), s);
         }
-        napi_set_element(env, arr, (uint32_t)(j - 1), s);
     }
     napi_get_reference_value(env, e->call_cb, &cb);
     napi_get_global(env, &global);
@@ -1805,6 +1846,15 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     NAPI_OK(napi_get_buffer_info(env, v, &rdata, &rlen));
     e->result = rdata;
     e->result_cap = rlen;
+    bool has_args = false;
+    NAPI_OK(napi_has_named_property(env, argv[0], "callArgs", &has_args));
+    if (has_args) {
+        NAPI_OK(napi_get_named_property(env, argv[0], "callArgs", &v));
+        NAPI_OK(napi_create_reference(env, v, 1, &e->callargs_buf));
+        NAPI_OK(napi_get_buffer_info(env, v, &rdata, &rlen));
+        e->callargs = rdata;
+        e->callargs_cap = rlen;
+    }
     int32_t idx;
     NAPI_OK(napi_get_named_property(env, argv[0], "stateIndex", &v));
     NAPI_OK(napi_get_value_int32(env, v, &idx));

@@ -13,16 +13,20 @@ import { ScriptCache } from './scripts.ts';
 import { FunctionRegistry } from './functions.ts';
 import { GlobalScripts } from './global_scripts.ts';
 import { SERVER_VERSION } from '../version.ts';
+import { latin1 } from '../proto/latin1.ts';
 import { currentRun, scriptingConfigChanged } from './run.ts';
 
 /** The native addon's interface (native/src/engine.c). */
 export interface LuaAddon {
   create(o: {
-    call: (argv: string[], resp: number, mode: number) => Buffer | string | boolean;
+    /** argv null: the arguments are in callArgs (u32 count, then u32 length and bytes each). */
+    call: (argv: string[] | null, resp: number, mode: number) => Buffer | string | boolean;
     log: (level: number, msg: string) => void;
     state: Int32Array;
     /** A run's reply is copied here when it fits; run() then returns its length. */
     result: Buffer;
+    /** redis.call's arguments are written here when they fit. */
+    callArgs: Buffer;
     stateIndex: number;
     busyEvalIndex: number;
     busyFuncIndex: number;
@@ -93,6 +97,22 @@ function logLine(thread: ShardThread, level: number, msg: string): void {
 
 /** Where the engine leaves a script's reply (ScriptRun reads it right after the run). */
 export const scriptResult = Buffer.alloc(64 * 1024);
+/** Where the engine writes a redis.call's arguments (N-API strings in an array cost more). */
+const callArgs = Buffer.alloc(64 * 1024);
+
+/** The arguments the engine wrote into callArgs. */
+function readCallArgs(): string[] {
+  const b = callArgs;
+  const n = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
+  const argv: string[] = new Array(n);
+  let p = 4;
+  for (let i = 0; i < n; i++) {
+    const len = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+    argv[i] = latin1(b, p + 4, len);
+    p += 4 + len;
+  }
+  return argv;
+}
 
 export function initScripting(thread: ShardThread, shared: ScriptingShared): void {
   const lua = loadAddon();
@@ -105,7 +125,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     call: (argv, resp, mode) => {
       const run = currentRun();
       if (run === null) return 'ERR redis.call/pcall can only be called inside a script invocation';
-      return run.call(argv, resp, mode);
+      return run.call(argv === null ? readCallArgs() : argv, resp, mode);
     },
     log: (level, msg) => {
       if (level === 100) {
@@ -118,6 +138,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     },
     state: ctl.words,
     result: scriptResult,
+    callArgs,
     stateIndex: ctl.stateIndex,
     busyEvalIndex: W_BUSY_EVAL,
     busyFuncIndex: W_BUSY_FUNC,
