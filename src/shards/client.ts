@@ -23,11 +23,12 @@ const DISCARD = new ReplyWriter();
 const HOLD_LIMIT = 256 * 1024;
 const EMPTY_BUF = Buffer.alloc(0);
 
+/** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
+const AHEAD = 16;
+
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
 const WAIT_LOCK = 2; // an inline command waits for a transaction's lock
-/** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
-const AHEAD = 16;
 const WAIT_PAUSE = 3; // CLIENT PAUSE holds the stalled command (output still flows)
 const WAIT_BLOCKED = 4; // a blocking command waits here (output still flows; blocking.ts)
 /** inflightShard while a blocking command is in flight on another shard: nothing else is dispatched until its reply. */

@@ -71,6 +71,15 @@ const EMPTY_INDEX = new MemberIndex([]);
 const memberIndexes: MemberIndex[] = new Array<MemberIndex>(MEMBER_PREFETCH_MAX).fill(EMPTY_INDEX);
 const memberNames: string[] = new Array<string>(MEMBER_PREFETCH_MAX).fill('');
 
+/** The member index of a big hash or set (read ahead in by Keyspace.prefetch), else null. */
+function bigMemberIndex(v: RawValue | undefined): MemberIndex | null {
+  if (typeof v !== 'object') return null;
+  const f = (v as TypedValue).memberIndex;
+  if (f === undefined) return null;
+  const ix = f.call(v);
+  return ix !== null && ix.size >= PREFETCH_MIN_KEYS ? ix : null;
+}
+
 export class Keyspace {
   dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expired: 0 };
@@ -235,16 +244,27 @@ export class Keyspace {
     let m = 0;
     if (dict.size >= PREFETCH_MIN_KEYS) {
       const n = dict.prefetch(argvs, from, to);
-      for (let i = 0; i < n; i++) m = this.noteMember(dict.prefetchedValue(i), argvs[from + i], m);
+      for (let i = 0; i < n && m < MEMBER_PREFETCH_MAX; i++) {
+        const argv = argvs[from + i];
+        if (argv.length < 3) continue;
+        const ix = bigMemberIndex(dict.prefetchedValue(i));
+        if (ix === null) continue;
+        memberIndexes[m] = ix;
+        memberNames[m++] = argv[2];
+      }
       dict.clearPrefetched(n);
     } else {
       // A small keyspace is in the cache; a batch on one big collection still misses in it.
-      const key = argvs[from].length > 2 ? argvs[from][1] : '';
-      let same = key !== '';
-      for (let i = from + 1; i < to && same; i++) same = argvs[i].length > 2 && argvs[i][1] === key;
-      if (same) {
-        const v = dict.get(key);
-        for (let i = from; i < to && i - from < MEMBER_PREFETCH_MAX; i++) m = this.noteMember(v, argvs[i], m);
+      const first = argvs[from];
+      if (first.length < 3) return;
+      const ix = bigMemberIndex(dict.get(first[1]));
+      if (ix === null) return;
+      const key = first[1];
+      for (let i = from; i < to && m < MEMBER_PREFETCH_MAX; i++) {
+        const argv = argvs[i];
+        if (argv.length < 3 || argv[1] !== key) continue;
+        memberIndexes[m] = ix;
+        memberNames[m++] = argv[2];
       }
     }
     if (m === 0) return;
@@ -253,18 +273,6 @@ export class Keyspace {
       memberIndexes[i] = EMPTY_INDEX;
       memberNames[i] = '';
     }
-  }
-
-  /** For prefetch(): argv[2] is read ahead in v's member index when v is a big hash or set. */
-  private noteMember(v: RawValue | undefined, argv: string[], m: number): number {
-    if (typeof v !== 'object' || argv.length < 3 || m >= MEMBER_PREFETCH_MAX) return m;
-    const f = (v as TypedValue).memberIndex;
-    if (f === undefined) return m;
-    const ix = f.call(v);
-    if (ix === null || ix.size < PREFETCH_MIN_KEYS) return m;
-    memberIndexes[m] = ix;
-    memberNames[m] = argv[2];
-    return m + 1;
   }
 
   /** The lookups of one command's keys are coming (argv[first], argv[first + step] ... argv[last]): see prefetch(). */
