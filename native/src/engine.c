@@ -730,21 +730,25 @@ static void put_u32(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)(v >> 24);
 }
 
+/* The bytes of Lua argument j (a string, or a number as %.17g text in dbuf, as Redis 7.0:
+ * lua_tolstring's format would lose precision). */
+static const char *call_arg(lua_State *L, int j, char dbuf[64], size_t *len) {
+    if (lua_type(L, j) == LUA_TNUMBER) {
+        *len = (size_t)snprintf(dbuf, 64, "%.17g", (double)lua_tonumber(L, j));
+        return dbuf;
+    }
+    return lua_tolstring(L, j, len);
+}
+
 /* Lua arguments 1..argc into e->callargs; 0 when they do not fit. */
 static int pack_call_args(lua_State *L, Engine *e, int argc) {
     size_t cap = e->callargs_cap, pos = 4;
     unsigned char *b = e->callargs;
     if (b == NULL || cap < 4) return 0;
     for (int j = 1; j <= argc; j++) {
-        const char *str;
-        size_t len;
         char dbuf[64];
-        if (lua_type(L, j) == LUA_TNUMBER) {
-            len = (size_t)snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
-            str = dbuf;
-        } else {
-            str = lua_tolstring(L, j, &len);
-        }
+        size_t len;
+        const char *str = call_arg(L, j, dbuf, &len);
         if (len > cap - pos || cap - pos - len < 4) return 0;
         put_u32(b + pos, (uint32_t)len);
         memcpy(b + pos + 4, str, len);
@@ -767,15 +771,10 @@ static void call_js(lua_State *L, Engine *e, int argc, int mode, js_outcome *o) 
         napi_create_array_with_length(env, (size_t)argc, &arr);
         for (int j = 1; j <= argc; j++) {
             napi_value s;
-            if (lua_type(L, j) == LUA_TNUMBER) {
-                char dbuf[64];
-                int n = snprintf(dbuf, sizeof(dbuf), "%.17g", (double)lua_tonumber(L, j));
-                napi_create_string_latin1(env, dbuf, (size_t)n, &s);
-            } else {
-                size_t len;
-                const char *str = lua_tolstring(L, j, &len);
-                napi_create_string_latin1(env, str, len, &s);
-            }
+            char dbuf[64];
+            size_t len;
+            const char *str = call_arg(L, j, dbuf, &len);
+            napi_create_string_latin1(env, str, len, &s);
             napi_set_element(env, arr, (uint32_t)(j - 1), s);
         }
     }

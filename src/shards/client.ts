@@ -144,11 +144,8 @@ export class Client {
       if (b.length > 0) this.held.push(b);
       this.heldBytes += b.length;
       if (!idle && this.heldBytes < HOLD_LIMIT) return;
-      b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
-      this.held = null;
-      this.heldBytes = 0;
-    }
-    if (b.length > 0) this.send(b);
+      this.releaseHeld();
+    } else if (b.length > 0) this.send(b);
     if (this.closeAfterReply && idle) this.close();
   }
 
@@ -173,6 +170,15 @@ export class Client {
     else this.pending = [p, b];
   }
 
+  /** The held replies join the bytes due at the end of this turn (concatenated once, by flushOutput). */
+  private releaseHeld(): void {
+    const h = this.held;
+    if (h === null) return;
+    this.held = null;
+    this.heldBytes = 0;
+    for (let i = 0; i < h.length; i++) this.send(h[i]);
+  }
+
   /** Write the queued bytes (once per event-loop turn, and before closing). */
   flushOutput(): void {
     const p = this.pending;
@@ -184,12 +190,7 @@ export class Client {
   /** Close after the pending output is written (QUIT, protocol errors, timeout, shutdown). */
   close(): void {
     if (this.closed) return;
-    if (this.held !== null) {
-      const b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
-      this.held = null;
-      this.heldBytes = 0;
-      if (b.length > 0) this.send(b);
-    }
+    this.releaseHeld();
     this.flushOutput();
     this.closed = true;
     const s = this.socket;
@@ -582,11 +583,7 @@ export class Client {
 
   /** A command in flight on another shard now waits there (blocking.ts): the replies before it go out. */
   flushHeld(): void {
-    if (this.held === null || this.closed) return;
-    const b = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
-    this.held = null;
-    this.heldBytes = 0;
-    if (b.length > 0) this.send(b);
+    if (!this.closed) this.releaseHeld();
   }
 
   /** Is the reply of the command now running dropped (CLIENT REPLY OFF / SKIP)? */

@@ -1,5 +1,6 @@
 // Hashes of latin1 strings for our own hash tables (the key table, the
-// sorted-set member table).
+// sorted-set member table, the member index of hashes and sets), and the
+// sizing and flooding threshold shared by the open-addressing ones.
 //
 // seededHash: the fast one, FNV-1a from a per-process random basis with a
 // final avalanche, so that keys that collide on one server do not on another.
@@ -11,6 +12,24 @@
 // round per block, 2 finalization rounds); the reference vectors are for 2-4.
 
 const SEED = (Math.random() * 0x100000000) >>> 0;
+
+/** The smallest open-addressing table (sorted-set dict, member index). */
+export const OPEN_TABLE_MIN = 16;
+
+/**
+ * A probe sequence this long on insertion into an open-addressing table means
+ * members chosen to collide (linear probing at load 3/4 does not get near it
+ * by chance): the table then hashes with SipHash under a secret key, as Redis
+ * hashes its dicts.
+ */
+export const FLOODED_PROBES = 512;
+
+/** Slots of an open-addressing table for n entries at most 3/4 full (a power of two, at least OPEN_TABLE_MIN). */
+export function openTableCapacity(n: number): number {
+  let cap = OPEN_TABLE_MIN;
+  while (cap * 3 < n * 4 + 4) cap *= 2;
+  return cap;
+}
 
 /** FNV-1a over the character codes from a seeded basis, then an avalanche; a signed 32-bit value. */
 export function seededHash(s: string): number {

@@ -18,22 +18,14 @@
 // chosen to collide (a probe sequence of FLOODED_PROBES on insertion) switch
 // the table to SipHash under a secret key, as Redis hashes its dicts.
 
-import { randomSipKey, seededHash, sipHash, type SipKey } from '../string_hash.ts';
+import { randomSipKey, seededHash, sipHash, openTableCapacity, OPEN_TABLE_MIN, FLOODED_PROBES, type SipKey } from '../string_hash.ts';
 
-const MIN_BUCKETS = 16;
 /** Members one MemberIndex.prefetch() reads ahead for, at most; and its scratch. */
 export const MEMBER_PREFETCH_MAX = 32;
 const prefetchSlots = new Int32Array(MEMBER_PREFETCH_MAX);
 const prefetchStrings: string[] = new Array<string>(MEMBER_PREFETCH_MAX).fill('');
 /** What prefetch() read, kept so that the compiler cannot drop the reads. */
 let prefetchSink = 0;
-const FLOODED_PROBES = 512;
-
-function bucketsFor(n: number): number {
-  let cap = MIN_BUCKETS;
-  while (cap * 3 < n * 4 + 4) cap *= 2;
-  return cap;
-}
 
 export class MemberIndex {
   /** Members in the index. */
@@ -50,7 +42,7 @@ export class MemberIndex {
   constructor(members: string[], fastHash: (m: string) => number = seededHash) {
     this.members = members;
     this.fastHash = fastHash;
-    const cap = bucketsFor(members.length);
+    const cap = openTableCapacity(members.length);
     this.table = new Int32Array(cap * 2);
     this.mask = cap - 1;
     for (let i = 0; i < members.length; i++) this.add(members[i], i);
@@ -108,7 +100,7 @@ export class MemberIndex {
     const slot = this.table[b * 2 + 1] - 1;
     this.clear(b);
     this.size--;
-    if (this.size * 8 < this.mask + 1 && this.mask + 1 > MIN_BUCKETS) this.resize(bucketsFor(this.size));
+    if (this.size * 8 < this.mask + 1 && this.mask + 1 > OPEN_TABLE_MIN) this.resize(openTableCapacity(this.size));
     return slot;
   }
 

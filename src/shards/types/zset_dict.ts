@@ -12,23 +12,11 @@
 // owner to apply to the tree before anything else, and bumps `epoch`, which
 // ZSCAN cursors carry (scan()).
 
-import { randomSipKey, seededHash, sipHash, type SipKey } from '../string_hash.ts';
+import { randomSipKey, seededHash, sipHash, openTableCapacity, OPEN_TABLE_MIN, FLOODED_PROBES, type SipKey } from '../string_hash.ts';
 
 /** Marks a deleted slot (never equal to any member string). */
 const TOMB: unknown = Object.freeze({ tomb: true });
-const MIN_CAP = 16;
-/**
- * A probe sequence this long on insertion means members chosen to collide
- * (linear probing at load 3/4 does not get near it by chance): the table
- * then hashes with SipHash under a secret key, as Redis hashes its dicts.
- */
-const FLOODED_PROBES = 512;
-
-function capacityFor(n: number): number {
-  let cap = MIN_CAP;
-  while (cap * 3 < n * 4 + 4) cap *= 2;
-  return cap;
-}
+const MIN_CAP = OPEN_TABLE_MIN;
 
 export class ZDict {
   /** Member per slot: a string, undefined (empty) or TOMB. */
@@ -60,7 +48,7 @@ export class ZDict {
 
   /** A table sized for n entries. */
   static withSize(n: number): ZDict {
-    return new ZDict(capacityFor(n));
+    return new ZDict(openTableCapacity(n));
   }
 
   get capacity(): number {
@@ -107,7 +95,7 @@ export class ZDict {
    * (then `remap` is set for the ids handed out before).
    */
   add(m: string, s: number): number {
-    if ((this.used + 1) * 4 > this.capacity * 3) this.rebuild(capacityFor(Math.ceil((this.size + 1) * 1.5)));
+    if ((this.used + 1) * 4 > this.capacity * 3) this.rebuild(openTableCapacity(Math.ceil((this.size + 1) * 1.5)));
     const keys = this.keys;
     const mask = this.mask;
     let i = this.hash(m) & mask;
@@ -146,7 +134,7 @@ export class ZDict {
   removeAt(id: number): void {
     this.keys[id] = TOMB;
     this.size--;
-    if (this.size * 8 < this.capacity && this.capacity > MIN_CAP) this.rebuild(capacityFor(this.size * 2));
+    if (this.size * 8 < this.capacity && this.capacity > MIN_CAP) this.rebuild(openTableCapacity(this.size * 2));
   }
 
   clear(): void {
