@@ -232,6 +232,54 @@ describe('request forms (compared with redis-server)', () => {
     await both([...chunks.slice(0, 3), req.subarray(0, 0), ...chunks.slice(3)], { sentinel: true, timeoutMs: 30000 });
   });
 
+  it('partial commands of many connections interleave (one thread reads them all into one buffer)', async () => {
+    // Each connection's stream is cut into pieces; the pieces go out round by round over all the
+    // connections, so every read of a connection lands between other connections' reads.
+    const conns = 12;
+    const streams: Buffer[] = [];
+    for (let i = 0; i < conns; i++) {
+      const size = [20, 5000, 100_000][i % 3] + i;
+      const value = Buffer.alloc(size, 97 + (i % 26));
+      for (let j = 0; j < size; j += 97) value[j] = 48 + ((i + j) % 10);
+      streams.push(cmds(['SET', `il:${i}`, value.toString('latin1')], ['GET', `il:${i}`], ['APPEND', `il:${i}`, 'tail'], ['STRLEN', `il:${i}`], ['ECHO', `done ${i}`]));
+    }
+    const cut = (b: Buffer, i: number): Buffer[] => {
+      const at = [7, 31, Math.floor(b.length / 2), b.length - 3].map((x) => Math.min(b.length, x + i));
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (const to of at) {
+        parts.push(b.subarray(from, to));
+        from = to;
+      }
+      parts.push(b.subarray(from));
+      return parts;
+    };
+    const run = async (port: number): Promise<string[]> => {
+      const socks = await Promise.all(Array.from({ length: conns }, () => RawClient.connect(port)));
+      const pieces = streams.map(cut);
+      for (let round = 0; round < pieces[0].length; round++) {
+        for (let k = 0; k < conns; k++) {
+          const i = round % 2 === 0 ? k : conns - 1 - k;
+          if (pieces[i][round].length > 0) socks[i].write(pieces[i][round]);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const out: string[] = [];
+      for (const c of socks) {
+        let data = '';
+        for (let n = 0; n < 5; n++) data += await c.readReply(10000);
+        out.push(data);
+        c.close();
+      }
+      return out;
+    };
+    const [ours, redis] = await Promise.all([run(env.ours!.port), run(env.redis!.port)]);
+    for (let i = 0; i < conns; i++) {
+      expect(ours[i]).toBe(redis[i]);
+      expect(ours[i].endsWith(`$${`done ${i}`.length}\r\ndone ${i}\r\n`)).toBe(true);
+    }
+  });
+
   it('random valid and invalid requests (seeded)', async () => {
     let seed = 12345;
     const rnd = (n: number): number => {

@@ -111,6 +111,33 @@ export class RequestParser {
     }
   }
 
+  /** The caller's reusable buffer fed last (feedTransient), while the parser may still point into it. */
+  private transient: Buffer | null = null;
+
+  /**
+   * Feed bytes that live in a buffer the caller reuses (the thread's read
+   * buffer, conn_socket.ts); call keep() before the buffer is written again.
+   */
+  feedTransient(chunk: Buffer): void {
+    if (this.waitingFor > 0) {
+      // Held until a large bulk is complete: a copy.
+      this.feed(Buffer.from(chunk));
+      return;
+    }
+    this.feed(chunk);
+    if (this.buf === chunk) this.transient = chunk;
+  }
+
+  /** After feedTransient and parsing: copy the bytes not consumed yet out of the caller's buffer. */
+  keep(): void {
+    const t = this.transient;
+    if (t === null) return;
+    this.transient = null;
+    if (this.buf !== t) return;
+    this.buf = this.pos >= t.length ? EMPTY : Buffer.from(t.subarray(this.pos));
+    this.pos = 0;
+  }
+
   /** Size of the input buffer the parser holds (CLIENT LIST rbs). */
   get bufferSize(): number {
     return this.held !== null ? this.heldBytes : this.buf.length;

@@ -121,12 +121,23 @@ export class Client {
     this.laddr = this.isUnix ? unixPath + ':0' : fmtAddr(socket.localAddress ?? '?', socket.localPort ?? 0);
   }
 
-  onData(chunk: Buffer): void {
+  /**
+   * Bytes from the connection. `transient`: they are in the thread's read
+   * buffer (conn_socket.ts), which the next read overwrites, so the parser
+   * copies what it has not consumed before this returns.
+   */
+  onData(chunk: Buffer, transient = false): void {
     this.thread.stats.netInput += chunk.length;
     if (chunk.length > this.readPeak) this.readPeak = chunk.length;
     this.lastInteraction = Date.now();
-    this.parser.feed(chunk);
-    this.process();
+    if (transient) {
+      this.parser.feedTransient(chunk);
+      this.process();
+      this.parser.keep();
+    } else {
+      this.parser.feed(chunk);
+      this.process();
+    }
     this.thread.endBatch();
     if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
   }

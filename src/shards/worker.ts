@@ -10,6 +10,7 @@ import { Config } from '../config/config.ts';
 import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
+import { readIntoBuffer, READ_BUFFER_BYTES } from './conn_socket.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
 import { initMonitors } from './monitor.ts';
@@ -52,12 +53,15 @@ function readLimits(): void {
 }
 readLimits();
 
-/** A new connection; `unixPath` is set for the unix socket listener. */
-function onConnection(socket: net.Socket, unixPath: string): void {
-  socket.on('error', () => {});
-  if (unixPath === '' && socket.remoteAddress === undefined) {
+/** Where this thread's connections read (conn_socket.ts): one buffer, consumed or copied on each read. */
+const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+
+/** A new connection (accepted paused); `unixPath` is set for the unix socket listener. */
+function onConnection(accepted: net.Socket, unixPath: string): void {
+  accepted.on('error', () => {});
+  if (unixPath === '' && accepted.remoteAddress === undefined) {
     // Reset by the peer before we got to it.
-    socket.destroy();
+    accepted.destroy();
     return;
   }
   const total = Atomics.add(ctrl, CTRL_CLIENTS, 1) + 1;
@@ -65,21 +69,28 @@ function onConnection(socket: net.Socket, unixPath: string): void {
   if (total > maxclients) {
     Atomics.sub(ctrl, CTRL_CLIENTS, 1);
     thread.stats.rejectedConnections++;
-    socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
+    accepted.end('-ERR max number of clients reached\r\n', () => accepted.destroy());
     return;
   }
+  let client: Client | null = null;
+  const socket = readIntoBuffer(accepted, readBuffer, (chunk) => client!.onData(chunk, true));
+  if (socket === null) {
+    Atomics.sub(ctrl, CTRL_CLIENTS, 1);
+    return;
+  }
+  socket.on('error', () => {});
   thread.stats.connectionsReceived++;
   socket.setNoDelay(true);
   const ka = config.num('tcp-keepalive');
   if (ka > 0 && unixPath === '') socket.setKeepAlive(true, ka * 1000);
   const id = Atomics.add(ctrl, CTRL_CLIENT_ID, 1) + 1;
-  const client = new Client(id, thread, socket, config.str('requirepass') === '', unixPath);
-  client.parser.maxBulkLen = limits.maxBulkLen;
-  client.parser.queryBufferLimit = limits.queryBufferLimit;
-  thread.clients.set(id, client);
-  socket.on('data', (chunk: Buffer) => client.onData(chunk));
+  const c = new Client(id, thread, socket, config.str('requirepass') === '', unixPath);
+  client = c;
+  c.parser.maxBulkLen = limits.maxBulkLen;
+  c.parser.queryBufferLimit = limits.queryBufferLimit;
+  thread.clients.set(id, c);
   socket.on('close', () => {
-    client.onClosed();
+    c.onClosed();
     if (thread.clients.delete(id)) Atomics.sub(ctrl, CTRL_CLIENTS, 1);
   });
 }
@@ -115,7 +126,7 @@ function listen(): Promise<void[]> {
       const ipv6Only = host.includes(':');
       waits.push(
         new Promise<void>((resolve, reject) => {
-          const srv = net.createServer({ noDelay: true }, (s) => onConnection(s, ''));
+          const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, ''));
           srv.once('error', (e: NodeJS.ErrnoException) => {
             if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT' || e.code === 'EPROTONOSUPPORT')) resolve();
             else reject(new Error(`Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
@@ -132,7 +143,7 @@ function listen(): Promise<void[]> {
   if (unix !== '' && init.index === 0) {
     waits.push(
       new Promise<void>((resolve, reject) => {
-        const srv = net.createServer({ noDelay: true }, (s) => onConnection(s, unix));
+        const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, unix));
         srv.once('error', (e) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
         srv.listen(unix, async () => {
           const { chmodSync } = await import('node:fs');
