@@ -117,9 +117,21 @@ typedef struct Engine {
     unsigned char *callargs;
     size_t callargs_cap;
     napi_ref callargs_buf;
+    /* JS-owned buffer the command callback leaves a reply in when it returns the reply's length */
+    const char *callreply;
+    size_t callreply_cap;
+    napi_ref callreply_buf;
+    /* this thread's script start time (wall clock, ms) in the shared control block */
+    double *start_wall;
 } Engine;
 
 /* ---- small helpers ------------------------------------------------------------ */
+
+static double wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
+}
 
 static double now_ms(void) {
     struct timespec ts;
@@ -723,6 +735,10 @@ static char *dup_js_string(napi_env env, napi_value v) {
     return s;
 }
 
+static uint32_t get_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
 static void put_u32(unsigned char *p, uint32_t v) {
     p[0] = (unsigned char)v;
     p[1] = (unsigned char)(v >> 8);
@@ -799,7 +815,18 @@ static void call_js(lua_State *L, Engine *e, int argc, int mode, js_outcome *o) 
     } else {
         napi_valuetype vt;
         napi_typeof(env, result, &vt);
-        if (vt == napi_string) {
+        if (vt == napi_number) {
+            /* the reply's length: its bytes are in the shared reply buffer */
+            uint32_t len = 0;
+            napi_get_value_uint32(env, result, &len);
+            if (len > e->callreply_cap) len = 0;
+            if (mode == CALL_MODE_CALL) {
+                const char *p = e->callreply;
+                o->is_error = len > 0 && (p[0] == '-' || p[0] == '!');
+                parse_reply(L, p, p + len, 1);
+                o->kind = 0;
+            }
+        } else if (vt == napi_string) {
             o->kind = 1;
             o->msg = dup_js_string(env, result);
         } else if (vt == napi_boolean) {
@@ -1813,7 +1840,21 @@ static void engine_finalize(napi_env env, void *data, void *hint) {
     free(e);
 }
 
-/* create({ call, log, state: Int32Array, stateIndex, busyEvalIndex, busyFuncIndex, version, versionNum }) */
+/* The Buffer option `name` of create(), kept alive by a reference: its bytes (none when absent). */
+static napi_status buffer_option(napi_env env, napi_value opts, const char *name, napi_ref *ref, void **data, size_t *len) {
+    bool has = false;
+    napi_value v;
+    *data = NULL;
+    *len = 0;
+    napi_status st = napi_has_named_property(env, opts, name, &has);
+    if (st != napi_ok || !has) return st;
+    if ((st = napi_get_named_property(env, opts, name, &v)) != napi_ok) return st;
+    if ((st = napi_create_reference(env, v, 1, ref)) != napi_ok) return st;
+    return napi_get_buffer_info(env, v, data, len);
+}
+
+/* create({ call, log, state: Int32Array, stateIndex, startIndex, busyEvalIndex, busyFuncIndex, result, callArgs,
+ * callReply, version, versionNum }) */
 static napi_value js_create(napi_env env, napi_callback_info info) {
     size_t argc = 1;
     napi_value argv[1], v;
@@ -1838,23 +1879,25 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     napi_value ab;
     NAPI_OK(napi_get_typedarray_info(env, v, &tt, &len, &data, &ab, &off));
     int32_t *words = (int32_t *)data;
-    NAPI_OK(napi_get_named_property(env, argv[0], "result", &v));
-    NAPI_OK(napi_create_reference(env, v, 1, &e->result_buf));
     void *rdata;
     size_t rlen;
-    NAPI_OK(napi_get_buffer_info(env, v, &rdata, &rlen));
+    NAPI_OK(buffer_option(env, argv[0], "result", &e->result_buf, &rdata, &rlen));
     e->result = rdata;
     e->result_cap = rlen;
-    bool has_args = false;
-    NAPI_OK(napi_has_named_property(env, argv[0], "callArgs", &has_args));
-    if (has_args) {
-        NAPI_OK(napi_get_named_property(env, argv[0], "callArgs", &v));
-        NAPI_OK(napi_create_reference(env, v, 1, &e->callargs_buf));
-        NAPI_OK(napi_get_buffer_info(env, v, &rdata, &rlen));
-        e->callargs = rdata;
-        e->callargs_cap = rlen;
-    }
+    NAPI_OK(buffer_option(env, argv[0], "callArgs", &e->callargs_buf, &rdata, &rlen));
+    e->callargs = rdata;
+    e->callargs_cap = rlen;
+    NAPI_OK(buffer_option(env, argv[0], "callReply", &e->callreply_buf, &rdata, &rlen));
+    e->callreply = rdata;
+    e->callreply_cap = rlen;
     int32_t idx;
+    bool has_start = false;
+    NAPI_OK(napi_has_named_property(env, argv[0], "startIndex", &has_start));
+    if (has_start) {
+        NAPI_OK(napi_get_named_property(env, argv[0], "startIndex", &v));
+        NAPI_OK(napi_get_value_int32(env, v, &idx));
+        e->start_wall = (double *)(words + idx);
+    }
     NAPI_OK(napi_get_named_property(env, argv[0], "stateIndex", &v));
     NAPI_OK(napi_get_value_int32(env, v, &idx));
     e->state = words + idx;
@@ -1966,7 +2009,34 @@ static void push_string_array(napi_env env, lua_State *L, napi_value arr) {
     }
 }
 
-/* run(mode, name, ref, keys, args, callerResp, busyMs): Buffer (the RESP reply) or string (an error reply's text) */
+/* A Lua table of the strings at *pos in the argument buffer (u32 count, then u32 length and
+ * bytes each); *pos moves past them. */
+static void push_packed_array(Engine *e, lua_State *L, size_t *pos) {
+    const unsigned char *b = e->callargs;
+    size_t p = *pos;
+    uint32_t n = get_u32(b + p);
+    p += 4;
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = get_u32(b + p);
+        lua_pushlstring(L, (const char *)b + p + 4, len);
+        lua_rawseti(L, -2, (int)i + 1);
+        p += 4 + len;
+    }
+    *pos = p;
+}
+
+/* KEYS (or the keys argument) and ARGV: from the JS arrays, or (both null) from the argument
+ * buffer, where run() packed them. */
+static void push_run_array(napi_env env, Engine *e, lua_State *L, napi_value arr, size_t *pos) {
+    napi_valuetype vt;
+    napi_typeof(env, arr, &vt);
+    if (vt == napi_null) push_packed_array(e, L, pos);
+    else push_string_array(env, L, arr);
+}
+
+/* run(mode, name, ref, keys, args, callerResp, busyMs): Buffer (the RESP reply) or string (an error reply's text);
+ * keys and args null: they are packed in the argument buffer (keys, then args) */
 static napi_value js_run(napi_env env, napi_callback_info info) {
     size_t argc = 7;
     napi_value argv[7];
@@ -1995,6 +2065,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
     e->busy = 0;
     e->out_len = 0;
     int nargs;
+    size_t packed = 0;
     if (mode == 0) {
         lua_getfield(L, LUA_REGISTRYINDEX, REG_REAL_GLOBALS);
         int real = lua_gettop(L);
@@ -2003,18 +2074,18 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
         lua_getfield(L, -1, e->funcname);
         lua_replace(L, -2);
         lua_pushliteral(L, "KEYS");
-        push_string_array(env, L, argv[3]);
+        push_run_array(env, e, L, argv[3], &packed);
         lua_rawset(L, real);
         lua_pushliteral(L, "ARGV");
-        push_string_array(env, L, argv[4]);
+        push_run_array(env, e, L, argv[4], &packed);
         lua_rawset(L, real);
         lua_remove(L, real);
         nargs = 0;
     } else {
         lua_getfield(L, LUA_REGISTRYINDEX, REG_ERR_HANDLER);
         lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-        push_string_array(env, L, argv[3]);
-        push_string_array(env, L, argv[4]);
+        push_run_array(env, e, L, argv[3], &packed);
+        push_run_array(env, e, L, argv[4], &packed);
         nargs = 2;
     }
     if (!lua_isfunction(L, -1 - nargs)) {
@@ -2023,7 +2094,11 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
         return make_string(env, "ERR script not compiled on this thread", 38);
     }
     if (busy_ms > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+    /* Other threads see the script from here (SCRIPT KILL, FUNCTION STATS, busy replies). */
+    if (e->start_wall != NULL) *e->start_wall = wall_ms();
+    __atomic_store_n(e->state, ST_RUNNING | (mode == 0 ? ST_EVAL : 0), __ATOMIC_SEQ_CST);
     int err = lua_pcall(L, nargs, 1, base + 1);
+    __atomic_store_n(e->state, 0, __ATOMIC_SEQ_CST);
     if (++e->gc_count >= 50) {
         lua_gc(L, LUA_GCSTEP, 50);
         e->gc_count = 0;

@@ -19,14 +19,21 @@ import { currentRun, scriptingConfigChanged } from './run.ts';
 /** The native addon's interface (native/src/engine.c). */
 export interface LuaAddon {
   create(o: {
-    /** argv null: the arguments are in callArgs (u32 count, then u32 length and bytes each). */
-    call: (argv: string[] | null, resp: number, mode: number) => Buffer | string | boolean;
+    /**
+     * argv null: the arguments are in callArgs (u32 count, then u32 length and bytes each).
+     * Returns the reply (a number: its length in callReply), an error text, or (mode 1) a boolean.
+     */
+    call: (argv: string[] | null, resp: number, mode: number) => number | Buffer | string | boolean;
     log: (level: number, msg: string) => void;
     state: Int32Array;
     /** A run's reply is copied here when it fits; run() then returns its length. */
     result: Buffer;
-    /** redis.call's arguments are written here when they fit. */
+    /** redis.call's arguments are written here when they fit; so are a run's keys and arguments. */
     callArgs: Buffer;
+    /** Where call leaves a reply when it returns the reply's length. */
+    callReply: Buffer;
+    /** Word index of this thread's script start time (a float64, Date.now()) in `state`. */
+    startIndex: number;
     stateIndex: number;
     busyEvalIndex: number;
     busyFuncIndex: number;
@@ -35,8 +42,12 @@ export interface LuaAddon {
   }): void;
   evalCompile(sha: string, body: string): string | null;
   reset(which: 0 | 1): void;
-  /** The reply's length in `result`, the reply (when larger), or an error text. */
-  run(mode: 0 | 1, name: string, ref: number, keys: string[], args: string[], callerResp: number, busyMs: number): number | Buffer | string;
+  /**
+   * The reply's length in `result`, the reply (when larger), or an error text. keys and args
+   * null: they are in callArgs (packRunArgs). The engine marks the script running in `state`
+   * (and its start time) for the Lua call.
+   */
+  run(mode: 0 | 1, name: string, ref: number, keys: string[] | null, args: string[] | null, callerResp: number, busyMs: number): number | Buffer | string;
   funcLoad(code: string): string | [string, string | null, number, number][];
   funcUnref(refs: number[]): void;
   sha1hex(s: string): string;
@@ -99,6 +110,33 @@ function logLine(thread: ShardThread, level: number, msg: string): void {
 export const scriptResult = Buffer.alloc(64 * 1024);
 /** Where the engine writes a redis.call's arguments (N-API strings in an array cost more). */
 const callArgs = Buffer.alloc(64 * 1024);
+/** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
+export const callReply = Buffer.alloc(64 * 1024);
+
+/** Write `list` into callArgs at `p` (u32 count, then u32 length and bytes each): the position after it, or -1 when it does not fit. */
+function packList(list: string[], p: number): number {
+  const b = callArgs;
+  if (p + 4 > b.length) return -1;
+  b.writeUInt32LE(list.length, p);
+  p += 4;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    const n = s.length;
+    if (p + 4 + n > b.length) return -1;
+    b.writeUInt32LE(n, p);
+    p += 4;
+    if (n <= 16) for (let j = 0; j < n; j++) b[p + j] = s.charCodeAt(j);
+    else b.latin1Write(s, p, n);
+    p += n;
+  }
+  return p;
+}
+
+/** A run's keys and arguments into callArgs (for run(..., null, null, ...)); false when they do not fit. */
+export function packRunArgs(keys: string[], args: string[]): boolean {
+  const p = packList(keys, 0);
+  return p >= 0 && packList(args, p) >= 0;
+}
 
 /** The arguments the engine wrote into callArgs. */
 function readCallArgs(): string[] {
@@ -139,6 +177,8 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     state: ctl.words,
     result: scriptResult,
     callArgs,
+    callReply,
+    startIndex: ctl.startIndex,
     stateIndex: ctl.stateIndex,
     busyEvalIndex: W_BUSY_EVAL,
     busyFuncIndex: W_BUSY_FUNC,

@@ -45,7 +45,7 @@ import { keyShard, keyHashSlot } from '../router/slot.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
-import { scriptResult, type ScriptingThread } from './engine.ts';
+import { scriptResult, callReply, packRunArgs, type ScriptingThread } from './engine.ts';
 import type { ScriptControl } from './shared.ts';
 import { GlobalScripts } from './global_scripts.ts';
 
@@ -95,6 +95,9 @@ let active: ScriptRun | null = null;
 export function currentRun(): ScriptRun | null {
   return active;
 }
+
+/** A command's reply for the engine: its length in the engine's reply buffer (callReply), or its bytes. */
+type Reply = number | Buffer;
 
 export class ScriptRun {
   private readonly S: ScriptingThread;
@@ -156,7 +159,7 @@ export class ScriptRun {
     this.escalated = false;
     this.wrote = false;
     this.stepOwner = this.thread.stepOwner;
-    this.lockedRemote.clear();
+    if (this.lockedRemote.size !== 0) this.lockedRemote.clear();
     this.localLocked = false;
     this.localKeys = [];
     if (o.owner === 0) for (const k of o.keys) this.localKeys.push(k);
@@ -180,14 +183,14 @@ export class ScriptRun {
     this.begin(o);
     const S = this.S;
     active = this;
-    S.ctl.begin(o.mode === 0);
     try {
-      const r = S.lua.run(o.mode, o.name, o.ref, o.keys, o.args, o.resp, busyMs);
+      // The engine marks the script running (state word, start time) around the Lua call.
+      const packed = packRunArgs(o.keys, o.args);
+      const r = S.lua.run(o.mode, o.name, o.ref, packed ? null : o.keys, packed ? null : o.args, o.resp, busyMs);
       if (this.escalated) return RETRY_GLOBAL;
       // A view of the shared result buffer: valid until the next script runs on this thread.
       return typeof r === 'number' ? scriptResult.subarray(0, r) : r;
     } finally {
-      S.ctl.end();
       active = null;
       this.finish();
     }
@@ -196,7 +199,7 @@ export class ScriptRun {
   // ---- redis.call ------------------------------------------------------------------
 
   /** A redis.call / pcall (mode 0) or acl_check_cmd (mode 1): RESP reply bytes, or a script error text. */
-  call(argv: string[], resp: number, mode: number): Buffer | string | boolean {
+  call(argv: string[], resp: number, mode: number): Reply | string | boolean {
     let spec = lookupCommand(argv[0]);
     if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) spec = spec.subcommands.get(argv[1].toLowerCase());
     if (mode === 1) return spec !== undefined ? true : 'unknown command';
@@ -220,14 +223,31 @@ export class ScriptRun {
     }
   }
 
-  private reply(): Buffer {
-    return this.out.buf.subarray(0, this.out.len);
+  /**
+   * The reply in `out`: its length while it is in the engine's reply buffer
+   * (the engine reads it there, no Buffer object to unwrap), else the bytes.
+   */
+  private reply(): Reply {
+    const out = this.out;
+    return out.buf === callReply ? out.len : out.buf.subarray(0, out.len);
+  }
+
+  /** A reply as bytes (a view of `out`'s buffer when it is there: copy before the next command). */
+  private bytes(r: Reply): Buffer {
+    return typeof r === 'number' ? this.out.buf.subarray(0, r) : r;
+  }
+
+  /** `out`, emptied, writing into the engine's reply buffer again. */
+  private fresh(): ReplyWriter {
+    const out = this.out;
+    out.len = 0;
+    out.buf = callReply;
+    return out;
   }
 
   /** Run a command's handler on this thread for the script. */
-  private runHere(spec: CommandSpec, argv: string[]): Buffer {
-    const out = this.out;
-    out.len = 0;
+  private runHere(spec: CommandSpec, argv: string[]): Reply {
+    this.fresh();
     const ctx = this.ctx;
     ctx.db = this.db;
     if (this.writing) this.wrote = true;
@@ -235,10 +255,9 @@ export class ScriptRun {
     return this.reply();
   }
 
-  private select(argv: string[]): Buffer {
+  private select(argv: string[]): Reply {
     const n = parseI64(argv[1]);
-    const out = this.out;
-    out.len = 0;
+    const out = this.fresh();
     if (n === null || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) out.error('ERR value is not an integer or out of range');
     else if (n < 0 || n >= this.thread.ks.dbs.length) out.error('ERR DB index is out of range');
     else {
@@ -248,7 +267,7 @@ export class ScriptRun {
     return this.reply();
   }
 
-  private keyed(spec: CommandSpec, argv: string[]): Buffer | string {
+  private keyed(spec: CommandSpec, argv: string[]): Reply | string {
     const keys = keysOf(spec, argv);
     const n = this.thread.threads;
     if (n === 1 || keys.length === 0) return this.runLocal(spec, argv, keys);
@@ -261,7 +280,7 @@ export class ScriptRun {
   }
 
   /** Run a command whose keys all live on `shard`. */
-  private onShard(spec: CommandSpec, argv: string[], keys: string[], shard: number): Buffer | string {
+  private onShard(spec: CommandSpec, argv: string[], keys: string[], shard: number): Reply | string {
     if (shard === this.thread.index) return this.runLocal(spec, argv, keys);
     if (this.canEscalate() && !(this.callerHeld.includes(shard) && this.covered(keys))) return this.escalate();
     return this.runRemote(shard, argv, keys);
@@ -320,7 +339,7 @@ export class ScriptRun {
     return true;
   }
 
-  private runLocal(spec: CommandSpec, argv: string[], keys: string[]): Buffer | string {
+  private runLocal(spec: CommandSpec, argv: string[], keys: string[]): Reply | string {
     if (keys.length !== 0) {
       if (this.canEscalate() && !this.covered(keys)) return this.escalate();
       while (!this.usableHere(keys)) {
@@ -375,7 +394,7 @@ export class ScriptRun {
   }
 
   /** A command whose keys span shards: per-shard parts, merged as the single-shard command would reply. */
-  private split(spec: CommandSpec, argv: string[]): Buffer | string {
+  private split(spec: CommandSpec, argv: string[]): Reply | string {
     const name = spec.name;
     const span = name === 'mset' ? 2 : 1;
     if (name !== 'del' && name !== 'unlink' && name !== 'exists' && name !== 'touch' && name !== 'mget' && name !== 'mset') return NON_LOCAL;
@@ -407,11 +426,11 @@ export class ScriptRun {
       }
       const r = this.onShard(spec, sub, keys, s);
       if (typeof r === 'string') return r;
-      if (isError(r)) return Buffer.from(r);
-      parts.push({ positions, reply: Buffer.from(r) });
+      const b = this.bytes(r);
+      if (isError(b)) return Buffer.from(b);
+      parts.push({ positions, reply: Buffer.from(b) });
     }
-    const out = this.out;
-    out.len = 0;
+    const out = this.fresh();
     if (name === 'mset') out.ok();
     else if (name === 'mget') {
       const elems = new Map<number, Buffer>();
@@ -430,7 +449,7 @@ export class ScriptRun {
   }
 
   /** Keyspace-wide commands: every shard under a whole-shard lock, replies merged. */
-  private everyShard(spec: CommandSpec, argv: string[]): Buffer | string {
+  private everyShard(spec: CommandSpec, argv: string[]): Reply | string {
     const t = this.thread;
     if (t.threads === 1) return this.runHere(spec, argv);
     const name = spec.name;
@@ -451,7 +470,7 @@ export class ScriptRun {
           t.locks.lock(this.owner, [], true);
           this.localLocked = true;
         }
-        r = Buffer.from(this.runHere(perSpec, perShard));
+        r = Buffer.from(this.bytes(this.runHere(perSpec, perShard)));
       } else {
         const rr = this.step(s, [perShard], 'all');
         if (rr === null) return NON_LOCAL;
@@ -460,8 +479,7 @@ export class ScriptRun {
       if (isError(r)) return r;
       replies.push(r);
     }
-    const out = this.out;
-    out.len = 0;
+    const out = this.fresh();
     if (name === 'dbsize') {
       let n = 0;
       for (const r of replies) n += intValue(r);
@@ -485,7 +503,7 @@ export class ScriptRun {
         let pick = Math.floor(Math.random() * total);
         let s = 0;
         while (pick >= sizes[s]) pick -= sizes[s++];
-        const r = s === t.index ? Buffer.from(this.runHere(spec, argv)) : this.step(s, [argv], null)![0];
+        const r = s === t.index ? Buffer.from(this.bytes(this.runHere(spec, argv))) : this.step(s, [argv], null)![0];
         out.len = 0;
         out.raw(r);
       }

@@ -58,8 +58,8 @@ export class ScriptControl {
   readonly threads: number;
   readonly self: number;
   readonly stateIndex: number;
-  /** This thread's script start time slot. */
-  private readonly start: Float64Array;
+  /** Word index of this thread's script start time (a float64 the engine writes, native/src/engine.c). */
+  readonly startIndex: number;
 
   constructor(sab: SharedArrayBuffer, threads: number, self: number) {
     this.words = new Int32Array(sab);
@@ -67,7 +67,7 @@ export class ScriptControl {
     this.threads = threads;
     this.self = self;
     this.stateIndex = BLOCK_BASE + BLOCK_WORDS * self + B_STATE;
-    this.start = new Float64Array(sab, (BLOCK_BASE + BLOCK_WORDS * self + B_START) * 4, 1);
+    this.startIndex = BLOCK_BASE + BLOCK_WORDS * self + B_START;
   }
 
   /** Some script anywhere is past busy-reply-threshold: 0 none, 1 an EVAL script, 2 a function. */
@@ -75,15 +75,6 @@ export class ScriptControl {
     if (Atomics.load(this.words, W_BUSY_EVAL) > 0) return 1;
     if (Atomics.load(this.words, W_BUSY_FUNC) > 0) return 2;
     return 0;
-  }
-
-  begin(evalMode: boolean): void {
-    this.start[0] = Date.now();
-    Atomics.store(this.words, this.stateIndex, ST_RUNNING | (evalMode ? ST_EVAL : 0));
-  }
-
-  end(): void {
-    Atomics.store(this.words, this.stateIndex, 0);
   }
 
   /** Before a write command: mark the script dirty; false when a kill was accepted first. */

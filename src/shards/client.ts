@@ -284,7 +284,9 @@ export class Client {
     ahead.push(first);
     while (ahead.length < AHEAD) {
       const last = ahead[ahead.length - 1];
-      if (last[0].length === 5 && last[0].toLowerCase() === 'reset') break;
+      const name = last[0];
+      // RESET (any case); the first letter rules out most five-letter names without lowercasing.
+      if (name.length === 5 && (name.charCodeAt(0) | 0x20) === 0x72 && name.toLowerCase() === 'reset') break;
       const argv = parser.next();
       if (argv === null) break;
       ahead.push(argv);
