@@ -233,10 +233,23 @@ static void out_str(Engine *e, const char *s) {
     out_put(e, s, strlen(s));
 }
 
+/* A RESP line: the prefix, n in decimal, CRLF (every reply header and integer goes through here). */
 static void out_fmt_line(Engine *e, char prefix, long long n) {
+    char digits[24];
+    int d = 0;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        digits[d++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
     char buf[32];
-    int len = snprintf(buf, sizeof(buf), "%c%lld\r\n", prefix, n);
-    out_put(e, buf, (size_t)len);
+    size_t len = 0;
+    buf[len++] = prefix;
+    if (n < 0) buf[len++] = '-';
+    while (d > 0) buf[len++] = digits[--d];
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    out_put(e, buf, len);
 }
 
 static void out_bulk(Engine *e, const char *s, size_t n) {

@@ -113,17 +113,24 @@ const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
 
+function putU32(b: Buffer, p: number, v: number): void {
+  b[p] = v & 0xff;
+  b[p + 1] = (v >>> 8) & 0xff;
+  b[p + 2] = (v >>> 16) & 0xff;
+  b[p + 3] = v >>> 24;
+}
+
 /** Write `list` into callArgs at `p` (u32 count, then u32 length and bytes each): the position after it, or -1 when it does not fit. */
 function packList(list: string[], p: number): number {
   const b = callArgs;
   if (p + 4 > b.length) return -1;
-  b.writeUInt32LE(list.length, p);
+  putU32(b, p, list.length);
   p += 4;
   for (let i = 0; i < list.length; i++) {
     const s = list[i];
     const n = s.length;
     if (p + 4 + n > b.length) return -1;
-    b.writeUInt32LE(n, p);
+    putU32(b, p, n);
     p += 4;
     if (n <= 16) for (let j = 0; j < n; j++) b[p + j] = s.charCodeAt(j);
     else b.latin1Write(s, p, n);

@@ -47,6 +47,9 @@ export class ScriptCache {
   private readonly compiled = new Map<string, number>();
   /** body -> sha, so a repeated EVAL does not hash its body again. */
   private readonly shaByBody = new Map<string, string>();
+  /** The body fromBody resolved last and its answer: a repeated EVAL compares the body instead of hashing it. */
+  private lastBody = '';
+  private lastFound: { sha: string; flags: number } | null = null;
   private gen: number;
   private pos = 0;
 
@@ -67,6 +70,8 @@ export class ScriptCache {
     this.pos = 0;
     this.bodies.clear();
     this.shaByBody.clear();
+    this.lastBody = '';
+    this.lastFound = null;
     if (this.compiled.size !== 0) {
       this.compiled.clear();
       this.lua.reset(0);
@@ -114,10 +119,11 @@ export class ScriptCache {
   /** EVAL / SCRIPT LOAD: the script's sha and flags, compiled here; or the error reply text. */
   fromBody(body: string): { sha: string; flags: number } | string {
     this.checkGeneration();
+    if (this.lastFound !== null && body === this.lastBody) return this.lastFound;
     let sha = this.shaByBody.get(body);
     if (sha !== undefined) {
       const f = this.compiled.get(sha);
-      if (f !== undefined) return { sha, flags: f };
+      if (f !== undefined) return this.found(body, sha, f);
     } else sha = this.lua.sha1hex(body);
     let flags = this.compiled.get(sha);
     if (flags === undefined) {
@@ -128,7 +134,14 @@ export class ScriptCache {
     if (this.shaByBody.size > 100000) this.shaByBody.clear();
     this.shaByBody.set(body, sha);
     if (!this.bodies.has(sha)) this.publish(sha, body);
-    return { sha, flags };
+    return this.found(body, sha, flags);
+  }
+
+  private found(body: string, sha: string, flags: number): { sha: string; flags: number } {
+    const r = { sha, flags };
+    this.lastBody = body;
+    this.lastFound = r;
+    return r;
   }
 
   /** The SHA1 of a body this thread has run before, without hashing it (undefined when new here). */
