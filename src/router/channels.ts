@@ -9,6 +9,7 @@
 
 import { latin1 } from '../proto/latin1.ts';
 import { Ring } from './ring.ts';
+import { putU32, getU32 } from '../proto/u32.ts';
 
 export const FRAME_HEADER = 16;
 
@@ -87,12 +88,13 @@ export class Channels {
     ob.ensure(FRAME_HEADER + payloadLen);
     const b = ob.buf;
     let o = ob.len;
-    b.writeUInt32LE(payloadLen, o);
+    putU32(b, o, payloadLen);
     b[o + 4] = kind;
     b[o + 5] = resp;
-    b.writeUInt16LE(db, o + 6);
-    b.writeUInt32LE(id >>> 0, o + 8);
-    b.writeUInt32LE(aux >>> 0, o + 12);
+    b[o + 6] = db & 0xff;
+    b[o + 7] = (db >>> 8) & 0xff;
+    putU32(b, o + 8, id >>> 0);
+    putU32(b, o + 12, aux >>> 0);
     ob.len = o + FRAME_HEADER;
     if (!this.dirtyFlag[to]) {
       this.dirtyFlag[to] = true;
@@ -195,11 +197,11 @@ export class Channels {
             const s = this.inStarts[j];
             const len = this.inLens[j];
             if (len - s < FRAME_HEADER) break;
-            const plen = buf.readUInt32LE(s);
+            const plen = getU32(buf, s);
             if (len - s < FRAME_HEADER + plen) break;
             const p = s + FRAME_HEADER;
             this.inStarts[j] = p + plen;
-            this.onFrame(j, buf[s + 4], buf[s + 5], buf.readUInt16LE(s + 6), buf.readUInt32LE(s + 8), buf.readUInt32LE(s + 12), buf, p, p + plen);
+            this.onFrame(j, buf[s + 4], buf[s + 5], buf[s + 6] | (buf[s + 7] << 8), getU32(buf, s + 8), getU32(buf, s + 12), buf, p, p + plen);
             frames++;
           }
           const avail = ring.available();
@@ -441,12 +443,12 @@ const SPIN_TURNS = 16;
 const EXPECTING_TURNS = 128;
 
 export function writeArgv(b: Buffer, o: number, argv: string[]): number {
-  b.writeUInt32LE(argv.length, o);
+  putU32(b, o, argv.length);
   o += 4;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const n = a.length;
-    b.writeUInt32LE(n, o);
+    putU32(b, o, n);
     o += 4;
     if (n > 24) o += b.latin1Write(a, o);
     else for (let k = 0; k < n; k++) b[o++] = a.charCodeAt(k);
@@ -455,11 +457,11 @@ export function writeArgv(b: Buffer, o: number, argv: string[]): number {
 }
 
 export function readArgv(b: Buffer, start: number, end: number): string[] {
-  const argc = b.readUInt32LE(start);
+  const argc = getU32(b, start);
   let o = start + 4;
   const argv = new Array<string>(argc);
   for (let i = 0; i < argc; i++) {
-    const n = b.readUInt32LE(o);
+    const n = getU32(b, o);
     o += 4;
     argv[i] = latin1(b, o, n);
     o += n;
@@ -479,14 +481,14 @@ export function argvListsSize(lists: string[][]): number {
 }
 
 export function writeArgvLists(b: Buffer, o: number, lists: string[][]): number {
-  b.writeUInt32LE(lists.length, o);
+  putU32(b, o, lists.length);
   o += 4;
   for (const argv of lists) o = writeArgv(b, o, argv);
   return o;
 }
 
 export function readArgvLists(b: Buffer, start: number, end: number): string[][] {
-  const n = b.readUInt32LE(start);
+  const n = getU32(b, start);
   let o = start + 4;
   const out: string[][] = [];
   for (let i = 0; i < n; i++) {

@@ -14,6 +14,7 @@ import { FunctionRegistry } from './functions.ts';
 import { GlobalScripts } from './global_scripts.ts';
 import { SERVER_VERSION } from '../version.ts';
 import { latin1 } from '../proto/latin1.ts';
+import { putU32, getU32 } from '../proto/u32.ts';
 import { currentRun, scriptingConfigChanged } from './run.ts';
 
 /** The native addon's interface (native/src/engine.c). */
@@ -113,13 +114,6 @@ const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
 
-function putU32(b: Buffer, p: number, v: number): void {
-  b[p] = v & 0xff;
-  b[p + 1] = (v >>> 8) & 0xff;
-  b[p + 2] = (v >>> 16) & 0xff;
-  b[p + 3] = v >>> 24;
-}
-
 /** Write `list` into callArgs at `p` (u32 count, then u32 length and bytes each): the position after it, or -1 when it does not fit. */
 function packList(list: string[], p: number): number {
   const b = callArgs;
@@ -148,11 +142,11 @@ export function packRunArgs(keys: string[], args: string[]): boolean {
 /** The arguments the engine wrote into callArgs. */
 function readCallArgs(): string[] {
   const b = callArgs;
-  const n = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
+  const n = getU32(b, 0);
   const argv: string[] = new Array(n);
   let p = 4;
   for (let i = 0; i < n; i++) {
-    const len = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+    const len = getU32(b, p);
     argv[i] = latin1(b, p + 4, len);
     p += 4 + len;
   }

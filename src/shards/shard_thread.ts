@@ -23,6 +23,7 @@ import type { Config } from '../config/config.ts';
 import type { Remote } from 'comlink';
 import { CTRL_SLOWLOG_ID, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
+import { putU32, getU32 } from '../proto/u32.ts';
 
 export const K_CMD = 1;
 export const K_REPLY = 2;
@@ -699,10 +700,10 @@ export class ShardThread {
     let size = 4;
     for (const r of replies) size += 4 + r.length;
     const b = Buffer.allocUnsafe(size);
-    b.writeUInt32LE(replies.length, 0);
+    putU32(b, 0, replies.length);
     let o = 4;
     for (const r of replies) {
-      b.writeUInt32LE(r.length, o);
+      putU32(b, o, r.length);
       r.copy(b, o + 4);
       o += 4 + r.length;
     }
@@ -824,11 +825,11 @@ const EMPTY = Buffer.alloc(0);
 const TIME_ORIGIN = performance.timeOrigin;
 
 function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
-  const n = b.readUInt32LE(start);
+  const n = getU32(b, start);
   let o = start + 4;
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const len = b.readUInt32LE(o);
+    const len = getU32(b, o);
     o += 4;
     out.push(Buffer.from(b.subarray(o, o + len)));
     o += len;
