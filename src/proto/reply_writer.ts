@@ -6,6 +6,7 @@ import { formatDouble } from './number_format.ts';
 
 const INITIAL = 64 * 1024;
 const SHRINK_ABOVE = 4 * 1024 * 1024;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export interface ErrorCounter {
   countError(prefix: string): void;
@@ -108,7 +109,44 @@ export class ReplyWriter {
   }
 
   int(n: number): void {
-    this.line(58 /* : */, String(n));
+    this.header(58 /* : */, n);
+  }
+
+  /**
+   * A line of a prefix and an integer (integer replies, lengths, counts),
+   * digits written straight into the buffer: String(n) allocates a string
+   * for every number outside V8's small cache (a growing list's length).
+   */
+  private header(prefix: number, n: number): void {
+    if (!(n <= MAX_SAFE && n >= -MAX_SAFE && Math.floor(n) === n)) {
+      this.line(prefix, String(n));
+      return;
+    }
+    this.ensure(20);
+    const b = this.buf;
+    let o = this.len;
+    b[o++] = prefix;
+    if (n < 0) {
+      b[o++] = 45; /* - */
+      n = -n;
+    }
+    if (n < 10) b[o++] = 48 + n;
+    else {
+      const start = o;
+      do {
+        const q = Math.floor(n / 10);
+        b[o++] = 48 + (n - q * 10);
+        n = q;
+      } while (n !== 0);
+      for (let i = start, j = o - 1; i < j; i++, j--) {
+        const t = b[i];
+        b[i] = b[j];
+        b[j] = t;
+      }
+    }
+    b[o] = 13;
+    b[o + 1] = 10;
+    this.len = o + 2;
   }
 
   bigint(n: bigint): void {
@@ -117,13 +155,10 @@ export class ReplyWriter {
 
   bulk(s: string): void {
     const n = s.length;
-    this.ensure(n + 16);
-    const b = this.buf;
-    b[this.len++] = 36; /* $ */
-    this.latin1(String(n));
-    b[this.len++] = 13;
-    b[this.len++] = 10;
+    this.ensure(n + 24);
+    this.header(36 /* $ */, n);
     if (n > 0) this.latin1(s);
+    const b = this.buf;
     b[this.len++] = 13;
     b[this.len++] = 10;
   }
@@ -139,7 +174,7 @@ export class ReplyWriter {
   }
 
   bulkBuffer(b: Uint8Array): void {
-    this.line(36, String(b.length));
+    this.header(36, b.length);
     this.raw(b);
     this.ensure(2);
     this.buf[this.len++] = 13;
@@ -157,18 +192,18 @@ export class ReplyWriter {
   }
 
   array(n: number): void {
-    this.line(42 /* * */, String(n));
+    this.header(42 /* * */, n);
   }
 
   /** A map of n pairs: RESP3 '%', RESP2 a flat array of 2n. */
   map(n: number): void {
-    if (this.resp === 3) this.line(37 /* % */, String(n));
-    else this.line(42, String(n * 2));
+    if (this.resp === 3) this.header(37 /* % */, n);
+    else this.header(42, n * 2);
   }
 
   /** A set of n elements: RESP3 '~', RESP2 an array. */
   set(n: number): void {
-    this.line(this.resp === 3 ? 126 /* ~ */ : 42, String(n));
+    this.header(this.resp === 3 ? 126 /* ~ */ : 42, n);
   }
 
   /** A double: RESP3 ',', RESP2 a bulk string, formatted like Redis's %.17g. */
@@ -185,13 +220,13 @@ export class ReplyWriter {
   /** Verbatim string (RESP3 '='), a bulk string in RESP2. */
   verbatim(s: string, format = 'txt'): void {
     if (this.resp === 3) {
-      this.line(61 /* = */, String(s.length + 4));
+      this.header(61 /* = */, s.length + 4);
       this.rawString(format + ':' + s + '\r\n');
     } else this.bulk(s);
   }
 
   /** RESP3 push header (pub/sub, MONITOR); RESP2 an array. */
   push(n: number): void {
-    this.line(this.resp === 3 ? 62 /* > */ : 42, String(n));
+    this.header(this.resp === 3 ? 62 /* > */ : 42, n);
   }
 }
