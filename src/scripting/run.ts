@@ -37,6 +37,7 @@
 // them. A thread that waits serves other threads' steps, and a step a script
 // waits for never waits for a lock, so waiting threads never deadlock.
 
+import { performance } from 'node:perf_hooks';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { StepLock } from '../router/txn.ts';

@@ -3,6 +3,7 @@
 // for one remote shard are pipelined; a command for any other place waits
 // until the replies in flight are back. Replies are written in request order.
 
+import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
 import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';

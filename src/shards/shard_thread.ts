@@ -4,6 +4,7 @@
 // cross-shard transaction has locked, and coordinates its clients'
 // cross-shard commands.
 
+import { performance } from 'node:perf_hooks';
 import { Keyspace, type ByteString, type StoredValue } from './keyspace.ts';
 import { WatchTable } from './watch.ts';
 import { CronTable, type CronJob } from './cron.ts';
