@@ -97,6 +97,9 @@ typedef struct Engine {
     char funcname[128];
     double start_ms;
     double busy_ms;
+    /* wall clock minus monotonic clock (ms), taken at create: a run's start time for other
+     * threads' displays without a second clock read */
+    double wall_offset;
     int busy;
     /* FUNCTION LOAD in progress */
     int loading;
@@ -130,7 +133,7 @@ typedef struct Engine {
 static double wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 static double now_ms(void) {
@@ -793,7 +796,7 @@ static void call_js(lua_State *L, Engine *e, int argc, int mode, js_outcome *o) 
     napi_env env = e->env;
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
-    napi_value arr, cb, global, result, args[3];
+    napi_value arr, cb, recv, result, args[3];
     if (pack_call_args(L, e, argc)) {
         napi_get_null(env, &arr);
     } else {
@@ -808,11 +811,11 @@ static void call_js(lua_State *L, Engine *e, int argc, int mode, js_outcome *o) 
         }
     }
     napi_get_reference_value(env, e->call_cb, &cb);
-    napi_get_global(env, &global);
+    napi_get_undefined(env, &recv);
     args[0] = arr;
     napi_create_int32(env, e->resp, &args[1]);
     napi_create_int32(env, mode, &args[2]);
-    napi_status st = napi_call_function(env, global, cb, 3, args, &result);
+    napi_status st = napi_call_function(env, recv, cb, 3, args, &result);
     o->kind = 3;
     o->msg = NULL;
     o->is_error = 0;
@@ -1880,6 +1883,7 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     e = calloc(1, sizeof(Engine));
     e->env = env;
     e->rand48 = 0x1234ABCD330EULL;
+    e->wall_offset = wall_ms() - now_ms();
     NAPI_OK(napi_get_named_property(env, argv[0], "call", &v));
     NAPI_OK(napi_create_reference(env, v, 1, &e->call_cb));
     NAPI_OK(napi_get_named_property(env, argv[0], "log", &v));
@@ -2108,7 +2112,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
     }
     if (busy_ms > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
     /* Other threads see the script from here (SCRIPT KILL, FUNCTION STATS, busy replies). */
-    if (e->start_wall != NULL) *e->start_wall = wall_ms();
+    if (e->start_wall != NULL) *e->start_wall = floor(e->start_ms + e->wall_offset);
     __atomic_store_n(e->state, ST_RUNNING | (mode == 0 ? ST_EVAL : 0), __ATOMIC_SEQ_CST);
     int err = lua_pcall(L, nargs, 1, base + 1);
     __atomic_store_n(e->state, 0, __ATOMIC_SEQ_CST);

@@ -27,8 +27,8 @@ import { groupKeys } from '../router/cross.ts';
 import { globalLockOf } from '../router/global_lock.ts';
 import { MULTI_SHARD } from './table.ts';
 import { stringMatch } from '../config/glob.ts';
-import { scripting, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
-import { runScript, RETRY_GLOBAL, type RunOptions } from '../scripting/run.ts';
+import { scripting, scriptResult, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
+import { runScript, resultBytes, RETRY_GLOBAL, type RunOptions, type ScriptResult } from '../scripting/run.ts';
 import { GlobalScripts } from '../scripting/global_scripts.ts';
 import { F_NO_WRITES, F_SHEBANG, FLAG_NAMES } from '../scripting/scripts.ts';
 import { POLICY_APPEND, POLICY_FLUSH, POLICY_REPLACE, type FunctionInfo } from '../scripting/functions.ts';
@@ -57,10 +57,12 @@ function numKeys(argv: string[], fcall: boolean): number | string {
 }
 
 /** Write a script's result: the RESP bytes, or an error (counted in the error stats). */
-function writeResult(out: ReplyWriter, r: Buffer | string): void {
-  if (typeof r === 'string') out.error(r);
-  else if (r[0] === 45 /* - */ && r.indexOf(13) === r.length - 2) out.error(r.latin1Slice(1, r.length - 2));
-  else out.raw(r);
+function writeResult(out: ReplyWriter, r: ScriptResult): void {
+  if (typeof r === 'string') return out.error(r);
+  const b = typeof r === 'number' ? scriptResult : r;
+  const n = typeof r === 'number' ? r : r.length;
+  if (b[0] === 45 /* - */ && b.indexOf(13) === n - 2) out.error(b.latin1Slice(1, n - 2));
+  else out.raw(b, 0, n);
 }
 
 // ---- EVAL family -----------------------------------------------------------------------
@@ -122,7 +124,6 @@ function options(p: Prepared, argv: string[], db: number, resp: 2 | 3, owner: nu
     name: p.name,
     ref: p.ref,
     keys: argv.slice(3, 3 + p.nk),
-    args: argv.slice(3 + p.nk),
     db,
     resp,
     readOnly: p.readOnly,
@@ -211,8 +212,8 @@ function runPrepared(S: ScriptingThread, argv: string[], kind: Kind, db: number,
 }
 
 /** A result that is written after an await: copied out of the buffer the next script reuses. */
-function kept(r: Buffer | string): Buffer | string {
-  return typeof r === 'string' ? r : Buffer.from(r);
+function kept(r: ScriptResult): Buffer | string {
+  return typeof r === 'string' ? r : Buffer.from(resultBytes(r));
 }
 
 /** Keys on several shards, or a script that needs the global lock: run here under the locks. */

@@ -45,6 +45,14 @@ export class ReplyWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
+    if (n <= 64) {
+      // Short replies (+OK, :1) from part of a buffer: a JS copy, no subarray object.
+      const d = this.buf;
+      let o = this.len;
+      for (let i = start; i < end; i++) d[o++] = b[i];
+      this.len = o;
+      return;
+    }
     this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
     this.len += n;
   }

@@ -114,13 +114,16 @@ const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
 
-/** Write `list` into callArgs at `p` (u32 count, then u32 length and bytes each): the position after it, or -1 when it does not fit. */
-function packList(list: string[], p: number): number {
+/**
+ * Write list[from..] into callArgs at `p` (u32 count, then u32 length and bytes each): the
+ * position after it, or -1 when it does not fit.
+ */
+function packList(list: string[], from: number, p: number): number {
   const b = callArgs;
   if (p + 4 > b.length) return -1;
-  putU32(b, p, list.length);
+  putU32(b, p, list.length - from);
   p += 4;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = from; i < list.length; i++) {
     const s = list[i];
     const n = s.length;
     if (p + 4 + n > b.length) return -1;
@@ -133,10 +136,10 @@ function packList(list: string[], p: number): number {
   return p;
 }
 
-/** A run's keys and arguments into callArgs (for run(..., null, null, ...)); false when they do not fit. */
-export function packRunArgs(keys: string[], args: string[]): boolean {
-  const p = packList(keys, 0);
-  return p >= 0 && packList(args, p) >= 0;
+/** A run's keys and its arguments (argv from `from` on) into callArgs, for run(..., null, null, ...); false when they do not fit. */
+export function packRunArgs(keys: string[], argv: string[], from: number): boolean {
+  const p = packList(keys, 0, 0);
+  return p >= 0 && packList(argv, from, p) >= 0;
 }
 
 /** The arguments the engine wrote into callArgs. */

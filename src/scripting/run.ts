@@ -60,8 +60,8 @@ export interface RunOptions {
   mode: 0 | 1;
   name: string;
   ref: number;
+  /** The declared keys; the script's arguments are the rest of argv after them. */
   keys: string[];
-  args: string[];
   db: number;
   /** The caller's protocol (the script's reply is written for it). */
   resp: 2 | 3;
@@ -180,17 +180,17 @@ export class ScriptRun {
     ctl.setInfo(this.name, this.argv);
   }
 
-  run(o: RunOptions, busyMs: number): Buffer | string {
+  run(o: RunOptions, busyMs: number): ScriptResult {
     this.begin(o);
     const S = this.S;
     active = this;
     try {
       // The engine marks the script running (state word, start time) around the Lua call.
-      const packed = packRunArgs(o.keys, o.args);
-      const r = S.lua.run(o.mode, o.name, o.ref, packed ? null : o.keys, packed ? null : o.args, o.resp, busyMs);
+      const from = 3 + o.keys.length;
+      const packed = packRunArgs(o.keys, o.argv, from);
+      const r = packed ? S.lua.run(o.mode, o.name, o.ref, null, null, o.resp, busyMs) : S.lua.run(o.mode, o.name, o.ref, o.keys, o.argv.slice(from), o.resp, busyMs);
       if (this.escalated) return RETRY_GLOBAL;
-      // A view of the shared result buffer: valid until the next script runs on this thread.
-      return typeof r === 'number' ? scriptResult.subarray(0, r) : r;
+      return r;
     } finally {
       active = null;
       this.finish();
@@ -523,11 +523,19 @@ export function scriptingConfigChanged(): void {
 }
 
 /**
- * Run a script on this thread; the RESP reply bytes, or an error reply's text.
- * The bytes may be a view of a buffer the next script overwrites: write or
- * copy them before another script can run.
+ * A script's result: the RESP reply's length in scriptResult (valid until the
+ * next script runs on this thread: write or copy it first), the reply bytes
+ * (too large for scriptResult), or an error reply's text.
  */
-export function runScript(S: ScriptingThread, o: RunOptions): Buffer | string {
+export type ScriptResult = number | Buffer | string;
+
+/** The reply bytes of a result that is not an error text (a view of scriptResult for a length). */
+export function resultBytes(r: number | Buffer): Buffer {
+  return typeof r === 'number' ? scriptResult.subarray(0, r) : r;
+}
+
+/** Run a script on this thread. */
+export function runScript(S: ScriptingThread, o: RunOptions): ScriptResult {
   if (active !== null) return 'ERR a script is already running on this thread';
   if (instance === null) instance = new ScriptRun(S);
   if (busyMs < 0) {
