@@ -18,12 +18,23 @@ function crc16(s: string, start: number, end: number): number {
   return crc;
 }
 
-/** Redis Cluster's keyHashSlot: hash only the part between the first '{' and the next '}' when non-empty. */
+/**
+ * Redis Cluster's keyHashSlot: hash only the part between the first '{' and
+ * the next '}' when non-empty. One pass for the usual key without a '{'.
+ */
 export function keyHashSlot(key: string): number {
   const len = key.length;
-  let s = 0;
-  for (; s < len; s++) if (key.charCodeAt(s) === 123 /* { */) break;
-  if (s === len) return crc16(key, 0, len) & 16383;
+  let crc = 0;
+  for (let i = 0; i < len; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 123 /* { */) return tagSlot(key, i, len);
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ c) & 0xff];
+  }
+  return crc & 16383;
+}
+
+/** The slot of a key whose first '{' is at s. */
+function tagSlot(key: string, s: number, len: number): number {
   let e = s + 1;
   for (; e < len; e++) if (key.charCodeAt(e) === 125 /* } */) break;
   if (e === len || e === s + 1) return crc16(key, 0, len) & 16383;
