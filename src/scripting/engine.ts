@@ -207,7 +207,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
 
 /** A script is past busy-reply-threshold on some thread (one shared word read). */
 export function scriptBusy(): boolean {
-  return current !== null && current.ctl.busyKind() !== 0;
+  return current !== null && current.ctl.anyBusy();
 }
 
 /** The BUSY error for a command sent while a script is busy, or null when the command may run (allow_busy). */

@@ -70,6 +70,15 @@ export class ScriptControl {
     this.startIndex = BLOCK_BASE + BLOCK_WORDS * self + B_START;
   }
 
+  /**
+   * Some script anywhere may be past busy-reply-threshold: plain reads for
+   * the per-command check (like the MONITOR flag); busyKind() decides.
+   */
+  anyBusy(): boolean {
+    const w = this.words;
+    return (w[W_BUSY_EVAL] | w[W_BUSY_FUNC]) !== 0;
+  }
+
   /** Some script anywhere is past busy-reply-threshold: 0 none, 1 an EVAL script, 2 a function. */
   busyKind(): number {
     if (Atomics.load(this.words, W_BUSY_EVAL) > 0) return 1;
