@@ -128,7 +128,7 @@ export class RequestParser {
     if (this.buf === chunk) this.transient = chunk;
   }
 
-  /** After feedTransient and parsing: copy the bytes not consumed yet out of the caller's buffer. */
+  /** After parsing: copy the bytes not consumed yet out of the caller's buffer (nothing to do after feed). */
   keep(): void {
     const t = this.transient;
     if (t === null) return;

@@ -7,9 +7,9 @@
 //
 // Frame: u32 payload length, u8 kind, u8 resp, u16 db, u32 id, u32 aux, payload.
 
-import { latin1 } from '../proto/latin1.ts';
 import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
+import { argvSize, writeArgv, argvListsSize, writeArgvLists } from '../proto/argv_codec.ts';
 
 export const FRAME_HEADER = 16;
 
@@ -105,8 +105,7 @@ export class Channels {
 
   /** A frame whose payload is an argv list (u32 argc, then u32 length + bytes each). */
   sendArgv(to: number, kind: number, resp: number, db: number, id: number, aux: number, argv: string[]): void {
-    let size = 4;
-    for (let i = 0; i < argv.length; i++) size += 4 + argv[i].length;
+    const size = argvSize(argv);
     const ob = this.frame(to, kind, resp, db, id, aux, size);
     writeArgv(ob.buf, ob.len, argv);
     ob.len += size;
@@ -441,61 +440,3 @@ const SPIN_TURNS = 16;
  * than cores, spinning threads slow down the ones doing the work).
  */
 const EXPECTING_TURNS = 128;
-
-export function writeArgv(b: Buffer, o: number, argv: string[]): number {
-  putU32(b, o, argv.length);
-  o += 4;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const n = a.length;
-    putU32(b, o, n);
-    o += 4;
-    if (n > 24) o += b.latin1Write(a, o);
-    else for (let k = 0; k < n; k++) b[o++] = a.charCodeAt(k);
-  }
-  return o;
-}
-
-export function readArgv(b: Buffer, start: number, end: number): string[] {
-  const argc = getU32(b, start);
-  let o = start + 4;
-  const argv = new Array<string>(argc);
-  for (let i = 0; i < argc; i++) {
-    const n = getU32(b, o);
-    o += 4;
-    argv[i] = latin1(b, o, n);
-    o += n;
-  }
-  if (o > end) throw new Error('malformed argv frame');
-  return argv;
-}
-
-/** Payload of several argv lists: u32 count, then each list as writeArgv encodes it. */
-export function argvListsSize(lists: string[][]): number {
-  let size = 4;
-  for (const argv of lists) {
-    size += 4;
-    for (let i = 0; i < argv.length; i++) size += 4 + argv[i].length;
-  }
-  return size;
-}
-
-export function writeArgvLists(b: Buffer, o: number, lists: string[][]): number {
-  putU32(b, o, lists.length);
-  o += 4;
-  for (const argv of lists) o = writeArgv(b, o, argv);
-  return o;
-}
-
-export function readArgvLists(b: Buffer, start: number, end: number): string[][] {
-  const n = getU32(b, start);
-  let o = start + 4;
-  const out: string[][] = [];
-  for (let i = 0; i < n; i++) {
-    const argv = readArgv(b, o, end);
-    out.push(argv);
-    o += 4;
-    for (const a of argv) o += 4 + a.length;
-  }
-  return out;
-}

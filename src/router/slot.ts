@@ -11,10 +11,15 @@ const CRC16_TABLE = (() => {
   return t;
 })();
 
+/** The CRC16 (XMODEM) crc continued with byte c. */
+function crcByte(crc: number, c: number): number {
+  return ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ c) & 0xff];
+}
+
 /** CRC16 (XMODEM) over the latin1 code units of s[start, end). */
 function crc16(s: string, start: number, end: number): number {
   let crc = 0;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff];
+  for (let i = start; i < end; i++) crc = crcByte(crc, s.charCodeAt(i));
   return crc;
 }
 
@@ -28,7 +33,7 @@ export function keyHashSlot(key: string): number {
   for (let i = 0; i < len; i++) {
     const c = key.charCodeAt(i);
     if (c === 123 /* { */) return tagSlot(key, i, len);
-    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ c) & 0xff];
+    crc = crcByte(crc, c);
   }
   return crc & 16383;
 }

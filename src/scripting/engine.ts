@@ -13,8 +13,7 @@ import { ScriptCache } from './scripts.ts';
 import { FunctionRegistry } from './functions.ts';
 import { GlobalScripts } from './global_scripts.ts';
 import { SERVER_VERSION } from '../version.ts';
-import { latin1 } from '../proto/latin1.ts';
-import { putU32, getU32 } from '../proto/u32.ts';
+import { argvSize, writeArgv, readArgv } from '../proto/argv_codec.ts';
 import { currentRun, scriptingConfigChanged } from './run.ts';
 
 /** The native addon's interface (native/src/engine.c). */
@@ -114,46 +113,11 @@ const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
 
-/**
- * Write list[from..] into callArgs at `p` (u32 count, then u32 length and bytes each): the
- * position after it, or -1 when it does not fit.
- */
-function packList(list: string[], from: number, p: number): number {
-  const b = callArgs;
-  if (p + 4 > b.length) return -1;
-  putU32(b, p, list.length - from);
-  p += 4;
-  for (let i = from; i < list.length; i++) {
-    const s = list[i];
-    const n = s.length;
-    if (p + 4 + n > b.length) return -1;
-    putU32(b, p, n);
-    p += 4;
-    if (n <= 16) for (let j = 0; j < n; j++) b[p + j] = s.charCodeAt(j);
-    else b.latin1Write(s, p, n);
-    p += n;
-  }
-  return p;
-}
-
 /** A run's keys and its arguments (argv from `from` on) into callArgs, for run(..., null, null, ...); false when they do not fit. */
 export function packRunArgs(keys: string[], argv: string[], from: number): boolean {
-  const p = packList(keys, 0, 0);
-  return p >= 0 && packList(argv, from, p) >= 0;
-}
-
-/** The arguments the engine wrote into callArgs. */
-function readCallArgs(): string[] {
-  const b = callArgs;
-  const n = getU32(b, 0);
-  const argv: string[] = new Array(n);
-  let p = 4;
-  for (let i = 0; i < n; i++) {
-    const len = getU32(b, p);
-    argv[i] = latin1(b, p + 4, len);
-    p += 4 + len;
-  }
-  return argv;
+  if (argvSize(keys) + argvSize(argv, from) > callArgs.length) return false;
+  writeArgv(callArgs, writeArgv(callArgs, 0, keys), argv, from);
+  return true;
 }
 
 export function initScripting(thread: ShardThread, shared: ScriptingShared): void {
@@ -167,7 +131,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     call: (argv, resp, mode) => {
       const run = currentRun();
       if (run === null) return 'ERR redis.call/pcall can only be called inside a script invocation';
-      return run.call(argv === null ? readCallArgs() : argv, resp, mode);
+      return run.call(argv === null ? readArgv(callArgs, 0, callArgs.length) : argv, resp, mode);
     },
     log: (level, msg) => {
       if (level === 100) {

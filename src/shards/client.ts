@@ -131,14 +131,10 @@ export class Client {
     this.thread.stats.netInput += chunk.length;
     if (chunk.length > this.readPeak) this.readPeak = chunk.length;
     this.lastInteraction = Date.now();
-    if (transient) {
-      this.parser.feedTransient(chunk);
-      this.process();
-      this.parser.keep();
-    } else {
-      this.parser.feed(chunk);
-      this.process();
-    }
+    if (transient) this.parser.feedTransient(chunk);
+    else this.parser.feed(chunk);
+    this.process();
+    this.parser.keep();
     this.thread.endBatch();
     if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
   }
