@@ -202,6 +202,18 @@ describe('reply writer and reader', () => {
     expect(w.take().toString()).toBe('%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n');
   });
 });
+  it('writes integers as String(n) would, at every digit count and sign', () => {
+    const w = new ReplyWriter();
+    const values = [0, 9, 10, 99, 100, 101, 999, 1000, 12345, 99999, 100000, 1234567, 9999999, 10000000, 123456789, 999999999, 1000000000, 2147483647, 2147483648, 4294967296, Number.MAX_SAFE_INTEGER, 2 ** 53, 1.5, -0.5];
+    for (let d = 1; d <= 16; d++) values.push(10 ** d - 1, 10 ** d, 10 ** d + 1, 3 * 10 ** (d - 1) + 7);
+    for (const v of [...values]) values.push(-v);
+    for (const v of values) {
+      w.int(v);
+      expect(w.take().toString()).toBe(`:${String(v)}\r\n`);
+    }
+    w.array(1234);
+    expect(w.take().toString()).toBe('*1234\r\n');
+  });
 
 describe('handler failures', () => {
   it('a throwing handler leaves the thread alive and answers an error instead of a partial reply', async () => {

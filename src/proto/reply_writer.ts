@@ -8,6 +8,19 @@ const INITIAL = 64 * 1024;
 const SHRINK_ABOVE = 4 * 1024 * 1024;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** "00" "01" ... "99" as ASCII bytes: two decimal digits per lookup. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 48 + ((i / 10) | 0);
+  DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
+/** Decimal digits of 10 <= n < 2^31. */
+function decimalDigits(n: number): number {
+  if (n < 100000) return n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+}
+
 export interface ErrorCounter {
   countError(prefix: string): void;
 }
@@ -124,13 +137,15 @@ export class ReplyWriter {
    * A line of a prefix and an integer (integer replies, lengths, counts),
    * digits written straight into the buffer: String(n) allocates a string
    * for every number outside V8's small cache (a growing list's length).
+   * Below 2^31 the digits go two at a time from a table, back to front, with
+   * integer division by 100 (a multiply once compiled); beyond, one at a time.
    */
   private header(prefix: number, n: number): void {
     if (!(n <= MAX_SAFE && n >= -MAX_SAFE && Math.floor(n) === n)) {
       this.line(prefix, String(n));
       return;
     }
-    this.ensure(20);
+    this.ensure(24);
     const b = this.buf;
     let o = this.len;
     b[o++] = prefix;
@@ -139,7 +154,22 @@ export class ReplyWriter {
       n = -n;
     }
     if (n < 10) b[o++] = 48 + n;
-    else {
+    else if (n <= 0x7fffffff) {
+      o += decimalDigits(n);
+      let p = o;
+      let v = n | 0;
+      while (v >= 100) {
+        const q = (v / 100) | 0;
+        const r = (v - q * 100) << 1;
+        b[--p] = DIGIT_PAIRS[r + 1];
+        b[--p] = DIGIT_PAIRS[r];
+        v = q;
+      }
+      if (v >= 10) {
+        b[--p] = DIGIT_PAIRS[(v << 1) + 1];
+        b[--p] = DIGIT_PAIRS[v << 1];
+      } else b[--p] = 48 + v;
+    } else {
       const start = o;
       do {
         const q = Math.floor(n / 10);
