@@ -26,7 +26,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { argValue, startOurs, startRedis, stopServer, type Server } from './servers.ts';
 
 
 interface Opts {
@@ -38,10 +38,7 @@ interface Opts {
 
 function parseArgs(): Opts {
   const a = process.argv.slice(2);
-  const get = (name: string, def: string): string => {
-    const i = a.indexOf('--' + name);
-    return i >= 0 && i + 1 < a.length ? a[i + 1] : def;
-  };
+  const get = (name: string, def: string): string => argValue(a, name, def);
   const only = get('only', '');
   return {
     threads: Number(get('threads', '2')),

@@ -1,6 +1,7 @@
 // Side-by-side benchmark: starts our server and a real redis-server with
 // equivalent settings, runs the same redis-benchmark load against both,
-// alternating, for several rounds, and prints medians and ratios ours/redis:
+// alternating, for several rounds (after one unmeasured warm-up run on each),
+// and prints medians and ratios ours/redis:
 // throughput, server CPU microseconds per operation (from /proc, whole
 // process, all threads), and latency p50/p99.
 //
@@ -11,8 +12,8 @@
 //   npm run bench -- --write            # also append the table to bench/RESULTS.md
 
 import { execFileSync } from 'node:child_process';
-import { root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
-import { readFileSync, appendFileSync } from 'node:fs';
+import { argValue, cpuMicros, median, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,10 +31,7 @@ interface Opts {
 
 function parseArgs(): Opts {
   const a = process.argv.slice(2);
-  const get = (name: string, def: string): string => {
-    const i = a.indexOf('--' + name);
-    return i >= 0 && i + 1 < a.length ? a[i + 1] : def;
-  };
+  const get = (name: string, def: string): string => argValue(a, name, def);
   const quick = a.includes('--quick');
   return {
     tests: get('tests', quick ? 'set,get' : 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval').split(','),
@@ -46,14 +44,6 @@ function parseArgs(): Opts {
     write: a.includes('--write'),
   };
 }
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || '100');
 
 interface Sample {
   rps: number;
@@ -76,28 +66,22 @@ function requestsFor(pipeline: number, o: Opts): number {
   return o.requests * Math.max(1, Math.min(pipeline, 8));
 }
 
-function runOnce(srv: Server, test: string, pipeline: number, clients: number, o: Opts): Sample | null {
-  const before = cpuTicks(srv.proc.pid!);
+function runOnce(srv: Server, test: string, pipeline: number, clients: number, o: Opts, requests = requestsFor(pipeline, o)): Sample | null {
+  const before = cpuMicros(srv.proc.pid!);
   let out: string;
   try {
-    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requestsFor(pipeline, o)), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
+    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
   } catch {
     return null;
   }
-  const after = cpuTicks(srv.proc.pid!);
+  const after = cpuMicros(srv.proc.pid!);
   const line = out.trim().split('\n').find((l) => !l.startsWith('"test"'));
   if (line === undefined) return null;
   // CSV with quoted fields (a custom command's name, e.g. a script, may hold commas).
   const f = (line.match(/"([^"]*)"|[^,]+/g) ?? []).map((x) => x.replace(/"/g, ''));
   const rps = Number(f[1]);
   if (!(rps > 0)) return null;
-  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: ((after - before) * TICK_US) / requestsFor(pipeline, o) };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: (after - before) / requests };
 }
 
 async function main(): Promise<void> {
@@ -118,6 +102,11 @@ async function main(): Promise<void> {
             for (const clients of o.clients) {
               const a: Sample[] = [];
               const b: Sample[] = [];
+              // Not measured: a quarter-length run on each server first, so that the rounds
+              // measure the steady state (ours compiles the command's path on its first
+              // thousands of requests; a cross-shard one took ~2 s to reach full speed).
+              runOnce(ours, test, P, clients, o, requestsFor(P, o) >> 2);
+              runOnce(redis, test, P, clients, o, requestsFor(P, o) >> 2);
               for (let r = 0; r < o.rounds; r++) {
                 const x = runOnce(ours, test, P, clients, o);
                 const y = runOnce(redis, test, P, clients, o);

@@ -1,9 +1,11 @@
 // Starting the two servers a benchmark compares: ours (on the project's Node,
 // like bin/keydb-server) and Debian's redis-server, each on a free port with
-// persistence off. Shared by bench/run.ts, bench/memory.ts, bench/transactions.ts.
+// persistence off, the CPU time they use; the median of measurements and
+// argument parsing. Shared by bench/run.ts,
+// bench/memory.ts, bench/transactions.ts, bench/hop.ts.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,4 +67,25 @@ export function stopServer(s: Server): Promise<void> {
     s.proc.once('exit', () => resolve());
     s.proc.kill('SIGTERM');
   });
+}
+
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || '100');
+
+/** CPU time a process has used so far, all threads, user + system, in microseconds (/proc, clock-tick resolution). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The value after `--name` in a benchmark's arguments, or `def`. */
+export function argValue(args: string[], name: string, def: string): string {
+  const i = args.indexOf('--' + name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 }
