@@ -12,7 +12,8 @@
 // thread took it (SO_REUSEPORT decides).
 //
 //   node_modules/.bin/node bench/hop.ts [--threads 2] [--clients 50] [--pipelines 1,16]
-//       [--tests get,set] [--seconds 3] [--rounds 3] [--paths local,remote,redis] [--write]
+//       [--tests get,set] [--seconds 3] [--rounds 3] [--paths local,remote,redis]
+//       [--keys 1000 (per shard)] [--write]
 
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
@@ -28,6 +29,8 @@ interface Opts {
   tests: string[];
   seconds: number;
   rounds: number;
+  /** Keys per shard (the keyspace is threads x this). */
+  keys: number;
   /** Which of local, remote, redis to run (ratios need all three). */
   paths: string[];
   write: boolean;
@@ -44,11 +47,11 @@ function parseArgs(): Opts {
     seconds: Number(get('seconds', '3')),
     rounds: Number(get('rounds', '3')),
     paths: get('paths', 'local,remote,redis').split(','),
+    keys: Number(get('keys', '1000')),
     write: a.includes('--write'),
   };
 }
 
-const KEYS_PER_SHARD = 1000;
 const VALUE = 'xxx';
 
 function encode(args: string[]): string {
@@ -57,19 +60,29 @@ function encode(args: string[]): string {
   return s;
 }
 
-/** The request for `key`, and the exact length of its reply (fixed: the values are all VALUE). */
-function request(test: string, key: string): Buffer {
-  return Buffer.from(test === 'get' ? encode(['GET', key]) : encode(['SET', key, VALUE]), 'latin1');
+/** The requests for `keys` back to back, and where each starts (a batch is one subarray). */
+interface Requests {
+  bytes: Buffer;
+  starts: Int32Array;
 }
+
+function requests(test: string, keys: string[]): Requests {
+  const parts = keys.map((k) => (test === 'get' ? encode(['GET', k]) : encode(['SET', k, VALUE])));
+  const starts = new Int32Array(parts.length + 1);
+  for (let i = 0; i < parts.length; i++) starts[i + 1] = starts[i] + parts[i].length;
+  return { bytes: Buffer.from(parts.join(''), 'latin1'), starts };
+}
+
+/** The exact length of a reply (fixed: the values are all VALUE). */
 const replyBytes = (test: string): number => (test === 'get' ? `$${VALUE.length}\r\n${VALUE}\r\n`.length : '+OK\r\n'.length);
 
 /** Keys grouped by the shard of ours that owns them. */
-function keysByShard(threads: number): string[][] {
+function keysByShard(threads: number, perShard: number): string[][] {
   const by: string[][] = Array.from({ length: threads }, () => []);
-  for (let i = 0; by.some((k) => k.length < KEYS_PER_SHARD); i++) {
+  for (let i = 0, full = 0; full < threads; i++) {
     const key = `hop:${i}`;
     const s = keyShard(key, threads);
-    if (by[s].length < KEYS_PER_SHARD) by[s].push(key);
+    if (by[s].length < perShard && by[s].push(key) === perShard) full++;
   }
   return by;
 }
@@ -136,7 +149,7 @@ interface Sample {
 }
 
 /** Load for `seconds`: every connection keeps `P` commands in flight on keys of shard `target(thread)`. */
-async function load(srv: Server, conns: Conn[], test: string, P: number, seconds: number, target: (thread: number) => number, keys: string[][]): Promise<Sample> {
+async function load(srv: Server, conns: Conn[], test: string, P: number, seconds: number, target: (thread: number) => number, reqs: Requests[]): Promise<Sample> {
   const size = replyBytes(test);
   const lat: number[] = [];
   let ops = 0;
@@ -155,13 +168,13 @@ async function load(srv: Server, conns: Conn[], test: string, P: number, seconds
     conns.map(
       (c, ci) =>
         new Promise<void>((resolve) => {
-          const ks = keys[target(c.thread)];
-          const reqs = ks.map((k) => request(test, k));
+          const { bytes, starts } = reqs[target(c.thread)];
+          const count = starts.length - 1;
           const sent = new Float64Array(P);
           let head = 0;
           let inflight = 0;
           let carry = 0;
-          let next = ci * 7;
+          let next = (ci * 7919) % count;
           const send = (): void => {
             const now = performance.now();
             if (now >= deadline) {
@@ -172,13 +185,11 @@ async function load(srv: Server, conns: Conn[], test: string, P: number, seconds
               return;
             }
             const n = P - inflight;
-            const parts: Buffer[] = new Array(n);
-            for (let i = 0; i < n; i++) {
-              parts[i] = reqs[next++ % reqs.length];
-              sent[(head + inflight + i) % P] = now;
-            }
+            if (next + n > count) next = 0;
+            for (let i = 0; i < n; i++) sent[(head + inflight + i) % P] = now;
             inflight += n;
-            c.sock.write(n === 1 ? parts[0] : Buffer.concat(parts));
+            c.sock.write(bytes.subarray(starts[next], starts[next + n]));
+            next += n;
           };
           const onData = (d: Buffer): void => {
             carry += d.length;
@@ -206,31 +217,52 @@ async function load(srv: Server, conns: Conn[], test: string, P: number, seconds
   return { ops: ops / secs, cpuUsPerOp: cpu / ops, p50: q(0.5), p99: q(0.99) };
 }
 
+/** SET every key, pipelined in windows. */
 async function preload(srv: Server, keys: string[][]): Promise<void> {
   const [c] = await connect(srv, 1, false);
   const all = keys.flat();
-  c.sock.write(all.map((k) => encode(['SET', k, VALUE])).join(''));
-  let got = 0;
-  await new Promise<void>((r) =>
-    c.sock.on('data', (d) => {
-      got += d.length;
-      if (got >= all.length * 5) r();
-    }),
-  );
+  const WINDOW = 10000;
+  for (let i = 0; i < all.length; i += WINDOW) {
+    const n = Math.min(WINDOW, all.length - i);
+    let got = 0;
+    const done = new Promise<void>((r) => {
+      const onData = (d: Buffer): void => {
+        got += d.length;
+        if (got >= n * 5) c.sock.off('data', onData), r();
+      };
+      c.sock.on('data', onData);
+    });
+    c.sock.write(all.slice(i, i + n).map((k) => encode(['SET', k, VALUE])).join(''));
+    await done;
+  }
   c.sock.destroy();
+}
+
+/** The keys in a fixed pseudo-random order (requests reach a big keyspace the way redis-benchmark -r does). */
+function shuffled(keys: string[]): string[] {
+  const out = keys.slice();
+  let x = 12345;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const o = parseArgs();
   if (o.threads < 2) throw new Error('--threads must be at least 2 (a remote key needs another thread)');
-  const keys = keysByShard(o.threads);
+  const keys = keysByShard(o.threads, o.keys);
   const ours = await startOurs(o.threads);
   const redis = await startRedis();
   const header = '| test | P | path | ops/s | server CPU µs/op | p50 ms | p99 ms |';
   const sep = '|' + '---|'.repeat(7);
   const rows: string[] = [];
   const ratioRows: string[] = [];
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, server-threads ${o.threads}, ${o.clients} clients, ${o.seconds} s per run, ${o.rounds} alternating rounds, medians`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, server-threads ${o.threads}, ${o.clients} clients, ${o.keys} keys per shard, ${o.seconds} s per run, ${o.rounds} alternating rounds, medians`);
   try {
     await preload(ours, keys);
     await preload(redis, keys);
@@ -241,12 +273,13 @@ async function main(): Promise<void> {
     console.log(header);
     console.log(sep);
     for (const test of o.tests) {
+      const reqs = keys.map((k) => requests(test, shuffled(k)));
       for (const P of o.pipelines) {
         const runs: Record<string, Sample[]> = { local: [], remote: [], redis: [] };
         for (let r = 0; r < o.rounds; r++) {
-          if (o.paths.includes('local')) runs.local.push(await load(ours, oc, test, P, o.seconds, (t) => t, keys));
-          if (o.paths.includes('remote')) runs.remote.push(await load(ours, oc, test, P, o.seconds, (t) => (t + 1) % o.threads, keys));
-          if (o.paths.includes('redis')) runs.redis.push(await load(redis, rc, test, P, o.seconds, () => 0, keys));
+          if (o.paths.includes('local')) runs.local.push(await load(ours, oc, test, P, o.seconds, (t) => t, reqs));
+          if (o.paths.includes('remote')) runs.remote.push(await load(ours, oc, test, P, o.seconds, (t) => (t + 1) % o.threads, reqs));
+          if (o.paths.includes('redis')) runs.redis.push(await load(redis, rc, test, P, o.seconds, () => 0, reqs));
         }
         const m = (path: string, k: keyof Sample): number => median(runs[path].map((s) => s[k]));
         for (const path of o.paths) {
@@ -272,7 +305,7 @@ async function main(): Promise<void> {
     const cmdline = 'node_modules/.bin/node bench/hop.ts ' + process.argv.slice(2).join(' ');
     appendFileSync(
       path.join(root, 'bench/RESULTS.md'),
-      `\n### ${new Date().toISOString().slice(0, 16)} — cross-thread hop — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (server-threads ${o.threads}, ${o.clients} clients, ${o.seconds} s per run, ${o.rounds} alternating rounds, medians)\n\n${ratioHeader}\n${ratioSep}\n${ratioRows.join('\n')}\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
+      `\n### ${new Date().toISOString().slice(0, 16)} — cross-thread hop — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (server-threads ${o.threads}, ${o.clients} clients, ${o.keys} keys per shard, ${o.seconds} s per run, ${o.rounds} alternating rounds, medians)\n\n${ratioHeader}\n${ratioSep}\n${ratioRows.join('\n')}\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
     );
   }
 }

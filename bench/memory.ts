@@ -6,6 +6,9 @@
 //   RSS          VmRSS of the whole process from /proc/<pid>/status, after
 //                MEMORY PURGE, and "unpurged" just before it (as the load
 //                left the process: V8's young generation at its peak size),
+//                and with --idle N, after N seconds without commands (V8's
+//                memory reducer shrinks an idle heap ~100 s after its last
+//                full GC),
 // before and after the load. The table shows the figures after the load, the
 // growth per element (bytes of used_memory and of RSS per key / member) and
 // the ratio ours / redis of that growth.
@@ -22,6 +25,7 @@
 //   node_modules/.bin/node bench/memory.ts                  # everything, 2 server threads
 //   node_modules/.bin/node bench/memory.ts --threads 4
 //   node_modules/.bin/node bench/memory.ts --only strings,zset --scale 0.1
+//   node_modules/.bin/node bench/memory.ts --only strings --idle 120   # also RSS after 2 idle minutes
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,6 +38,7 @@ interface Opts {
   only: string[] | null;
   scale: number;
   settleMs: number;
+  idleMs: number;
 }
 
 function parseArgs(): Opts {
@@ -45,6 +50,7 @@ function parseArgs(): Opts {
     only: only === '' ? null : only.split(','),
     scale: Number(get('scale', '1')),
     settleMs: Number(get('settle', '3000')),
+    idleMs: Number(get('idle', '0')) * 1000,
   };
 }
 
@@ -163,6 +169,8 @@ interface Sample {
   rss: number;
   /** RSS before it: what the process holds as the load left it. */
   rssLoaded: number;
+  /** RSS after --idle seconds without commands (still before the purge); 0 without --idle. */
+  rssIdle: number;
 }
 
 function vmRss(pid: number): number {
@@ -170,14 +178,19 @@ function vmRss(pid: number): number {
   return m === null ? 0 : Number(m[1]) * 1024;
 }
 
-async function sample(s: Server, c: Conn): Promise<Sample> {
+async function sample(s: Server, c: Conn, idleMs: number): Promise<Sample> {
   const rssLoaded = vmRss(s.proc.pid!);
+  let rssIdle = 0;
+  if (idleMs > 0) {
+    await new Promise((r) => setTimeout(r, idleMs));
+    rssIdle = vmRss(s.proc.pid!);
+  }
   // Live data only: MEMORY PURGE runs a memory-reducing full GC on every thread of ours
   // (jemalloc's purge of dirty pages on Redis).
   await c.command('MEMORY', 'PURGE');
   const info = await c.command('INFO', 'memory');
   const m = /used_memory:(\d+)/.exec(info);
-  return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!), rssLoaded };
+  return { used: m === null ? 0 : Number(m[1]), rss: vmRss(s.proc.pid!), rssLoaded, rssIdle };
 }
 
 // ---- scenarios --------------------------------------------------------------------------------
@@ -243,15 +256,15 @@ interface Row {
   redis: { before: Sample; after: Sample };
 }
 
-async function measure(s: Server, sc: Scenario, settleMs: number): Promise<{ before: Sample; after: Sample }> {
+async function measure(s: Server, sc: Scenario, settleMs: number, idleMs: number): Promise<{ before: Sample; after: Sample }> {
   const c = await Conn.connect(s.port);
   try {
     await c.command('FLUSHALL');
     await new Promise((r) => setTimeout(r, 500));
-    const before = await sample(s, c);
+    const before = await sample(s, c, 0);
     await sc.fill(c);
     await new Promise((r) => setTimeout(r, settleMs));
-    const after = await sample(s, c);
+    const after = await sample(s, c, idleMs);
     return { before, after };
   } finally {
     c.close();
@@ -284,14 +297,15 @@ async function main(): Promise<void> {
     const [ours, redis] = await Promise.all([startOurs(o.threads, ['--enable-debug-command', 'yes']), startRedis(['--enable-debug-command', 'yes'])]);
     try {
       // One server at a time: the load of one must not slow the other's settling.
-      const r = await measure(redis, sc, o.settleMs);
-      const m = await measure(ours, sc, o.settleMs);
+      const r = await measure(redis, sc, o.settleMs, o.idleMs);
+      const m = await measure(ours, sc, o.settleMs, o.idleMs);
       rows.push({ scenario: sc, ours: m, redis: r });
     } finally {
       await Promise.all([stopServer(ours), stopServer(redis)]);
     }
   }
   const head = ['scenario', 'elements', 'ours used', 'ours RSS', 'redis used', 'redis RSS', 'ours B/elem used', 'ours B/elem RSS', 'redis B/elem used', 'redis B/elem RSS', 'ratio used', 'ratio RSS', 'ratio RSS unpurged'];
+  if (o.idleMs > 0) head.push(`ratio RSS idle ${o.idleMs / 1000} s`);
   const lines: string[][] = [head];
   for (const r of rows) {
     const n = r.scenario.elements;
@@ -302,9 +316,10 @@ async function main(): Promise<void> {
       r.scenario.name, String(n), mb(r.ours.after.used), mb(r.ours.after.rss), mb(r.redis.after.used), mb(r.redis.after.rss),
       per(od.used, n), per(od.rss, n), per(rd.used, n), per(rd.rss, n), ratio(od.used, rd.used), ratio(od.rss, rd.rss), loaded,
     ]);
+    if (o.idleMs > 0) lines[lines.length - 1].push(ratio(r.ours.after.rssIdle - r.ours.before.rss, r.redis.after.rssIdle - r.redis.before.rss));
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise); RSS after MEMORY PURGE, and unpurged: the growth as the load left it, before the purge`);
+  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise); RSS after MEMORY PURGE, and unpurged: the growth as the load left it, before the purge${o.idleMs > 0 ? `; idle: after ${o.idleMs / 1000} s without commands, before the purge` : ''}`);
   for (const l of lines) console.log(l.map((x, i) => x.padEnd(widths[i])).join('  '));
 }
 
