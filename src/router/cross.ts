@@ -51,16 +51,20 @@ export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promi
  */
 export async function runPerShard(client: Client, argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): Promise<{ group: ShardGroup; reply: Buffer }[]> {
   const groups = groupKeys(argv, positions, client.thread.threads);
+  // Outside EXEC the last shard's part is the transaction's last lock: it is released
+  // as soon as that part ran (lastStep), without an unlock message after.
+  const own = client.txn === null;
   return withTxn(client, async (t) => {
     const out: { group: ShardGroup; reply: Buffer }[] = [];
-    for (const g of groups) {
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
       const sub = prefix.slice();
       const keys: string[] = [];
       for (const p of g.positions) {
         keys.push(argv[p]);
         for (let k = 0; k < span; k++) sub.push(argv[p + k]);
       }
-      const [reply] = await t.step(g.shard, [sub], keys);
+      const [reply] = own && i === groups.length - 1 ? await t.lastStep(g.shard, [sub], keys) : await t.step(g.shard, [sub], keys);
       out.push({ group: g, reply });
     }
     return out;
