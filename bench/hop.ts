@@ -128,6 +128,10 @@ async function connect(srv: Server, n: number, ours: boolean): Promise<Conn[]> {
   for (let i = 0; i < n; i++) {
     const sock = net.connect(srv.port, '127.0.0.1');
     sock.setNoDelay(true);
+    sock.on('error', (e) => {
+      console.error(`connection to ${srv.name}: ${e.message}`);
+      process.exit(1);
+    });
     await new Promise<void>((r) => sock.once('connect', () => r()));
     let thread = 0;
     if (ours) {
@@ -258,6 +262,15 @@ async function main(): Promise<void> {
   const keys = keysByShard(o.threads, o.keys);
   const ours = await startOurs(o.threads);
   const redis = await startRedis();
+  // A server that dies mid-run would leave the load waiting for replies forever.
+  let stopping = false;
+  for (const srv of [ours, redis]) {
+    srv.proc.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`${srv.name} exited during the benchmark (${signal ?? code})`);
+      process.exit(1);
+    });
+  }
   const header = '| test | P | path | ops/s | server CPU µs/op | p50 ms | p99 ms |';
   const sep = '|' + '---|'.repeat(7);
   const rows: string[] = [];
@@ -295,6 +308,7 @@ async function main(): Promise<void> {
     }
     for (const c of [...oc, ...rc]) c.sock.destroy();
   } finally {
+    stopping = true;
     await stopServer(ours);
     await stopServer(redis);
   }
