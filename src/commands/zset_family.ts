@@ -415,6 +415,10 @@ function zaddGeneric(c: ExecContext, argv: string[], incrCmd: boolean): void {
   let ch = false;
   let scoreidx = 2;
   while (scoreidx < argv.length) {
+    // A score starting with a digit, a sign or a dot is no option: the common case skips the
+    // lowercased copy and the comparisons.
+    const c0 = argv[scoreidx].charCodeAt(0);
+    if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46) break;
     const o = opt(argv[scoreidx]);
     if (o === 'nx') flags |= IN_NX;
     else if (o === 'xx') flags |= IN_XX;

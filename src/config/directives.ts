@@ -405,7 +405,9 @@ function buildIndex(): Map<string, DirectiveRef> {
 /** Find a directive by name or alias, case-insensitively (ASCII). */
 export function findDirective(name: string): DirectiveRef | undefined {
   index ??= buildIndex();
-  return index.get(name.toLowerCase());
+  // Commands read directives by their lowercase names on the hot path (hash-max-listpack-entries
+  // per HSET, ...): those hit at once, without a lowercased copy to allocate and hash.
+  return index.get(name) ?? index.get(name.toLowerCase());
 }
 
 /** Every registered name (canonical names and aliases) in table order. */
