@@ -254,6 +254,14 @@ describe('INCR, DECR, INCRBY, DECRBY', () => {
     ['INCRBY', 'a', '-9876'], ['GET', 'a'], ['STRLEN', 'a'], ['GETRANGE', 'a', '1', '2'], ['APPEND', 'a', '5'], ['INCR', 'a'], ['SETRANGE', 'a', '0', '1'], ['INCR', 'a'],
     ['GETSET', 'a', '5'], ['INCRBYFLOAT', 'a', '0.5'], ['INCR', 'a'], ['INCRBYFLOAT', 'a', '0.5'], ['INCR', 'a'], ['GET', 'a'], ['LCS', 'a', 'a'],
   ]);
+  diffCase('an increment keeps the TTL, touches WATCH, and an expired counter starts over', [
+    ['SET', 'a', '5', 'EX', '100'], ['INCR', 'a'], ['TTL', 'a'], ['DECRBY', 'a', '3'], ['TTL', 'a'], ['GET', 'a'],
+    ['SET', 'b', '9223372036854775800', 'PX', '100000'], ['INCRBY', 'b', '5'], ['TTL', 'b'], ['GET', 'b'],
+    ['SET', 'c', '7', 'PXAT', '1'], ['INCR', 'c'], ['TTL', 'c'], ['GET', 'c'],
+    ['SET', 'w', '1'], ['WATCH', 'w'], ['INCR', 'w'], ['MULTI'], ['GET', 'w'], ['EXEC'],
+    ['WATCH', 'w'], ['INCRBY', 'w', '0'], ['MULTI'], ['GET', 'w'], ['EXEC'],
+    ['SET', 'v', '1'], ['WATCH', 'v'], ['GET', 'v'], ['MULTI'], ['INCR', 'v'], ['EXEC'], ['GET', 'v'],
+  ]);
 });
 
 describe('INCRBYFLOAT', () => {

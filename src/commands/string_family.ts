@@ -509,7 +509,9 @@ function setrange(c: ExecContext, argv: string[]): void {
 function incrDecr(c: ExecContext, key: string, by: number | bigint): void {
   const ks = c.ks;
   const db = c.db;
-  const v = ks.get(db, key);
+  // One lookup for the read and the store of an existing key.
+  const e = ks.entry(db, key);
+  const v = e < 0 ? undefined : ks.entryValue(db, e);
   let cur: number | bigint;
   if (v === undefined) cur = 0;
   else if (typeof v === 'number') cur = v;
@@ -528,7 +530,7 @@ function incrDecr(c: ExecContext, key: string, by: number | bigint): void {
     const r = cur + by;
     if (r <= MAX_SAFE && r >= -MAX_SAFE) {
       if (v === undefined) ks.set(db, key, r);
-      else ks.update(db, key, r);
+      else ks.replaceAt(db, e, r);
       c.out.int(r);
       return;
     }
@@ -540,7 +542,7 @@ function incrDecr(c: ExecContext, key: string, by: number | bigint): void {
   }
   const stored = r <= 9007199254740991n && r >= -9007199254740991n ? Number(r) : r.toString();
   if (v === undefined) ks.set(db, key, stored);
-  else ks.update(db, key, stored);
+  else ks.replaceAt(db, e, stored);
   c.out.bigint(r);
 }
 

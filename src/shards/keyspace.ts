@@ -295,6 +295,30 @@ export class Keyspace {
     if (typeof v === 'object' && v.type === 'cron' && this.onCronStored !== null) this.onCronStored(db, key, v);
   }
 
+  /**
+   * A read-modify-write of one key with one lookup (INCR): the live entry of
+   * key, or -1 (expiring it lazily if due); then entryValue() and replaceAt().
+   * No other write to the database in between (an entry stays put only until
+   * the table changes).
+   */
+  entry(db: number, key: string): number {
+    const d = this.dbs[db];
+    return this.live(db, d, key);
+  }
+
+  /** The value of an entry from entry() (as get() returns it). */
+  entryValue(db: number, e: number): StoredValue {
+    return this.plain(this.dbs[db], e);
+  }
+
+  /** update() for the entry of key found by entry(): a string or number value, TTL kept. */
+  replaceAt(db: number, e: number, v: string | number): void {
+    const d = this.dbs[db];
+    d.dict.setValueAt(e, v);
+    d.dict.touchAt(e, this.lfu ? this.lfuTouched(d.dict.lruAt(e)) : (this.now / 1000) | 0);
+    d.version++;
+  }
+
   /** Replace the value of an existing key in place (TTL kept). */
   update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
