@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { keyShard } from '../src/router/slot.ts';
-import { argValue, cpuMicros, median, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { argValue, cpuMicros, median, respCommand, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
 
 interface Opts {
   threads: number;
@@ -54,12 +54,6 @@ function parseArgs(): Opts {
 
 const VALUE = 'xxx';
 
-function encode(args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const x of args) s += `$${x.length}\r\n${x}\r\n`;
-  return s;
-}
-
 /** The requests for `keys` back to back, and where each starts (a batch is one subarray). */
 interface Requests {
   bytes: Buffer;
@@ -67,7 +61,7 @@ interface Requests {
 }
 
 function requests(test: string, keys: string[]): Requests {
-  const parts = keys.map((k) => (test === 'get' ? encode(['GET', k]) : encode(['SET', k, VALUE])));
+  const parts = keys.map((k) => (test === 'get' ? respCommand(['GET', k]) : respCommand(['SET', k, VALUE])));
   const starts = new Int32Array(parts.length + 1);
   for (let i = 0; i < parts.length; i++) starts[i + 1] = starts[i] + parts[i].length;
   return { bytes: Buffer.from(parts.join(''), 'latin1'), starts };
@@ -105,7 +99,7 @@ function ask(sock: net.Socket, args: string[]): Promise<string> {
       else resolve(acc);
     };
     sock.on('data', onData);
-    sock.write(encode(args));
+    sock.write(respCommand(args));
   });
 }
 
@@ -236,7 +230,7 @@ async function preload(srv: Server, keys: string[][]): Promise<void> {
       };
       c.sock.on('data', onData);
     });
-    c.sock.write(all.slice(i, i + n).map((k) => encode(['SET', k, VALUE])).join(''));
+    c.sock.write(all.slice(i, i + n).map((k) => respCommand(['SET', k, VALUE])).join(''));
     await done;
   }
   c.sock.destroy();

@@ -30,7 +30,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { argValue, startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { argValue, respCommand, startOurs, startRedis, stopServer, type Server } from './servers.ts';
 
 
 interface Opts {
@@ -55,12 +55,6 @@ function parseArgs(): Opts {
 }
 
 // ---- servers ------------------------------------------------------------------------
-
-function encode(args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
 
 /** End of the RESP value at pos, or -1 when incomplete. */
 function replyEnd(b: Buffer, pos: number): number {
@@ -124,7 +118,7 @@ class Conn {
     const p = new Promise<void>((r) => (this.done = r));
     let chunk = '';
     for (const c of cmds) {
-      chunk += encode(c);
+      chunk += respCommand(c);
       if (chunk.length > 1 << 20) {
         this.sock.write(chunk, 'latin1');
         chunk = '';

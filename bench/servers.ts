@@ -1,7 +1,7 @@
 // Starting the two servers a benchmark compares: ours (on the project's Node,
 // like bin/keydb-server) and Debian's redis-server, each on a free port with
-// persistence off, the CPU time they use; the median of measurements and
-// argument parsing. Shared by bench/run.ts,
+// persistence off, the CPU time they use; the median of measurements,
+// argument parsing and the RESP encoding of commands. Shared by bench/run.ts,
 // bench/memory.ts, bench/transactions.ts, bench/hop.ts.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -88,4 +88,11 @@ export function median(xs: number[]): number {
 export function argValue(args: string[], name: string, def: string): string {
   const i = args.indexOf('--' + name);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+}
+
+/** A command as a client sends it (RESP array of bulk strings; latin1 arguments). */
+export function respCommand(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
 }

@@ -7,7 +7,7 @@
 //   node_modules/.bin/node bench/transactions.ts [--threads 2] [--clients 50] [--pipeline 1] [--seconds 3] [--rounds 3] [--spread 1]
 
 import net from 'node:net';
-import { startOurs, startRedis, stopServer } from './servers.ts';
+import { respCommand, startOurs, startRedis, stopServer } from './servers.ts';
 import { keyShard } from '../src/router/slot.ts';
 
 const arg = (n: string, d: number) => {
@@ -21,10 +21,6 @@ const seconds = arg('seconds', 3);
 const rounds = arg('rounds', 3);
 /** --spread 1: every connection has its own pair of keys (no lock contention); default: all share one hot pair. */
 const spread = arg('spread', 0) === 1;
-
-function enc(args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
-}
 
 /** Count complete EXEC replies in a stream of replies to MULTI, INCR, INCR, EXEC blocks. */
 function keyPair(prefix: string): [string, string] {
@@ -42,7 +38,7 @@ async function load(port: number): Promise<number> {
     Array.from({ length: clients }, (_, c) =>
       new Promise<void>((resolve) => {
         const [ka, kb] = keyPair(spread ? `tx:${c}:` : 'tx:');
-        const block = Buffer.from(enc(['MULTI']) + enc(['INCR', ka]) + enc(['INCR', kb]) + enc(['EXEC']), 'latin1');
+        const block = Buffer.from(respCommand(['MULTI']) + respCommand(['INCR', ka]) + respCommand(['INCR', kb]) + respCommand(['EXEC']), 'latin1');
         const s = net.connect(port, '127.0.0.1');
         let inflight = 0;
         let tail = '';

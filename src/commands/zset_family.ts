@@ -48,8 +48,12 @@ function cstr(s: string): string {
   return z < 0 ? s : s.slice(0, z);
 }
 
-/** An option word, lowercased for strcasecmp-style comparison. */
+/** An option word, lowercased for strcasecmp-style comparison; '' when it cannot be one. */
 function opt(s: string): string {
+  // Every option name starts with a letter; a score, count or range (ZADD's common case) does not,
+  // and needs no lowercased copy.
+  const c = s.charCodeAt(0) | 0x20;
+  if (!(c >= 0x61 && c <= 0x7a)) return '';
   const t = cstr(s);
   return t.length > 16 ? '' : t.toLowerCase();
 }
@@ -415,10 +419,6 @@ function zaddGeneric(c: ExecContext, argv: string[], incrCmd: boolean): void {
   let ch = false;
   let scoreidx = 2;
   while (scoreidx < argv.length) {
-    // A score starting with a digit, a sign or a dot is no option: the common case skips the
-    // lowercased copy and the comparisons.
-    const c0 = argv[scoreidx].charCodeAt(0);
-    if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46) break;
     const o = opt(argv[scoreidx]);
     if (o === 'nx') flags |= IN_NX;
     else if (o === 'xx') flags |= IN_XX;

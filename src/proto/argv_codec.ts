@@ -63,8 +63,7 @@ export function readArgvLists(b: Buffer, start: number, end: number): string[][]
   for (let i = 0; i < n; i++) {
     const argv = readArgv(b, o, end);
     out.push(argv);
-    o += 4;
-    for (const a of argv) o += 4 + a.length;
+    o += argvSize(argv);
   }
   return out;
 }
