@@ -1,41 +1,85 @@
 // In-process cost of the request path without sockets: a client with a fake
-// socket is fed pipelined GET/SET requests; prints nanoseconds per command
-// for parse + dispatch + execute + reply encoding. A regression guard for the
-// JS side of the hot path (the syscalls are what bench/run.ts measures).
+// socket is fed pipelined requests of one workload at a time; prints
+// nanoseconds per command for parse + dispatch + execute + reply encoding.
+// A regression guard for the JS side of the hot path (the syscalls are what
+// bench/run.ts measures). Keys are random over 1M, as in bench/run.ts.
 //
-//   node_modules/.bin/node bench/hotpath.ts [commands-per-batch] [batches]
+//   node_modules/.bin/node bench/hotpath.ts [--per N] [--batches N] [--tests set,get,...]
+//
+// --per 1 is the pipeline-1 shape (one command per read); the default 16 is
+// the pipelined one.
 
 import { Config } from '../src/config/config.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
 import { ShardThread } from '../src/shards/shard_thread.ts';
 import { Client } from '../src/shards/client.ts';
+import { initScripting } from '../src/scripting/engine.ts';
+import { createScriptingShared } from '../src/scripting/shared.ts';
 import type { Socket } from 'node:net';
+import { argValue, respCommand } from './servers.ts';
 
-const per = Number(process.argv[2] ?? 16);
-const batches = Number(process.argv[3] ?? 200000);
+const args = process.argv.slice(2);
+const per = Number(argValue(args, 'per', '16'));
+const batches = Number(argValue(args, 'batches', '0'));
+const tests = argValue(args, 'tests', 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval').split(',');
 const config: Config = loadConfig(undefined, ['--server-threads', '1']);
 const channels = new Channels(0, 1, [[new SharedArrayBuffer(16)]], 64, new SharedArrayBuffer(controlBytes(1)));
 const thread = new ShardThread(0, 1, config, channels);
+initScripting(thread, createScriptingShared(1));
 let written = 0;
 const socket = { write: (b: Buffer) => { written += b.length; return true; }, remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2, end() {}, destroy() {} } as unknown as Socket;
 const client = new Client(1, thread, socket, true);
 
-function batch(cmd: string): Buffer {
-  const parts: string[] = [];
-  for (let i = 0; i < per; i++) {
-    const key = 'key:' + String(i * 7919 % 100000).padStart(12, '0');
-    parts.push(cmd === 'SET' ? `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$3\r\nxxx\r\n` : `*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`);
-  }
-  return Buffer.from(parts.join(''), 'latin1');
+let seed = 1;
+function rand(): string {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return String(seed % 1000000).padStart(12, '0');
 }
 
-for (const cmd of ['SET', 'GET']) {
-  const b = batch(cmd);
-  for (let i = 0; i < 20000; i++) client.onData(Buffer.from(b)), thread.flushOutputs();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < batches; i++) client.onData(Buffer.from(b)), thread.flushOutputs();
-  const ns = Number(process.hrtime.bigint() - t0) / (batches * per);
-  console.log(`${cmd}: ${ns.toFixed(0)} ns/command (batch ${per}), ${written} bytes written`);
+/** The same commands as bench/run.ts (redis-benchmark's tests), one random key each. */
+function command(test: string): string[] {
+  switch (test) {
+    case 'set': return ['SET', 'key:' + rand(), 'xxx'];
+    case 'get': return ['GET', 'key:' + rand()];
+    case 'incr': return ['INCR', 'counter:' + rand()];
+    case 'lpush': return ['LPUSH', 'mylist', 'xxx'];
+    case 'lpop': return ['LPOP', 'mylist'];
+    case 'sadd': return ['SADD', 'myset', 'element:' + rand()];
+    case 'hset': return ['HSET', 'myhash', 'element:' + rand(), 'xxx'];
+    case 'zadd': return ['ZADD', 'myzset', String(Number(rand()) % 1000), 'element:' + rand()];
+    case 'mset': {
+      const argv = ['MSET'];
+      for (let i = 0; i < 10; i++) argv.push('key:' + rand(), 'xxx');
+      return argv;
+    }
+    case 'eval': return ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) return 1", '1', 'key:' + rand(), 'x'];
+    default: throw new Error('unknown test ' + test);
+  }
 }
+
+/** A ring of distinct batches (so that the keys vary as they do under redis-benchmark -r). */
+function batchesOf(test: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (let b = 0; b < 64; b++) {
+    const parts: string[] = [];
+    for (let i = 0; i < per; i++) parts.push(respCommand(command(test)));
+    out.push(Buffer.from(parts.join(''), 'latin1'));
+  }
+  return out;
+}
+
+for (const test of tests) {
+  const ring = batchesOf(test);
+  const n = batches > 0 ? batches : Math.ceil(2000000 / per);
+  // LPOP needs a list to pop from: fill it first.
+  if (test === 'lpop') for (let i = 0; i < n * per + 20000 * per; i += 1000) client.onData(Buffer.from(respCommand(['LPUSH', 'mylist', 'xxx']).repeat(1000), 'latin1')), thread.flushOutputs();
+  const warm = Math.ceil(n / 10);
+  for (let i = 0; i < warm; i++) client.onData(Buffer.from(ring[i & 63])), thread.flushOutputs();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) client.onData(Buffer.from(ring[i & 63])), thread.flushOutputs();
+  const ns = Number(process.hrtime.bigint() - t0) / (n * per);
+  console.log(`${test}: ${ns.toFixed(0)} ns/command (batch ${per})`);
+}
+console.log(`(${written} bytes of replies)`);
 process.exit(0);

@@ -18,9 +18,11 @@
 //   hash     one hash of 1M fields   (HSET, 1000 fields a command, pipelined)
 //   set      one set of 1M members   (SADD, 1000 members a command, pipelined)
 //   zset     one sorted set of 1M    (ZADD, 1000 members a command, pipelined)
+//   list     one list of 1M elements (RPUSH, 1000 elements a command, pipelined)
 //   hashes   100k hashes of 10 fields (HSET h:<n> f0 v0 .. f9 v9, pipelined)
 //   sets     100k sets of 10 integer members (SADD s:<n> ..., intset encoding)
 //   zsets    100k sorted sets of 10 members (ZADD z:<n> 0 m0 .. 9 m9, listpack encoding)
+//   lists    100k lists of 10 elements (RPUSH l:<n> e0 .. e9)
 //
 //   node_modules/.bin/node bench/memory.ts                  # everything, 2 server threads
 //   node_modules/.bin/node bench/memory.ts --threads 4
@@ -230,6 +232,10 @@ function scenarios(scale: number): Scenario[] {
       fill: (c) => load(c, bulk(M, 1000, ['ZADD', 'bigzset'], (i) => [String(i), `member:${i}`]), 50),
     },
     {
+      name: 'list', what: `1 list, ${M} elements`, elements: M,
+      fill: (c) => load(c, bulk(M, 1000, ['RPUSH', 'biglist'], (i) => [`element:${i}`]), 50),
+    },
+    {
       name: 'hashes', what: `${K} hashes x 10 fields`, elements: K,
       fill: (c) => load(c, range(K, (i) => { const cmd = ['HSET', `h:${i}`]; for (let f = 0; f < 10; f++) cmd.push(`f${f}`, `v${f}:${i}`); return cmd; }), 2000),
     },
@@ -240,6 +246,10 @@ function scenarios(scale: number): Scenario[] {
     {
       name: 'zsets', what: `${K} sorted sets x 10 members`, elements: K,
       fill: (c) => load(c, range(K, (i) => { const cmd = ['ZADD', `z:${i}`]; for (let f = 0; f < 10; f++) cmd.push(String(f * 1.5), `m${f}:${i}`); return cmd; }), 2000),
+    },
+    {
+      name: 'lists', what: `${K} lists x 10 elements`, elements: K,
+      fill: (c) => load(c, range(K, (i) => { const cmd = ['RPUSH', `l:${i}`]; for (let f = 0; f < 10; f++) cmd.push(`e${f}:${i}`); return cmd; }), 2000),
     },
   ];
 }
@@ -313,7 +323,7 @@ async function main(): Promise<void> {
     if (o.idleMs > 0) lines[lines.length - 1].push(ratio(r.ours.after.rssIdle - r.ours.before.rss, r.redis.after.rssIdle - r.redis.before.rss));
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets and zsets; members otherwise); RSS after MEMORY PURGE, and unpurged: the growth as the load left it, before the purge${o.idleMs > 0 ? `; idle: after ${o.idleMs / 1000} s without commands, before the purge` : ''}`);
+  console.log(`server-threads ${o.threads}; B/elem = growth of used_memory / RSS over the load divided by the elements (keys for strings, hashes, sets, zsets and lists; members or elements otherwise); RSS after MEMORY PURGE, and unpurged: the growth as the load left it, before the purge${o.idleMs > 0 ? `; idle: after ${o.idleMs / 1000} s without commands, before the purge` : ''}`);
   for (const l of lines) console.log(l.map((x, i) => x.padEnd(widths[i])).join('  '));
 }
 

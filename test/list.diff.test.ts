@@ -246,12 +246,21 @@ const RKEYS = ['a', 'b', 'c', X1, X2, S1, S2, '{r}x', '{r}y', 'str'];
 const VALUES = ['a', 'b', 'c', '', '0', '1', '-1', '007', 'hello', 'x'.repeat(50), '\0\xff', '9223372036854775807'];
 const RINDEX = ['0', '1', '2', '-1', '-2', '3', '-5', '10', '-10', 'x', '9223372036854775807'];
 
-function randomCommands(seed: number, n: number): Cmd[] {
+/** Indexes around the lengths long lists reach (past ListValue's PACK_ABOVE, so in the packed form). */
+const RINDEX_LONG = [...RINDEX, '100', '-100', '127', '-129', '200', '-300', '500'];
+
+/**
+ * n random list commands over RKEYS. With `long`, pushes carry 10 to 60
+ * elements and keys are not deleted, so lists grow to hundreds of elements
+ * (the packed form, and its moves back and forth with the small form).
+ */
+function randomCommands(seed: number, n: number, long = false): Cmd[] {
   const rand = prng(seed);
   const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
   const key = (): string => pick(RKEYS);
   const val = (): string => pick(VALUES);
-  const vals = (): string[] => Array.from({ length: 1 + Math.floor(rand() * 4) }, val);
+  const vals = (): string[] => Array.from({ length: long ? 10 + Math.floor(rand() * 50) : 1 + Math.floor(rand() * 4) }, val);
+  const index = (): string => pick(long ? RINDEX_LONG : RINDEX);
   const side = (): string => (rand() < 0.95 ? pick(['LEFT', 'RIGHT', 'left']) : 'UP');
   const cmds: Cmd[] = [['SET', 'str', 'v']];
   for (let i = 0; i < n; i++) {
@@ -262,12 +271,12 @@ function randomCommands(seed: number, n: number): Cmd[] {
       case 6: cmds.push([pick(['LPUSHX', 'RPUSHX']), key(), ...vals()]); break;
       case 7: case 8: cmds.push([pick(['LPOP', 'RPOP']), key(), ...(rand() < 0.4 ? [pick(['0', '1', '2', '5', '-1', 'x'])] : [])]); break;
       case 9: cmds.push(['LLEN', key()]); break;
-      case 10: case 11: cmds.push(['LRANGE', key(), pick(RINDEX), pick(RINDEX)]); break;
-      case 12: cmds.push(['LINDEX', key(), pick(RINDEX)]); break;
-      case 13: cmds.push(['LSET', key(), pick(RINDEX), val()]); break;
+      case 10: case 11: cmds.push(['LRANGE', key(), index(), index()]); break;
+      case 12: cmds.push(['LINDEX', key(), index()]); break;
+      case 13: cmds.push(['LSET', key(), index(), val()]); break;
       case 14: cmds.push(['LINSERT', key(), pick(['BEFORE', 'AFTER', 'after', 'X']), val(), val()]); break;
       case 15: cmds.push(['LREM', key(), pick(['0', '1', '-1', '2', '-2', 'x']), val()]); break;
-      case 16: cmds.push(['LTRIM', key(), pick(RINDEX), pick(RINDEX)]); break;
+      case 16: cmds.push(['LTRIM', key(), index(), index()]); break;
       case 17: {
         const o: string[] = [];
         if (rand() < 0.4) o.push('RANK', pick(['1', '2', '-1', '-2', '0', '5']));
@@ -294,7 +303,7 @@ function randomCommands(seed: number, n: number): Cmd[] {
         cmds.push(['BLMPOP', '0.001', String(ks.length), ...ks, side(), ...(rand() < 0.5 ? ['COUNT', pick(['1', '2', '3'])] : [])]);
         break;
       }
-      case 25: cmds.push(['DEL', key()]); break;
+      case 25: cmds.push(long ? ['LLEN', key()] : ['DEL', key()]); break;
       case 26: cmds.push(['TYPE', key()]); break;
       case 27: cmds.push(['EXISTS', key()]); break;
       default: cmds.push(['LRANGE', key(), '0', '-1']);
@@ -308,6 +317,11 @@ describe('randomized sequences', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`seed ${seed}: 1500 commands over ${RKEYS.length} keys`, async () => {
       await compare(randomCommands(seed, 1500));
+    }, 180000);
+  }
+  for (const seed of [7, 8, 9]) {
+    it(`seed ${seed}: 1500 commands growing long lists`, async () => {
+      await compare(randomCommands(seed, 1500, true));
     }, 180000);
   }
 });

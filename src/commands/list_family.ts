@@ -79,7 +79,7 @@ function afterRemove(c: ExecContext, key: string, l: ListValue): void {
 function popMany(out: ReplyWriter, l: ListValue, head: boolean, count: number): void {
   const n = count > l.length ? l.length : count;
   out.array(n);
-  for (let i = 0; i < n; i++) out.bulk(l.pop(head));
+  for (let i = 0; i < n; i++) l.popTo(out, head);
 }
 
 // ---- push ----------------------------------------------------------------------
@@ -116,7 +116,7 @@ function pop(c: ExecContext, argv: string[], head: boolean): void {
   if (l === null) return;
   if (l === undefined) return count >= 0 ? c.out.nullArray() : c.out.nullBulk();
   if (count === 0) return c.out.array(0);
-  if (count < 0) c.out.bulk(l.pop(head));
+  if (count < 0) l.popTo(c.out, head);
   else popMany(c.out, l, head, count);
   afterRemove(c, key, l);
 }
@@ -138,7 +138,7 @@ function replyRange(out: ReplyWriter, l: ListValue, start: number, end: number):
   if (start > end || start >= len) return out.array(0);
   if (end >= len) end = len - 1;
   out.array(end - start + 1);
-  for (let i = start; i <= end; i++) out.bulk(l.at(i));
+  for (let i = start; i <= end; i++) l.replyAt(out, i);
 }
 
 function lrange(c: ExecContext, argv: string[]): void {
@@ -159,7 +159,7 @@ function lindex(c: ExecContext, argv: string[]): void {
   if (i === null) return c.out.error(NOT_INT);
   if (i < 0) i = l.length + i;
   if (i < 0 || i >= l.length) return c.out.nullBulk();
-  c.out.bulk(l.at(i));
+  l.replyAt(c.out, i);
 }
 
 // ---- in-place writes -----------------------------------------------------------------
@@ -272,7 +272,7 @@ function lpos(c: ExecContext, argv: string[]): void {
   let single = -1;
   for (let index = 0; index < len && (maxlen === 0 || index < maxlen); index++) {
     const pos = fromTail ? len - 1 - index : index;
-    if (v.at(pos) !== ele) continue;
+    if (!v.equalsAt(pos, ele)) continue;
     matches++;
     if (anyRank || matches >= rank) {
       if (count === -1) {
@@ -509,7 +509,7 @@ const LIST_POP: BlockingCommand = {
     const st = w.state as PopState;
     c.out.array(2);
     c.out.bulk(key);
-    if (st.count < 0) c.out.bulk(v.pop(st.head));
+    if (st.count < 0) v.popTo(c.out, st.head);
     else popMany(c.out, v, st.head, st.count);
     afterRemove(c, key, v);
     return SERVED;
@@ -561,7 +561,7 @@ function blpop(c: ExecContext, argv: string[], head: boolean): void {
     if (l === undefined || l.length === 0) continue;
     c.out.array(2);
     c.out.bulk(key);
-    c.out.bulk(l.pop(head));
+    l.popTo(c.out, head);
     afterRemove(c, key, l);
     return;
   }
@@ -651,7 +651,7 @@ function ltypes(c: ExecContext, argv: string[]): void {
 function lpop1(c: ExecContext, argv: string[]): void {
   const v = c.ks.get(c.db, argv[1]);
   if (!(v instanceof ListValue) || v.length === 0) return c.out.nullBulk();
-  c.out.bulk(v.pop(argv[2] === '1'));
+  v.popTo(c.out, argv[2] === '1');
   afterRemove(c, argv[1], v);
 }
 

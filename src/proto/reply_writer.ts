@@ -211,9 +211,10 @@ export class ReplyWriter {
     this.bulk(String(n));
   }
 
-  bulkBuffer(b: Uint8Array): void {
-    this.header(36, b.length);
-    this.raw(b);
+  /** Bytes b[start, end) as a bulk string. */
+  bulkBuffer(b: Uint8Array, start = 0, end = b.length): void {
+    this.header(36, end - start);
+    this.raw(b, start, end);
     this.ensure(2);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;

@@ -1,50 +1,46 @@
-// The list value: a ring-buffer deque of latin1 strings (binary safe), with
-// O(1) push and pop at both ends and O(1) access by index. Inserting or
-// removing in the middle shifts the shorter side, like Redis's quicklist does
-// within a node (O(N) overall, as Redis documents for LINSERT / LREM / LSET in
-// the middle).
-//
-// Encoding: Redis 7.0 stores every list as a quicklist (listpack-encoded
-// lists only arrived in 7.2), so OBJECT ENCODING always answers 'quicklist',
-// whatever list-max-listpack-size says; that directive only shapes the nodes
-// of the quicklist, which this structure does not need.
+// The list value. Redis 7.0 stores every list as a quicklist (listpack
+// encoded lists only arrived in 7.2), so OBJECT ENCODING always answers
+// 'quicklist', whatever list-max-listpack-size says. Here a list takes one of
+// two forms, as Redis 7.2's listpack / quicklist pair does:
+//  - small (up to PACK_ABOVE elements): a ring deque of strings
+//    (list_strings.ts), the least memory for a few elements;
+//  - large: a packed deque (list_packed.ts), the elements' bytes in one
+//    buffer, a few bytes an element and no object per element for the
+//    garbage collector.
+// A list packs when it grows past PACK_ABOVE and unpacks when it shrinks
+// below half that (the gap keeps a list at the boundary from flipping).
 //
 // Codec (cross-shard RENAME / COPY / MOVE, DUMP-like transfers): the element
 // count, then per element its length, ':' and its bytes.
 
 import type { TypedValue } from '../keyspace.ts';
+import type { ReplyWriter } from '../../proto/reply_writer.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
+import { StringDeque } from './list_strings.ts';
+import { PackedDeque } from './list_packed.ts';
 
-const MIN_CAPACITY = 8;
+/** A list with more elements than this is packed. */
+export const PACK_ABOVE = 128;
+const UNPACK_BELOW = PACK_ABOVE >> 1;
 
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
-  /** Slots; capacity is a power of two; free slots hold undefined. */
-  private a: (string | undefined)[];
-  /** Index of the first element. */
-  private h = 0;
-  /** Number of elements. */
-  private n = 0;
-  /** capacity - 1. */
-  private m: number;
+  private q: StringDeque | PackedDeque;
 
-  constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
-    this.a = new Array(cap).fill(undefined);
-    this.m = cap - 1;
+  /** An empty list (room for `capacity` elements). */
+  constructor(capacity = 0) {
+    this.q = capacity > PACK_ABOVE ? new PackedDeque(capacity) : new StringDeque(capacity);
   }
 
   /** A list holding `elems` in order (the array is not kept). */
   static fromArray(elems: readonly string[]): ListValue {
-    const l = new ListValue(elems.length);
-    for (let i = 0; i < elems.length; i++) l.a[i] = elems[i];
-    l.n = elems.length;
+    const l = new ListValue();
+    l.q = elems.length > PACK_ABOVE ? PackedDeque.fromArray(elems) : StringDeque.fromArray(elems);
     return l;
   }
 
   get length(): number {
-    return this.n;
+    return this.q.length;
   }
 
   /** OBJECT ENCODING: Redis 7.0 lists are always quicklists. */
@@ -52,37 +48,42 @@ export class ListValue implements TypedValue {
     return 'quicklist';
   }
 
-  /** MEMORY USAGE estimate: the slot array plus (a sample of) the element strings. */
+  /** Is the list in its packed form? (For tests.) */
+  packed(): boolean {
+    return this.q instanceof PackedDeque;
+  }
+
+  /** MEMORY USAGE estimate. */
   memoryUsage(samples: number): number {
-    let bytes = 48 + this.a.length * 8;
-    const n = this.n;
-    if (n === 0) return bytes;
-    const take = samples <= 0 || samples >= n ? n : samples;
-    let sum = 0;
-    for (let i = 0; i < take; i++) sum += 16 + ((this.at(i).length + 7) & ~7);
-    bytes += Math.round((sum / take) * n);
-    return bytes;
+    return this.q.memoryUsage(samples);
   }
 
   at(i: number): string {
-    return this.a[(this.h + i) & this.m]!;
+    return this.q.at(i);
+  }
+
+  /** Element i as a bulk reply (from its bytes when packed). */
+  replyAt(out: ReplyWriter, i: number): void {
+    this.q.replyAt(out, i);
+  }
+
+  /** Is element i equal to s? */
+  equalsAt(i: number, s: string): boolean {
+    return this.q.equalsAt(i, s);
   }
 
   setAt(i: number, s: string): void {
-    this.a[(this.h + i) & this.m] = s;
+    this.q.setAt(i, s);
   }
 
   pushTail(s: string): void {
-    if (this.n === this.a.length) this.resize(this.a.length * 2);
-    this.a[(this.h + this.n) & this.m] = s;
-    this.n++;
+    this.q.pushTail(s);
+    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
   }
 
   pushHead(s: string): void {
-    if (this.n === this.a.length) this.resize(this.a.length * 2);
-    this.h = (this.h - 1) & this.m;
-    this.a[this.h] = s;
-    this.n++;
+    this.q.pushHead(s);
+    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
   }
 
   /** Push at the head (LEFT, head = true) or the tail. */
@@ -91,104 +92,49 @@ export class ListValue implements TypedValue {
     else this.pushTail(s);
   }
 
-  popHead(): string {
-    const i = this.h;
-    const s = this.a[i]!;
-    this.a[i] = undefined;
-    this.h = (i + 1) & this.m;
-    this.n--;
-    this.maybeShrink();
-    return s;
-  }
-
-  popTail(): string {
-    const i = (this.h + this.n - 1) & this.m;
-    const s = this.a[i]!;
-    this.a[i] = undefined;
-    this.n--;
-    this.maybeShrink();
-    return s;
-  }
-
   /** Pop at the head (LEFT, head = true) or the tail; the list must not be empty. */
   pop(head: boolean): string {
-    return head ? this.popHead() : this.popTail();
+    const s = head ? this.q.popHead() : this.q.popTail();
+    this.shrunk();
+    return s;
+  }
+
+  /** pop(), with the element written to out as a bulk reply instead of returned. */
+  popTo(out: ReplyWriter, head: boolean): void {
+    this.q.popTo(out, head);
+    this.shrunk();
   }
 
   /** Elements [start, end] (inclusive, 0 <= start <= end < length) in order, or reversed. */
   slice(start: number, end: number, reverse = false): string[] {
-    const out = new Array<string>(end - start + 1);
-    const a = this.a;
-    const m = this.m;
-    const base = this.h;
-    if (reverse) for (let i = end, k = 0; i >= start; i--, k++) out[k] = a[(base + i) & m]!;
-    else for (let i = start, k = 0; i <= end; i++, k++) out[k] = a[(base + i) & m]!;
-    return out;
+    return this.q.slice(start, end, reverse);
   }
 
   toArray(): string[] {
-    return this.n === 0 ? [] : this.slice(0, this.n - 1);
+    return this.q.toArray();
   }
 
   /** Remove `k` elements from the head (LEFT) or the tail. */
   removeEnds(head: boolean, k: number): void {
-    if (k <= 0) return;
-    if (k >= this.n) {
-      this.clear();
-      return;
-    }
-    const a = this.a;
-    const m = this.m;
-    if (head) {
-      for (let i = 0; i < k; i++) a[(this.h + i) & m] = undefined;
-      this.h = (this.h + k) & m;
-    } else {
-      for (let i = this.n - k; i < this.n; i++) a[(this.h + i) & m] = undefined;
-    }
-    this.n -= k;
-    this.maybeShrink();
+    this.q.removeEnds(head, k);
+    this.shrunk();
   }
 
-  /** Insert `s` so that it becomes element i (0 <= i <= length), shifting the shorter side. */
+  /** Insert `s` so that it becomes element i (0 <= i <= length). */
   insertAt(i: number, s: string): void {
-    if (i === 0) return this.pushHead(s);
-    if (i === this.n) return this.pushTail(s);
-    if (this.n === this.a.length) this.resize(this.a.length * 2);
-    const a = this.a;
-    const m = this.m;
-    if (i < this.n - i) {
-      // Move the first i elements one slot towards the head.
-      this.h = (this.h - 1) & m;
-      for (let j = 0; j < i; j++) a[(this.h + j) & m] = a[(this.h + j + 1) & m];
-    } else {
-      for (let j = this.n; j > i; j--) a[(this.h + j) & m] = a[(this.h + j - 1) & m];
-    }
-    a[(this.h + i) & m] = s;
-    this.n++;
+    this.q.insertAt(i, s);
+    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
   }
 
-  /** Remove element i (0 <= i < length), shifting the shorter side. */
+  /** Remove element i (0 <= i < length). */
   removeAt(i: number): void {
-    const a = this.a;
-    const m = this.m;
-    if (i < this.n - 1 - i) {
-      for (let j = i; j > 0; j--) a[(this.h + j) & m] = a[(this.h + j - 1) & m];
-      a[this.h] = undefined;
-      this.h = (this.h + 1) & m;
-    } else {
-      for (let j = i; j < this.n - 1; j++) a[(this.h + j) & m] = a[(this.h + j + 1) & m];
-      a[(this.h + this.n - 1) & m] = undefined;
-    }
-    this.n--;
-    this.maybeShrink();
+    this.q.removeAt(i);
+    this.shrunk();
   }
 
   /** Index of the first element equal to s scanning from the head, or -1. */
   indexOf(s: string): number {
-    const a = this.a;
-    const m = this.m;
-    for (let i = 0; i < this.n; i++) if (a[(this.h + i) & m] === s) return i;
-    return -1;
+    return this.q.indexOf(s);
   }
 
   /**
@@ -196,80 +142,42 @@ export class ListValue implements TypedValue {
    * head, or from the tail when fromTail. Returns how many were removed.
    */
   removeMatching(s: string, count: number, fromTail: boolean): number {
-    const n = this.n;
-    const a = this.a;
-    const m = this.m;
-    const h = this.h;
-    // Find the positions to drop first, then compact once.
-    const drop = new Uint8Array(n);
-    let removed = 0;
-    if (fromTail) {
-      for (let i = n - 1; i >= 0; i--) {
-        if (a[(h + i) & m] === s) {
-          drop[i] = 1;
-          if (++removed === count) break;
-        }
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (a[(h + i) & m] === s) {
-          drop[i] = 1;
-          if (++removed === count) break;
-        }
-      }
-    }
-    if (removed === 0) return 0;
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      if (drop[i] === 1) continue;
-      if (w !== i) a[(h + w) & m] = a[(h + i) & m];
-      w++;
-    }
-    for (let i = w; i < n; i++) a[(h + i) & m] = undefined;
-    this.n = w;
-    this.maybeShrink();
+    const removed = this.q.removeMatching(s, count, fromTail);
+    this.shrunk();
     return removed;
   }
 
   /** Keep only elements [start, end] (inclusive; start > end empties the list). */
   keepRange(start: number, end: number): void {
-    if (start > end || start >= this.n) {
+    const n = this.q.length;
+    if (start > end || start >= n) {
       this.clear();
       return;
     }
-    const tail = this.n - 1 - end;
-    if (tail > 0) this.removeEnds(false, tail);
-    if (start > 0) this.removeEnds(true, start);
+    const tail = n - 1 - end;
+    if (tail > 0) this.q.removeEnds(false, tail);
+    if (start > 0) this.q.removeEnds(true, start);
+    this.shrunk();
   }
 
   clear(): void {
-    this.a = new Array(MIN_CAPACITY).fill(undefined);
-    this.m = MIN_CAPACITY - 1;
-    this.h = 0;
-    this.n = 0;
+    this.q = new StringDeque();
   }
 
   /** A deep copy (COPY). */
   dup(): ListValue {
-    const l = new ListValue(this.n);
-    for (let i = 0; i < this.n; i++) l.a[i] = this.at(i);
-    l.n = this.n;
+    const l = new ListValue();
+    l.q = this.q.dup();
     return l;
   }
 
-  private maybeShrink(): void {
-    const cap = this.a.length;
-    if (cap > 64 && this.n < cap >>> 2) this.resize(cap >>> 1);
+  private pack(): void {
+    this.q = PackedDeque.fromArray(this.q.toArray());
   }
 
-  private resize(cap: number): void {
-    const b = new Array<string | undefined>(cap).fill(undefined);
-    const a = this.a;
-    const m = this.m;
-    for (let i = 0; i < this.n; i++) b[i] = a[(this.h + i) & m];
-    this.a = b;
-    this.m = cap - 1;
-    this.h = 0;
+  /** After removals: a packed list that became small unpacks. */
+  private shrunk(): void {
+    if (this.q.length < UNPACK_BELOW && this.q instanceof PackedDeque) this.q = StringDeque.fromArray(this.q.toArray());
   }
 }
 
