@@ -138,6 +138,10 @@ export class ScriptRun {
   private localLocked = false;
   /** When the current command stops waiting for keys other transactions hold (0: not waiting). */
   private retryDeadline = 0;
+  /** The last command name called that has no subcommands, its spec and specFlags (see call()). */
+  private lastName = '';
+  private lastSpec: CommandSpec | null = null;
+  private lastFlags = 0;
 
   constructor(S: ScriptingThread) {
     this.S = S;
@@ -201,12 +205,26 @@ export class ScriptRun {
 
   /** A redis.call / pcall (mode 0) or acl_check_cmd (mode 1): RESP reply bytes, or a script error text. */
   call(argv: string[], resp: number, mode: number): Reply | string | boolean {
-    let spec = lookupCommand(argv[0]);
-    if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) spec = spec.subcommands.get(argv[1].toLowerCase());
+    // Scripts repeat the same calls: the last name's command is compared before the table is hashed.
+    let spec: CommandSpec | undefined;
+    let flags = 0;
+    if (argv[0] === this.lastName) {
+      spec = this.lastSpec!;
+      flags = this.lastFlags;
+    } else {
+      spec = lookupCommand(argv[0]);
+      if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) spec = spec.subcommands.get(argv[1].toLowerCase());
+      else if (spec !== undefined) {
+        this.lastName = argv[0];
+        this.lastSpec = spec;
+        this.lastFlags = specFlags(spec);
+      }
+      if (spec !== undefined) flags = specFlags(spec);
+    }
     if (mode === 1) return spec !== undefined ? true : 'unknown command';
     if (spec === undefined) return 'Unknown Redis command called from script';
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'Wrong number of args calling Redis command from script';
-    if ((specFlags(spec) & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
+    if ((flags & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
     this.writing = spec.write === true;
     if (this.writing) {
       if (this.readOnly) return 'Write commands are not allowed from read-only scripts.';
