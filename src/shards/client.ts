@@ -15,6 +15,7 @@ import { ReplyWriter } from '../proto/reply_writer.ts';
 import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, CLS_NO_MONITOR } from './pause.ts';
 import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
+import { writeToSocket } from './conn_socket.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
 const DISCARD = new ReplyWriter();
@@ -192,7 +193,7 @@ export class Client {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
-    if (!this.closed) this.socket.write(Array.isArray(p) ? Buffer.concat(p) : p);
+    if (!this.closed) writeToSocket(this.socket, Array.isArray(p) ? Buffer.concat(p) : p);
   }
 
   /** Close after the pending output is written (QUIT, protocol errors, timeout, shutdown). */

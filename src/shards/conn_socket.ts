@@ -46,3 +46,78 @@ export function readIntoBuffer(accepted: net.Socket, buffer: Buffer, onBytes: (c
   };
   return new net.Socket(opts);
 }
+
+// ---- writing ---------------------------------------------------------------
+//
+// The write side has the same shape: net.Socket#write goes through Writable's
+// state machine (buffering, callbacks, 'drain' bookkeeping) before it reaches
+// the handle, for a reply the client has been waiting for since this turn
+// began. writeToSocket() hands the bytes to the handle directly, as Node's
+// own stream_base_commons does under Writable: a WriteWrap request, the
+// handle's writeBuffer (libuv writes at once, and queues in order what the
+// kernel does not take), and the Buffer kept alive until an asynchronous
+// completion. The socket's Writable side stays empty, so end() still shuts
+// the connection down after every queued write (libuv's shutdown waits for
+// them). The handle API comes from Node's stream_wrap binding; where it is
+// missing (another runtime, a socket without a handle) the bytes go through
+// socket.write.
+
+interface WriteReq {
+  handle: unknown;
+  oncomplete: (this: WriteReq, status: number) => void;
+  async: boolean;
+  bytes: number;
+  buffer: Buffer | null;
+  socket: net.Socket;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteReq;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+interface WritableHandle {
+  writeBuffer(req: WriteReq, b: Buffer): number;
+}
+
+function loadStreamWrap(): StreamWrapBinding | null {
+  try {
+    const b = (process as unknown as { binding(name: string): unknown }).binding('stream_wrap') as Partial<StreamWrapBinding>;
+    if (typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array) || typeof b.kLastWriteWasAsync !== 'number') return null;
+    return b as StreamWrapBinding;
+  } catch {
+    return null;
+  }
+}
+
+const streamWrap = loadStreamWrap();
+
+/** An asynchronous write finished: drop the bytes; a failed one closes the socket (as net.Socket does). */
+function onWriteComplete(this: WriteReq, status: number): void {
+  this.buffer = null;
+  if (status < 0 && !this.socket.destroyed) this.socket.destroy(new Error(`write failed (${status})`));
+}
+
+/** Write b to the socket, straight to its handle when that is possible (see above). */
+export function writeToSocket(socket: net.Socket, b: Buffer): void {
+  const handle = (socket as unknown as WithHandle)._handle as unknown as WritableHandle | null;
+  if (streamWrap === null || handle === null || handle === undefined || typeof handle.writeBuffer !== 'function' || socket.destroyed || socket.writableLength !== 0) {
+    socket.write(b);
+    return;
+  }
+  const req = new streamWrap.WriteWrap();
+  req.handle = handle;
+  req.oncomplete = onWriteComplete;
+  req.async = false;
+  req.bytes = 0;
+  req.buffer = null;
+  req.socket = socket;
+  const err = handle.writeBuffer(req, b);
+  if (err !== 0) {
+    socket.destroy(new Error(`write failed (${err})`));
+    return;
+  }
+  // Queued by libuv (the kernel took part of it): the bytes must outlive this call.
+  if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) req.buffer = b;
+}
