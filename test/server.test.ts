@@ -210,6 +210,32 @@ describe('server family on a 4-thread server', () => {
     for (const o of others) o.close();
   });
 
+  it('a cross-shard command counts the time it ran, not its waits for locks and other threads', async () => {
+    await c.command('CONFIG', 'SET', 'slowlog-log-slower-than', '200000');
+    await c.command('SLOWLOG', 'RESET');
+    await c.command('CONFIG', 'RESETSTAT');
+    const keys = keysOnEveryShard('waits', 1);
+    const mset = ['MSET', ...keys.flatMap((k) => [k, 'v'])];
+    // Several connections, so that some are on threads the sleep does not block: their MSET
+    // starts at once and waits ~400 ms for the locks DEBUG SLEEP holds on every shard.
+    const others = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(srv.port)));
+    const sleeper = c.command('DEBUG', 'SLEEP', '0.5');
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    const replies = await Promise.all(others.map((o) => o.command(...mset)));
+    const waited = performance.now() - t0;
+    expect(await sleeper).toBe('+OK\r\n');
+    for (const r of replies) expect(r).toBe('+OK\r\n');
+    expect(waited).toBeGreaterThanOrEqual(300);
+    const stats = text(await c.command('INFO', 'commandstats'));
+    const m = /cmdstat_mset:calls=8,usec=\d+,usec_per_call=([\d.]+)/.exec(stats);
+    expect(m, stats).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(100000);
+    expect(text(await c.command('SLOWLOG', 'GET', '128'))).not.toMatch(/MSET/);
+    await c.command('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    for (const o of others) o.close();
+  });
+
   it('DEBUG SET-ACTIVE-EXPIRE switches active expiry on every thread', async () => {
     await c.command('FLUSHALL');
     expect(await c.command('DEBUG', 'SET-ACTIVE-EXPIRE', '0')).toBe('+OK\r\n');

@@ -20,7 +20,7 @@ import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
 import type { Client } from '../shards/client.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
-import type { CrossShardTxn } from '../router/txn.ts';
+import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { groupKeys } from '../router/cross.ts';
@@ -180,9 +180,10 @@ function runHandler(kind: Kind) {
  * Run the script under the two-phase lock, coordinated by `thread`: its
  * declared keys locked on their shards (ascending), or every shard when it
  * needs the global lock; inside EXEC (`outer`) the block already holds every
- * shard. Returns the script's result.
+ * shard. Returns the script's result. `account` (the client) is credited with
+ * the waits (WaitAccount).
  */
-async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: number, resp: 2 | 3, argv: string[], kind: Kind): Promise<Buffer | string> {
+async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: number, resp: 2 | 3, argv: string[], kind: Kind, account: WaitAccount | null): Promise<Buffer | string> {
   const S = scripting();
   if (S === null) return NO_ENGINE;
   const first = prepare(S, argv, kind);
@@ -191,7 +192,7 @@ async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: n
   if (outer !== null) return kept(runScript(S, options(first, argv, db, resp, outer.owner, allShards(n), true)));
   if (!needsGlobal(S, argv, kind)) {
     const groups = groupKeys(argv, scriptKeys(argv), n);
-    const t = thread.beginTxn(db, resp);
+    const t = thread.beginTxn(db, resp, account);
     try {
       for (const g of groups) await t.step(g.shard, [], g.positions.map((i) => argv[i]));
       const r = runPrepared(S, argv, kind, db, resp, t.owner, groups.map((g) => g.shard), false);
@@ -219,7 +220,7 @@ function kept(r: ScriptResult): Buffer | string {
 /** Keys on several shards, or a script that needs the global lock: run here under the locks. */
 function runCross(kind: Kind) {
   return async (client: Client, argv: string[]): Promise<void> => {
-    const r = await runLocked(client.thread, client.txn, client.db, client.resp, argv, kind);
+    const r = await runLocked(client.thread, client.txn, client.db, client.resp, argv, kind, client);
     writeResult(client.out(), r);
   };
 }
@@ -227,7 +228,7 @@ function runCross(kind: Kind) {
 /** A shard ran the script for a client of another thread and it needs the global lock: run it again, coordinated here. */
 function rerunHere(kind: Kind) {
   return async (thread: ShardThread, db: number, resp: 2 | 3, argv: string[]): Promise<Buffer> => {
-    const r = await runLocked(thread, null, db, resp, argv, kind);
+    const r = await runLocked(thread, null, db, resp, argv, kind, null);
     const out = new ReplyWriter();
     out.resp = resp;
     out.errors = thread.stats;

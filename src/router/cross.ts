@@ -36,7 +36,7 @@ export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promi
     outer.resp = client.resp;
     return fn(outer);
   }
-  const t = client.thread.beginTxn(client.db, client.resp);
+  const t = client.thread.beginTxn(client.db, client.resp, client);
   try {
     return await fn(t);
   } finally {

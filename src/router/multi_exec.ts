@@ -22,7 +22,7 @@ export async function unwatchAll(client: Client, t: CrossShardTxn | null = null)
   client.watchedShards = null;
   client.watchId = 0;
   const own = t === null;
-  const txn = t ?? client.thread.beginTxn(client.db, client.resp);
+  const txn = t ?? client.thread.beginTxn(client.db, client.resp, client);
   try {
     for (const s of [...shards].sort((a, b) => a - b)) await txn.step(s, [['__unwatch', id]], null);
   } finally {
@@ -54,7 +54,7 @@ export async function execMulti(client: Client): Promise<void> {
     else if (q.spec.route === 'keys') for (const k of keysOf(q.spec, q.argv)) keysBy[keyShard(k, n)].push(k);
   }
   const watched = client.watchedShards;
-  const t = thread.beginTxn(client.db, client.resp);
+  const t = thread.beginTxn(client.db, client.resp, client);
   client.txn = t;
   try {
     if (watched === null && !lockEverything && (await runsPerShard(client, queued, n, keysBy, t))) return;

@@ -5,9 +5,20 @@
 // acquisition: serializable and deadlock-free). The reply of a step is the
 // list of the commands' reply bytes.
 
+import { performance } from 'node:perf_hooks';
 import type { ShardThread } from '../shards/shard_thread.ts';
 
 export type StepLock = null | 'all' | string[];
+
+/**
+ * Where a transaction adds the time its command spent waiting on other
+ * threads and for locks (a client's cross-shard command): the command's
+ * duration (INFO commandstats, SLOWLOG, LATENCY) is its wall time minus that,
+ * the time it actually ran, as Redis counts it.
+ */
+export interface WaitAccount {
+  crossWaitMs: number;
+}
 
 export class CrossShardTxn {
   readonly owner: number;
@@ -16,17 +27,23 @@ export class CrossShardTxn {
   resp: 2 | 3;
   private readonly locked: number[] = [];
   private resolve: ((r: Buffer[]) => void) | null = null;
+  /** Credited with the waits of the steps (null: nobody is timed). */
+  private readonly account: WaitAccount | null;
+  /** When the step in flight was sent. */
+  private sentAt = 0;
 
-  constructor(thread: ShardThread, owner: number, db: number, resp: 2 | 3) {
+  constructor(thread: ShardThread, owner: number, db: number, resp: 2 | 3, account: WaitAccount | null = null) {
     this.thread = thread;
     this.owner = owner;
     this.db = db;
     this.resp = resp;
+    this.account = account;
   }
 
   /** Run `cmds` on `shard` (taking `lock` there first, held until finish()). */
   step(shard: number, cmds: string[][], lock: StepLock = null): Promise<Buffer[]> {
     if (lock !== null && !this.locked.includes(shard)) this.locked.push(shard);
+    if (this.account !== null) this.sentAt = performance.now();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
       this.thread.sendTxnStep(this, shard, cmds, lock);
@@ -41,14 +58,19 @@ export class CrossShardTxn {
    */
   lastStep(shard: number, cmds: string[][], lock: StepLock): Promise<Buffer[]> {
     if (this.locked.includes(shard)) return this.step(shard, cmds, lock);
+    if (this.account !== null) this.sentAt = performance.now();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
       this.thread.sendTxnStep(this, shard, cmds, lock, true);
     });
   }
 
-  /** Delivered by the thread when the step's replies arrive. */
-  complete(replies: Buffer[]): void {
+  /** Delivered by the thread when the step's replies arrive; execMs: how long the step ran on its shard. */
+  complete(replies: Buffer[], execMs: number): void {
+    if (this.account !== null) {
+      const waited = performance.now() - this.sentAt - execMs;
+      if (waited > 0) this.account.crossWaitMs += waited;
+    }
     const r = this.resolve;
     this.resolve = null;
     if (r !== null) r(replies);

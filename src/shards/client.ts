@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
 import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
 import type { CommandSpec } from '../commands/types.ts';
-import type { CrossShardTxn } from '../router/txn.ts';
+import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
 import { unwatchAll } from '../router/multi_exec.ts';
 import type { ShardThread } from './shard_thread.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
@@ -48,7 +48,7 @@ export interface BlockedWait {
   drop(): void;
 }
 
-export class Client {
+export class Client implements WaitAccount {
   readonly id: number;
   readonly thread: ShardThread;
   readonly socket: Socket;
@@ -492,6 +492,7 @@ export class Client {
     this.crossDiscard = this.discardThis();
     this.nextReplyMode();
     const t0 = performance.now();
+    this.crossWaitMs = 0;
     const errs = this.thread.stats.errorReplies;
     spec.cross!(this, argv).then(
       () => {
@@ -511,6 +512,8 @@ export class Client {
   }
 
   private crossDiscard = false;
+  /** Time the cross-shard command running now spent waiting on other threads and for locks (WaitAccount). */
+  crossWaitMs = 0;
 
   /** Where a cross-shard command writes its reply. */
   out(): ReplyWriter {

@@ -17,7 +17,7 @@ import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlo
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists } from '../proto/argv_codec.ts';
-import { CrossShardTxn, type StepLock } from '../router/txn.ts';
+import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { commandById, keysOf, lookupAny } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
@@ -213,7 +213,9 @@ export class ShardThread {
   /** A cross-shard command (route 'all' or keys on several shards) finished on its coordinator: count it once. */
   crossFinished(client: Client, spec: CommandSpec, argv: string[], t0: number, errs: number): void {
     const st = this.stats.cmd(spec.id!);
-    const us = (performance.now() - t0) * 1000;
+    // The time it ran: without its waits on other threads and for locks (WaitAccount).
+    const ms = performance.now() - t0 - client.crossWaitMs;
+    const us = ms > 0 ? ms * 1000 : 0;
     st.usec += us;
     st.calls++;
     this.stats.commands++;
@@ -496,7 +498,7 @@ export class ShardThread {
       }
       case K_STEP_REPLY: {
         const t = this.txns.get(id);
-        if (t !== undefined) t.complete(splitReplies(payload, start, end));
+        if (t !== undefined) t.complete(splitReplies(payload, start, end), aux / 1000);
         return;
       }
       case K_UNLOCK:
@@ -586,7 +588,7 @@ export class ShardThread {
       const blocked = !this.locks.canUse(owner, keys, all) || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin));
       if (blocked) {
         if ((flags & STEP_TRY) !== 0) {
-          this.deliverStep(from, owner, []);
+          this.deliverStep(from, owner, [], 0);
           return;
         }
         const w = new Waiting(2, origin, keys, all);
@@ -602,11 +604,16 @@ export class ShardThread {
     }
     if (wantsLock) this.locks.lock(owner, keys, all);
     const replies = this.execStep(resp, db, cmds, owner);
+    const ms = this.stepMs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
-    this.deliverStep(from, owner, replies);
+    this.deliverStep(from, owner, replies, ms);
   }
 
+  /** How long the last execStep ran (ms). */
+  private stepMs = 0;
+
   private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
+    const t0 = performance.now();
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
     out.resp = resp;
@@ -624,6 +631,7 @@ export class ShardThread {
     this.stepOwner = outerOwner;
     out.reset();
     if (this.blocking.pending) this.blocking.serveReady();
+    this.stepMs = performance.now() - t0;
     return replies;
   }
 
@@ -685,7 +693,7 @@ export class ShardThread {
         const replies = this.execStep(w.resp, w.db, w.cmds, w.id);
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
-        this.deliverStep(w.from, w.id, replies);
+        this.deliverStep(w.from, w.id, replies, this.stepMs);
       }
     }
     for (const c of resume) c.lockGranted();
@@ -693,10 +701,11 @@ export class ShardThread {
     else this.endBatch();
   }
 
-  private deliverStep(from: number, owner: number, replies: Buffer[]): void {
+  /** A step's replies to its coordinator, with how long it ran here (µs in the frame's aux). */
+  private deliverStep(from: number, owner: number, replies: Buffer[], execMs: number): void {
     if (from === this.index) {
       const t = this.txns.get(owner);
-      if (t !== undefined) t.complete(replies);
+      if (t !== undefined) t.complete(replies, execMs);
       return;
     }
     let size = 4;
@@ -709,7 +718,7 @@ export class ShardThread {
       r.copy(b, o + 4);
       o += 4 + r.length;
     }
-    this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, 0, b, 0, size);
+    this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, Math.min(Math.round(execMs * 1000), 0xffffffff), b, 0, size);
   }
 
   // ---- synchronous steps (scripts) -------------------------------------------
@@ -791,11 +800,12 @@ export class ShardThread {
 
   // ---- cross-shard transactions: coordinator side ---------------------------
 
-  beginTxn(db: number, resp: 2 | 3): CrossShardTxn {
+  /** A transaction coordinated here; `account` is credited with its waits (WaitAccount). */
+  beginTxn(db: number, resp: 2 | 3, account: WaitAccount | null = null): CrossShardTxn {
     this.txnCounter = (this.txnCounter + 1) & 0xffffff;
     if (this.txnCounter === 0) this.txnCounter = 1;
     const owner = this.txnCounter * 128 + this.index;
-    const t = new CrossShardTxn(this, owner, db, resp);
+    const t = new CrossShardTxn(this, owner, db, resp, account);
     this.txns.set(owner, t);
     return t;
   }
