@@ -2,7 +2,7 @@
 // same random operations: pushes and pops at both ends, inserts, removals and
 // replacements in the middle, LREM, LTRIM, copies; elements of every length
 // from empty to past the JS / C++ copy thresholds, binary bytes included.
-// Lists grow well past PACK_ABOVE and shrink back, so both forms (strings,
+// Lists grow well past PACK_ABOVE and shrink back, so both forms (listpack,
 // packed), the moves between them, and the packed form's growth, shrinking
 // and moving of room between its ends are all exercised.
 
@@ -28,7 +28,7 @@ describe('ListValue (packed)', () => {
   it('matches an array model under random operations', () => {
     const rand = prng(20261206);
     let packedSeen = 0;
-    let stringsSeen = 0;
+    let listpackSeen = 0;
     let longest = 0;
     for (let round = 0; round < 30; round++) {
       let l = new ListValue();
@@ -111,17 +111,18 @@ describe('ListValue (packed)', () => {
         if (step % 97 === 0) {
           check(l, model);
           if (l.packed()) packedSeen++;
-          else stringsSeen++;
-          // Packed past PACK_ABOVE, strings below half of it; either in between.
-          if (model.length > PACK_ABOVE) expect(l.packed()).toBe(true);
-          if (model.length < PACK_ABOVE / 2) expect(l.packed()).toBe(false);
+          else listpackSeen++;
+          // Never a listpack past its limits (PACK_ABOVE elements, 8 KB).
+          let chars = 0;
+          for (const e of model) chars += 2 + e.length;
+          if (model.length > PACK_ABOVE || chars > 8192) expect(l.packed()).toBe(true);
         }
       }
       check(l, model);
     }
     expect(longest).toBeGreaterThan(2 * PACK_ABOVE);
     expect(packedSeen).toBeGreaterThan(100);
-    expect(stringsSeen).toBeGreaterThan(100);
+    expect(listpackSeen).toBeGreaterThan(100);
   });
 
   it('writes elements as bulk replies, in both forms', () => {
@@ -137,6 +138,22 @@ describe('ListValue (packed)', () => {
       expect(out.buf.latin1Slice(0, out.len)).toBe(`$1\r\na\r\n$0\r\n\r\n$100\r\n${'x'.repeat(100)}\r\n$4\r\n\u00ff\u0000\r\n\r\n$1\r\na\r\n$4\r\n\u00ff\u0000\r\n\r\n`);
       expect(l.toArray()).toEqual(['', 'x'.repeat(100)]);
     }
+  });
+
+  it('an element longer than a listpack header holds packs the list, and it unpacks once small again', () => {
+    const big = 'b'.repeat(70000);
+    const l = ListValue.fromArray(['a', 'c']);
+    expect(l.packed()).toBe(false);
+    l.insertAt(1, big);
+    expect(l.packed()).toBe(true);
+    expect(l.toArray()).toEqual(['a', big, 'c']);
+    l.removeAt(1);
+    expect(l.packed()).toBe(false);
+    l.setAt(0, big);
+    expect(l.packed()).toBe(true);
+    expect(l.toArray()).toEqual([big, 'c']);
+    expect(ListValue.fromArray([big]).packed()).toBe(true);
+    expect(ListValue.fromArray(['x'.repeat(9000)]).packed()).toBe(true);
   });
 
   it('gives memory back as a long list empties', () => {

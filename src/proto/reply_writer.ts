@@ -211,6 +211,23 @@ export class ReplyWriter {
     this.bulk(String(n));
   }
 
+  /** Characters s[start, end) of a latin1 string as a bulk string (no substring made when short). */
+  bulkRange(s: string, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n + 24);
+    this.header(36 /* $ */, n);
+    if (n > 24) this.len += this.buf.latin1Write(s.slice(start, end), this.len);
+    else {
+      const b = this.buf;
+      let o = this.len;
+      for (let i = start; i < end; i++) b[o++] = s.charCodeAt(i);
+      this.len = o;
+    }
+    const b = this.buf;
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+  }
+
   /** Bytes b[start, end) as a bulk string. */
   bulkBuffer(b: Uint8Array, start = 0, end = b.length): void {
     this.header(36, end - start);

@@ -2,13 +2,14 @@
 // encoded lists only arrived in 7.2), so OBJECT ENCODING always answers
 // 'quicklist', whatever list-max-listpack-size says. Here a list takes one of
 // two forms, as Redis 7.2's listpack / quicklist pair does:
-//  - small (up to PACK_ABOVE elements): a ring deque of strings
-//    (list_strings.ts), the least memory for a few elements;
+//  - small (up to PACK_ABOVE elements and PACK_BYTES characters): a listpack,
+//    every element in one string behind a length header (list_pack.ts);
 //  - large: a packed deque (list_packed.ts), the elements' bytes in one
-//    buffer, a few bytes an element and no object per element for the
-//    garbage collector.
-// A list packs when it grows past PACK_ABOVE and unpacks when it shrinks
-// below half that (the gap keeps a list at the boundary from flipping).
+//    buffer with their boundaries beside, O(1) access by index.
+// Neither keeps an object per element. A list packs when it grows past
+// either limit (or gets an element longer than a listpack header holds) and
+// unpacks when it shrinks below half of both (the gap keeps a list at the
+// boundary from flipping).
 //
 // Codec (cross-shard RENAME / COPY / MOVE, DUMP-like transfers): the element
 // count, then per element its length, ':' and its bytes.
@@ -16,26 +17,36 @@
 import type { TypedValue } from '../keyspace.ts';
 import type { ReplyWriter } from '../../proto/reply_writer.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
-import { StringDeque } from './list_strings.ts';
+import { ListPack, LISTPACK_ELEMENT_MAX } from './list_pack.ts';
 import { PackedDeque } from './list_packed.ts';
 
-/** A list with more elements than this is packed. */
+/** A list with more elements than this, or more characters than PACK_BYTES in its listpack, is packed. */
 export const PACK_ABOVE = 128;
+const PACK_BYTES = 8192;
 const UNPACK_BELOW = PACK_ABOVE >> 1;
+const UNPACK_BYTES = PACK_BYTES >> 1;
+
+/** Can elems be a listpack (few and short enough)? */
+function fitsListPack(elems: readonly string[]): boolean {
+  if (elems.length > PACK_ABOVE) return false;
+  let chars = 0;
+  for (let i = 0; i < elems.length; i++) chars += 2 + elems[i].length;
+  return chars <= PACK_BYTES;
+}
 
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
-  private q: StringDeque | PackedDeque;
+  private q: ListPack | PackedDeque;
 
   /** An empty list (room for `capacity` elements). */
   constructor(capacity = 0) {
-    this.q = capacity > PACK_ABOVE ? new PackedDeque(capacity) : new StringDeque(capacity);
+    this.q = capacity > PACK_ABOVE ? new PackedDeque(capacity) : new ListPack();
   }
 
   /** A list holding `elems` in order (the array is not kept). */
   static fromArray(elems: readonly string[]): ListValue {
     const l = new ListValue();
-    l.q = elems.length > PACK_ABOVE ? PackedDeque.fromArray(elems) : StringDeque.fromArray(elems);
+    l.q = fitsListPack(elems) ? ListPack.fromArray(elems) : PackedDeque.fromArray(elems);
     return l;
   }
 
@@ -73,17 +84,21 @@ export class ListValue implements TypedValue {
   }
 
   setAt(i: number, s: string): void {
+    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
     this.q.setAt(i, s);
+    if (this.q instanceof ListPack) this.grown();
   }
 
   pushTail(s: string): void {
+    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
     this.q.pushTail(s);
-    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
+    if (this.q instanceof ListPack) this.grown();
   }
 
   pushHead(s: string): void {
+    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
     this.q.pushHead(s);
-    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
+    if (this.q instanceof ListPack) this.grown();
   }
 
   /** Push at the head (LEFT, head = true) or the tail. */
@@ -122,8 +137,9 @@ export class ListValue implements TypedValue {
 
   /** Insert `s` so that it becomes element i (0 <= i <= length). */
   insertAt(i: number, s: string): void {
+    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
     this.q.insertAt(i, s);
-    if (this.q.length > PACK_ABOVE && this.q instanceof StringDeque) this.pack();
+    if (this.q instanceof ListPack) this.grown();
   }
 
   /** Remove element i (0 <= i < length). */
@@ -161,7 +177,7 @@ export class ListValue implements TypedValue {
   }
 
   clear(): void {
-    this.q = new StringDeque();
+    this.q = new ListPack();
   }
 
   /** A deep copy (COPY). */
@@ -175,9 +191,16 @@ export class ListValue implements TypedValue {
     this.q = PackedDeque.fromArray(this.q.toArray());
   }
 
+  /** After a listpack grew: past either limit it is packed. */
+  private grown(): void {
+    const q = this.q as ListPack;
+    if (q.length > PACK_ABOVE || q.bytes > PACK_BYTES) this.pack();
+  }
+
   /** After removals: a packed list that became small unpacks. */
   private shrunk(): void {
-    if (this.q.length < UNPACK_BELOW && this.q instanceof PackedDeque) this.q = StringDeque.fromArray(this.q.toArray());
+    const q = this.q;
+    if (q instanceof PackedDeque && q.length < UNPACK_BELOW && q.bytes < UNPACK_BYTES) this.q = ListPack.fromArray(q.toArray());
   }
 }
 

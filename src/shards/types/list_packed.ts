@@ -88,6 +88,11 @@ export class PackedDeque {
     return this.n;
   }
 
+  /** Bytes of the elements. */
+  get bytes(): number {
+    return this.b[this.f + this.n] - this.b[this.f];
+  }
+
   /** MEMORY USAGE estimate: the object, the byte buffer and the boundaries. */
   memoryUsage(_samples: number): number {
     return 48 + 2 * 72 + this.d.length + this.b.length * 4;
