@@ -43,10 +43,19 @@ describe('ListValue (packed)', () => {
           const s = element(rand);
           l.pushHead(s);
           model.unshift(s);
-        } else if (r < (growing ? 0.7 : 0.24)) {
+        } else if (r < (growing ? 0.6 : 0.2)) {
           const s = element(rand);
           l.pushTail(s);
           model.push(s);
+        } else if (r < (growing ? 0.7 : 0.24)) {
+          // LPUSH / RPUSH with several elements (the first argument is skipped, as the command name).
+          const es = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => element(rand));
+          const head = rand() < 0.5;
+          l.pushAll(['key', ...es], 1, head);
+          for (const e of es) {
+            if (head) model.unshift(e);
+            else model.push(e);
+          }
         } else if (r < 0.45) {
           if (n === 0) continue;
           expect(l.pop(true)).toBe(model.shift());

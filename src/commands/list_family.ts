@@ -91,12 +91,12 @@ function push(c: ExecContext, argv: string[], head: boolean, xx: boolean): void 
   if (l === undefined) {
     if (xx) return c.out.int(0);
     const nl = new ListValue(argv.length - 2);
-    for (let i = 2; i < argv.length; i++) nl.push(argv[i], head);
+    nl.pushAll(argv, 2, head);
     c.ks.set(c.db, key, nl);
     c.out.int(nl.length);
     return;
   }
-  for (let i = 2; i < argv.length; i++) l.push(argv[i], head);
+  l.pushAll(argv, 2, head);
   c.ks.dbs[c.db].version++;
   c.out.int(l.length);
 }

@@ -107,6 +107,29 @@ export class ListValue implements TypedValue {
     else this.pushTail(s);
   }
 
+  /** push() each of elems[from..] in order (LPUSH / RPUSH key element...): a listpack builds its string once. */
+  pushAll(elems: readonly string[], from: number, head: boolean): void {
+    const q = this.q;
+    if (q instanceof ListPack) {
+      let chars = q.bytes;
+      let fits = q.length + elems.length - from <= PACK_ABOVE;
+      for (let i = from; i < elems.length && fits; i++) {
+        chars += 2 + elems[i].length;
+        if (elems[i].length > LISTPACK_ELEMENT_MAX || chars > PACK_BYTES) fits = false;
+      }
+      if (fits) {
+        q.pushAll(elems, from, head);
+        return;
+      }
+      this.pack();
+    }
+    const p = this.q as PackedDeque;
+    for (let i = from; i < elems.length; i++) {
+      if (head) p.pushHead(elems[i]);
+      else p.pushTail(elems[i]);
+    }
+  }
+
   /** Pop at the head (LEFT, head = true) or the tail; the list must not be empty. */
   pop(head: boolean): string {
     const s = head ? this.q.popHead() : this.q.popTail();

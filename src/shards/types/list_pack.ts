@@ -118,6 +118,33 @@ export class ListPack {
     this.restart();
   }
 
+  /**
+   * Push elems[from..] one after the other at the head (each becomes the new
+   * first element, as LPUSH a b c does) or the tail, building one string.
+   */
+  pushAll(elems: readonly string[], from: number, head: boolean): void {
+    const k = elems.length - from;
+    const parts = new Array<string>(2 * k + 1);
+    if (head) {
+      for (let i = 0; i < k; i++) {
+        const s = elems[elems.length - 1 - i];
+        parts[2 * i] = header(s.length);
+        parts[2 * i + 1] = s;
+      }
+      parts[2 * k] = this.p;
+      this.restart();
+    } else {
+      parts[0] = this.p;
+      for (let i = 0; i < k; i++) {
+        const s = elems[from + i];
+        parts[1 + 2 * i] = header(s.length);
+        parts[2 + 2 * i] = s;
+      }
+    }
+    this.p = parts.join('');
+    this.n += k;
+  }
+
   popHead(): string {
     const n = this.lengthAt(0);
     const s = this.p.slice(2, 2 + n);
