@@ -201,7 +201,9 @@ async function runLocked(thread: ShardThread, outer: CrossShardTxn | null, db: n
       t.finish();
     }
   }
-  // Under the global lock (batched with this thread's other such scripts).
+  // Under the global lock (batched with this thread's other such scripts). Its run comes after the
+  // transaction above ended: the command's duration runs to the end (its wait for the lock included).
+  if (account !== null) account.crossEndAt = 0;
   return globalLockOf(thread).run((owner) => runPrepared(S, argv, kind, db, resp, owner, allShards(n), true));
 }
 

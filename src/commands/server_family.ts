@@ -1636,6 +1636,8 @@ async function debugCross(client: Client, argv: string[]): Promise<void> {
     // The server stops: every shard is locked for the duration.
     await withTxn(client, async (txn) => {
       for (let s = 0; s < t.threads; s++) await txn.step(s, [], 'all');
+      // The sleep is the command's own time (slow log, latency monitor), not a wait.
+      txn.resumed();
       if (ms > 0) await new Promise<void>((r) => setTimeout(r, Math.min(ms, 2 ** 31 - 1)));
     });
     out().ok();

@@ -11,13 +11,18 @@ import type { ShardThread } from '../shards/shard_thread.ts';
 export type StepLock = null | 'all' | string[];
 
 /**
- * Where a transaction adds the time its command spent waiting on other
- * threads and for locks (a client's cross-shard command): the command's
- * duration (INFO commandstats, SLOWLOG, LATENCY) is its wall time minus that,
- * the time it actually ran, as Redis counts it.
+ * Where a transaction adds the time its command spent waiting (a client's
+ * cross-shard command): for each step, from its sending until the
+ * coordinator goes on (the next step, or the end), less the time the step
+ * ran on its shard: waits for locks, for other threads and for this thread's
+ * other work. The command's duration (INFO commandstats, SLOWLOG, LATENCY)
+ * is its wall time up to the transaction's end minus that: the time it
+ * actually ran, as Redis counts it.
  */
 export interface WaitAccount {
   crossWaitMs: number;
+  /** When the transaction ended (finish(); 0 while it runs). */
+  crossEndAt: number;
 }
 
 export class CrossShardTxn {
@@ -31,6 +36,8 @@ export class CrossShardTxn {
   private readonly account: WaitAccount | null;
   /** When the step in flight was sent. */
   private sentAt = 0;
+  /** When the last step's replies arrived (0: the coordinator went on since). */
+  private completedAt = 0;
 
   constructor(thread: ShardThread, owner: number, db: number, resp: 2 | 3, account: WaitAccount | null = null) {
     this.thread = thread;
@@ -43,7 +50,7 @@ export class CrossShardTxn {
   /** Run `cmds` on `shard` (taking `lock` there first, held until finish()). */
   step(shard: number, cmds: string[][], lock: StepLock = null): Promise<Buffer[]> {
     if (lock !== null && !this.locked.includes(shard)) this.locked.push(shard);
-    if (this.account !== null) this.sentAt = performance.now();
+    if (this.account !== null) this.sentAt = this.resumed();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
       this.thread.sendTxnStep(this, shard, cmds, lock);
@@ -58,7 +65,7 @@ export class CrossShardTxn {
    */
   lastStep(shard: number, cmds: string[][], lock: StepLock): Promise<Buffer[]> {
     if (this.locked.includes(shard)) return this.step(shard, cmds, lock);
-    if (this.account !== null) this.sentAt = performance.now();
+    if (this.account !== null) this.sentAt = this.resumed();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
       this.thread.sendTxnStep(this, shard, cmds, lock, true);
@@ -68,8 +75,10 @@ export class CrossShardTxn {
   /** Delivered by the thread when the step's replies arrive; execMs: how long the step ran on its shard. */
   complete(replies: Buffer[], execMs: number): void {
     if (this.account !== null) {
-      const waited = performance.now() - this.sentAt - execMs;
+      const now = performance.now();
+      const waited = now - this.sentAt - execMs;
       if (waited > 0) this.account.crossWaitMs += waited;
+      this.completedAt = now;
     }
     const r = this.resolve;
     this.resolve = null;
@@ -87,8 +96,24 @@ export class CrossShardTxn {
     return out;
   }
 
+  /**
+   * The coordinator goes on: the time since the last step's replies arrived
+   * was a wait too. Returns now. Called by step() and finish(), and by a
+   * command that then takes time of its own (DEBUG SLEEP), which counts.
+   */
+  resumed(): number {
+    const now = performance.now();
+    if (this.account === null) return now;
+    if (this.completedAt !== 0) {
+      this.account.crossWaitMs += now - this.completedAt;
+      this.completedAt = 0;
+    }
+    return now;
+  }
+
   /** Release every lock this transaction holds (phase 2). */
   finish(): void {
+    if (this.account !== null) this.account.crossEndAt = this.resumed();
     for (const s of this.locked) this.thread.sendTxnUnlock(this.owner, s);
     this.locked.length = 0;
     this.thread.endTxn(this);

@@ -493,6 +493,7 @@ export class Client implements WaitAccount {
     this.nextReplyMode();
     const t0 = performance.now();
     this.crossWaitMs = 0;
+    this.crossEndAt = 0;
     const errs = this.thread.stats.errorReplies;
     spec.cross!(this, argv).then(
       () => {
@@ -512,8 +513,9 @@ export class Client implements WaitAccount {
   }
 
   private crossDiscard = false;
-  /** Time the cross-shard command running now spent waiting on other threads and for locks (WaitAccount). */
+  /** Time the cross-shard command running now spent waiting, and when its transaction ended (WaitAccount). */
   crossWaitMs = 0;
+  crossEndAt = 0;
 
   /** Where a cross-shard command writes its reply. */
   out(): ReplyWriter {

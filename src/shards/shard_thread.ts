@@ -213,8 +213,9 @@ export class ShardThread {
   /** A cross-shard command (route 'all' or keys on several shards) finished on its coordinator: count it once. */
   crossFinished(client: Client, spec: CommandSpec, argv: string[], t0: number, errs: number): void {
     const st = this.stats.cmd(spec.id!);
-    // The time it ran: without its waits on other threads and for locks (WaitAccount).
-    const ms = performance.now() - t0 - client.crossWaitMs;
+    // The time it ran: up to its transaction's end, without its waits (WaitAccount).
+    const end = client.crossEndAt > 0 ? client.crossEndAt : performance.now();
+    const ms = end - t0 - client.crossWaitMs;
     const us = ms > 0 ? ms * 1000 : 0;
     st.usec += us;
     st.calls++;
