@@ -237,6 +237,12 @@ describe('other commands on lists', () => {
     ['RPUSH', X1, 'a', 'b', 'c'], ['RENAME', X1, X2], ['LRANGE', X2, '0', '-1'], ['COPY', X2, X1], ['LRANGE', X1, '0', '-1'], ['RPUSH', X1, 'd'], ['LRANGE', X2, '0', '-1'],
     ['MOVE', X1, '1'], ['SELECT', '1'], ['LRANGE', X1, '0', '-1'], ['SELECT', '0'], ['RENAME', X2, 'y'], ['TYPE', 'y'], ['OBJECT', 'ENCODING', 'y'],
   ]);
+  // The same with a list in the packed form (past 128 elements), binary elements included.
+  const LONG = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? ALL_BYTES.slice(i % 200, (i % 200) + 40) : 'e' + i));
+  diffCase('RENAME, COPY, MOVE of a long list across shards', [
+    ['RPUSH', X1, ...LONG], ['RENAME', X1, X2], ['LRANGE', X2, '0', '-1'], ['COPY', X2, X1], ['LRANGE', X1, '0', '-1'], ['RPUSH', X1, 'd'], ['LLEN', X2],
+    ['MOVE', X1, '1'], ['SELECT', '1'], ['LRANGE', X1, '-5', '-1'], ['LLEN', X1], ['SELECT', '0'], ['LTRIM', X2, '0', '9'], ['RENAME', X2, 'y'], ['LRANGE', 'y', '0', '-1'], ['OBJECT', 'ENCODING', 'y'],
+  ]);
   diffCase('SORT reads a list', [['RPUSH', 'l', '3', '1', '2'], ['SORT', 'l'], ['SORT', 'l', 'DESC', 'LIMIT', '0', '2'], ['SORT', 'l', 'ALPHA']]);
 });
 

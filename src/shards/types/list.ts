@@ -244,17 +244,18 @@ function decodeList(body: string): TypedValue {
   const nl = body.indexOf('\n');
   const n = nl > 0 ? Number(body.slice(0, nl)) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new ValueCodecError('malformed list payload');
-  const l = new ListValue(n);
+  // Collected first, then laid out once in the form their number and size call for.
+  const elems: string[] = [];
   let p = nl + 1;
   for (let i = 0; i < n; i++) {
     const colon = body.indexOf(':', p);
     const len = colon > p ? Number(body.slice(p, colon)) : NaN;
     if (!Number.isSafeInteger(len) || len < 0 || colon + 1 + len > body.length) throw new ValueCodecError('malformed list payload');
-    l.pushTail(body.slice(colon + 1, colon + 1 + len));
+    elems.push(body.slice(colon + 1, colon + 1 + len));
     p = colon + 1 + len;
   }
   if (p !== body.length) throw new ValueCodecError('malformed list payload');
-  return l;
+  return ListValue.fromArray(elems);
 }
 
 registerValueCodec('list', { encode: encodeList, decode: decodeList, dup: (v) => (v as ListValue).dup() });
