@@ -88,7 +88,10 @@ for (const test of tests) {
   const ring = batchesOf(test);
   const n = batches > 0 ? batches : Math.ceil(2000000 / per);
   // LPOP needs a list to pop from: fill it first.
-  if (test === 'lpop') await feed([Buffer.from(respCommand(['LPUSH', 'mylist', 'xxx']).repeat(1000), 'latin1')].concat(Array(63).fill(Buffer.from(respCommand(['LPUSH', 'mylist', 'xxx']).repeat(1000), 'latin1'))), Math.ceil((n * per + 20000 * per) / 1000));
+  if (test === 'lpop') {
+    const fill = Buffer.from(respCommand(['LPUSH', 'mylist', 'xxx']).repeat(1000), 'latin1');
+    await feed(new Array<Buffer>(64).fill(fill), Math.ceil((n * per + 20000 * per) / 1000));
+  }
   await feed(ring, Math.ceil(n / 10));
   const t0 = process.hrtime.bigint();
   await feed(ring, n);

@@ -86,19 +86,19 @@ export class ReplyWriter {
   }
 
   /**
-   * Append a latin1 string (room ensured): short ones byte by byte in JS,
-   * which is cheaper than a call into C++ (Buffer#latin1Write) for the
-   * lengths, keys and small values most replies carry.
+   * Append a latin1 string, or its characters [start, end) (room ensured):
+   * short ones byte by byte in JS, which is cheaper than a call into C++
+   * (Buffer#latin1Write) for the lengths, keys and small values most replies
+   * carry.
    */
-  private latin1(s: string): void {
-    const n = s.length;
-    if (n > 24) {
-      this.len += this.buf.latin1Write(s, this.len);
+  private latin1(s: string, start = 0, end = s.length): void {
+    if (end - start > 24) {
+      this.len += this.buf.latin1Write(start === 0 && end === s.length ? s : s.slice(start, end), this.len);
       return;
     }
     const b = this.buf;
     let o = this.len;
-    for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
+    for (let i = start; i < end; i++) b[o++] = s.charCodeAt(i);
     this.len = o;
   }
 
@@ -192,13 +192,7 @@ export class ReplyWriter {
   }
 
   bulk(s: string): void {
-    const n = s.length;
-    this.ensure(n + 24);
-    this.header(36 /* $ */, n);
-    if (n > 0) this.latin1(s);
-    const b = this.buf;
-    b[this.len++] = 13;
-    b[this.len++] = 10;
+    this.bulkRange(s, 0, s.length);
   }
 
   bulkOrNull(s: string | undefined | null): void {
@@ -216,13 +210,7 @@ export class ReplyWriter {
     const n = end - start;
     this.ensure(n + 24);
     this.header(36 /* $ */, n);
-    if (n > 24) this.len += this.buf.latin1Write(s.slice(start, end), this.len);
-    else {
-      const b = this.buf;
-      let o = this.len;
-      for (let i = start; i < end; i++) b[o++] = s.charCodeAt(i);
-      this.len = o;
-    }
+    if (n > 0) this.latin1(s, start, end);
     const b = this.buf;
     b[this.len++] = 13;
     b[this.len++] = 10;

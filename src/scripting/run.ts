@@ -213,13 +213,14 @@ export class ScriptRun {
       flags = this.lastFlags;
     } else {
       spec = lookupCommand(argv[0]);
+      const cacheable = spec !== undefined && spec.subcommands === undefined;
       if (spec !== undefined && spec.subcommands !== undefined && argv.length >= 2) spec = spec.subcommands.get(argv[1].toLowerCase());
-      else if (spec !== undefined) {
-        this.lastName = argv[0];
-        this.lastSpec = spec;
-        this.lastFlags = specFlags(spec);
-      }
       if (spec !== undefined) flags = specFlags(spec);
+      if (cacheable) {
+        this.lastName = argv[0];
+        this.lastSpec = spec!;
+        this.lastFlags = flags;
+      }
     }
     if (mode === 1) return spec !== undefined ? true : 'unknown command';
     if (spec === undefined) return 'Unknown Redis command called from script';

@@ -60,7 +60,8 @@ export function readIntoBuffer(accepted: net.Socket, buffer: Buffer, onBytes: (c
 // the connection down after every queued write (libuv's shutdown waits for
 // them). The handle API comes from Node's stream_wrap binding; where it is
 // missing (another runtime, a socket without a handle) the bytes go through
-// socket.write.
+// socket.write. Every write of a connection goes through here
+// (Client.flushOutput), so the two paths never interleave on one socket.
 
 interface WriteReq {
   handle: unknown;
@@ -102,7 +103,7 @@ function onWriteComplete(this: WriteReq, status: number): void {
 /** Write b to the socket, straight to its handle when that is possible (see above). */
 export function writeToSocket(socket: net.Socket, b: Buffer): void {
   const handle = (socket as unknown as WithHandle)._handle as unknown as WritableHandle | null;
-  if (streamWrap === null || handle === null || handle === undefined || typeof handle.writeBuffer !== 'function' || socket.destroyed || socket.writableLength !== 0) {
+  if (streamWrap === null || handle === null || handle === undefined || typeof handle.writeBuffer !== 'function' || socket.destroyed) {
     socket.write(b);
     return;
   }

@@ -17,21 +17,25 @@
 import type { TypedValue } from '../keyspace.ts';
 import type { ReplyWriter } from '../../proto/reply_writer.ts';
 import { registerValueCodec, ValueCodecError } from '../value_codec.ts';
-import { ListPack, LISTPACK_ELEMENT_MAX } from './list_pack.ts';
+import { ListPack } from './list_pack.ts';
 import { PackedDeque } from './list_packed.ts';
 
-/** A list with more elements than this, or more characters than PACK_BYTES in its listpack, is packed. */
+/**
+ * A list with more elements than this, or more characters than PACK_BYTES in
+ * its listpack, is packed. PACK_BYTES is below the longest element a listpack
+ * header holds (65535), so a listpack that stays within it never meets such
+ * an element.
+ */
 export const PACK_ABOVE = 128;
 const PACK_BYTES = 8192;
 const UNPACK_BELOW = PACK_ABOVE >> 1;
 const UNPACK_BYTES = PACK_BYTES >> 1;
 
-/** Can elems be a listpack (few and short enough)? */
-function fitsListPack(elems: readonly string[]): boolean {
-  if (elems.length > PACK_ABOVE) return false;
+/** Characters elems[from..] take in a listpack (a two-character header each). */
+function listPackChars(elems: readonly string[], from: number): number {
   let chars = 0;
-  for (let i = 0; i < elems.length; i++) chars += 2 + elems[i].length;
-  return chars <= PACK_BYTES;
+  for (let i = from; i < elems.length; i++) chars += 2 + elems[i].length;
+  return chars;
 }
 
 export class ListValue implements TypedValue {
@@ -46,7 +50,7 @@ export class ListValue implements TypedValue {
   /** A list holding `elems` in order (the array is not kept). */
   static fromArray(elems: readonly string[]): ListValue {
     const l = new ListValue();
-    l.q = fitsListPack(elems) ? ListPack.fromArray(elems) : PackedDeque.fromArray(elems);
+    l.q = elems.length <= PACK_ABOVE && listPackChars(elems, 0) <= PACK_BYTES ? ListPack.fromArray(elems) : PackedDeque.fromArray(elems);
     return l;
   }
 
@@ -84,21 +88,15 @@ export class ListValue implements TypedValue {
   }
 
   setAt(i: number, s: string): void {
-    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
-    this.q.setAt(i, s);
-    if (this.q instanceof ListPack) this.grown();
+    this.room(0, 2 + s.length).setAt(i, s);
   }
 
   pushTail(s: string): void {
-    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
-    this.q.pushTail(s);
-    if (this.q instanceof ListPack) this.grown();
+    this.room(1, 2 + s.length).pushTail(s);
   }
 
   pushHead(s: string): void {
-    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
-    this.q.pushHead(s);
-    if (this.q instanceof ListPack) this.grown();
+    this.room(1, 2 + s.length).pushHead(s);
   }
 
   /** Push at the head (LEFT, head = true) or the tail. */
@@ -109,24 +107,14 @@ export class ListValue implements TypedValue {
 
   /** push() each of elems[from..] in order (LPUSH / RPUSH key element...): a listpack builds its string once. */
   pushAll(elems: readonly string[], from: number, head: boolean): void {
-    const q = this.q;
+    const q = this.room(elems.length - from, listPackChars(elems, from));
     if (q instanceof ListPack) {
-      let chars = q.bytes;
-      let fits = q.length + elems.length - from <= PACK_ABOVE;
-      for (let i = from; i < elems.length && fits; i++) {
-        chars += 2 + elems[i].length;
-        if (elems[i].length > LISTPACK_ELEMENT_MAX || chars > PACK_BYTES) fits = false;
-      }
-      if (fits) {
-        q.pushAll(elems, from, head);
-        return;
-      }
-      this.pack();
+      q.pushAll(elems, from, head);
+      return;
     }
-    const p = this.q as PackedDeque;
     for (let i = from; i < elems.length; i++) {
-      if (head) p.pushHead(elems[i]);
-      else p.pushTail(elems[i]);
+      if (head) q.pushHead(elems[i]);
+      else q.pushTail(elems[i]);
     }
   }
 
@@ -149,20 +137,21 @@ export class ListValue implements TypedValue {
   }
 
   toArray(): string[] {
-    return this.q.toArray();
+    const n = this.q.length;
+    return n === 0 ? [] : this.q.slice(0, n - 1);
   }
 
   /** Remove `k` elements from the head (LEFT) or the tail. */
   removeEnds(head: boolean, k: number): void {
+    if (k <= 0) return;
+    if (k >= this.q.length) return this.clear();
     this.q.removeEnds(head, k);
     this.shrunk();
   }
 
   /** Insert `s` so that it becomes element i (0 <= i <= length). */
   insertAt(i: number, s: string): void {
-    if (s.length > LISTPACK_ELEMENT_MAX && this.q instanceof ListPack) this.pack();
-    this.q.insertAt(i, s);
-    if (this.q instanceof ListPack) this.grown();
+    this.room(1, 2 + s.length).insertAt(i, s);
   }
 
   /** Remove element i (0 <= i < length). */
@@ -173,7 +162,9 @@ export class ListValue implements TypedValue {
 
   /** Index of the first element equal to s scanning from the head, or -1. */
   indexOf(s: string): number {
-    return this.q.indexOf(s);
+    const q = this.q;
+    for (let i = 0; i < q.length; i++) if (q.equalsAt(i, s)) return i;
+    return -1;
   }
 
   /**
@@ -181,7 +172,19 @@ export class ListValue implements TypedValue {
    * head, or from the tail when fromTail. Returns how many were removed.
    */
   removeMatching(s: string, count: number, fromTail: boolean): number {
-    const removed = this.q.removeMatching(s, count, fromTail);
+    const q = this.q;
+    const n = q.length;
+    // Mark the elements to drop first, then the form removes them in one pass.
+    const drop = new Uint8Array(n);
+    let removed = 0;
+    for (let k = 0; k < n; k++) {
+      const i = fromTail ? n - 1 - k : k;
+      if (!q.equalsAt(i, s)) continue;
+      drop[i] = 1;
+      if (++removed === count) break;
+    }
+    if (removed === 0) return 0;
+    q.removeMarked(drop);
     this.shrunk();
     return removed;
   }
@@ -210,20 +213,21 @@ export class ListValue implements TypedValue {
     return l;
   }
 
-  private pack(): void {
-    this.q = PackedDeque.fromArray(this.q.toArray());
-  }
-
-  /** After a listpack grew: past either limit it is packed. */
-  private grown(): void {
-    const q = this.q as ListPack;
-    if (q.length > PACK_ABOVE || q.bytes > PACK_BYTES) this.pack();
+  /**
+   * The form to write into, for `elems` more elements taking up to `chars`
+   * more listpack characters: a listpack that would pass either limit is
+   * packed first.
+   */
+  private room(elems: number, chars: number): ListPack | PackedDeque {
+    const q = this.q;
+    if (q instanceof ListPack && (q.length + elems > PACK_ABOVE || q.bytes + chars > PACK_BYTES)) this.q = PackedDeque.fromArray(this.toArray());
+    return this.q;
   }
 
   /** After removals: a packed list that became small unpacks. */
   private shrunk(): void {
     const q = this.q;
-    if (q instanceof PackedDeque && q.length < UNPACK_BELOW && q.bytes < UNPACK_BYTES) this.q = ListPack.fromArray(q.toArray());
+    if (q instanceof PackedDeque && q.length < UNPACK_BELOW && q.bytes < UNPACK_BYTES) this.q = ListPack.fromArray(this.toArray());
   }
 }
 

@@ -12,9 +12,6 @@
 
 import type { ReplyWriter } from '../../proto/reply_writer.ts';
 
-/** The longest element a header can hold. */
-export const LISTPACK_ELEMENT_MAX = 65535;
-
 function header(n: number): string {
   return String.fromCharCode(n >>> 8, n & 0xff);
 }
@@ -27,7 +24,7 @@ export class ListPack {
   private curIdx = 0;
   private curOff = 0;
 
-  /** A listpack holding `elems` in order (every element at most LISTPACK_ELEMENT_MAX long). */
+  /** A listpack holding `elems` in order (every element at most 65535 long). */
   static fromArray(elems: readonly string[]): ListPack {
     const l = new ListPack();
     const parts = new Array<string>(elems.length * 2);
@@ -185,17 +182,8 @@ export class ListPack {
     return out;
   }
 
-  toArray(): string[] {
-    return this.n === 0 ? [] : this.slice(0, this.n - 1);
-  }
-
-  /** Remove `k` elements from the head (LEFT) or the tail. */
+  /** Remove `k` elements (0 < k < length) from the head (LEFT) or the tail. */
   removeEnds(head: boolean, k: number): void {
-    if (k <= 0) return;
-    if (k >= this.n) {
-      this.clear();
-      return;
-    }
     if (head) {
       this.p = this.p.slice(this.offsetOf(k));
       this.restart();
@@ -217,39 +205,13 @@ export class ListPack {
     this.n--;
   }
 
-  /** Index of the first element equal to s scanning from the head, or -1. */
-  indexOf(s: string): number {
-    for (let i = 0; i < this.n; i++) if (this.equalsAt(i, s)) return i;
-    return -1;
-  }
-
-  /**
-   * LREM: remove up to `count` elements equal to s (0 = all), scanning from the
-   * head, or from the tail when fromTail. Returns how many were removed.
-   */
-  removeMatching(s: string, count: number, fromTail: boolean): number {
-    const elems = this.toArray();
-    const drop = new Uint8Array(elems.length);
-    let removed = 0;
-    for (let k = 0; k < elems.length; k++) {
-      const i = fromTail ? elems.length - 1 - k : k;
-      if (elems[i] !== s) continue;
-      drop[i] = 1;
-      if (++removed === count) break;
-    }
-    if (removed === 0) return 0;
+  /** Remove the elements marked in drop (LREM): the string is built again from the rest. */
+  removeMarked(drop: Uint8Array): void {
     const kept: string[] = [];
-    for (let i = 0; i < elems.length; i++) if (drop[i] === 0) kept.push(elems[i]);
+    for (let i = 0; i < this.n; i++) if (drop[i] === 0) kept.push(this.at(i));
     const l = ListPack.fromArray(kept);
     this.p = l.p;
     this.n = l.n;
-    this.restart();
-    return removed;
-  }
-
-  clear(): void {
-    this.p = '';
-    this.n = 0;
     this.restart();
   }
 

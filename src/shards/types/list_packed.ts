@@ -187,17 +187,8 @@ export class PackedDeque {
     return out;
   }
 
-  toArray(): string[] {
-    return this.n === 0 ? [] : this.slice(0, this.n - 1);
-  }
-
-  /** Remove `k` elements from the head (LEFT) or the tail. */
+  /** Remove `k` elements (0 < k < length) from the head (LEFT) or the tail. */
   removeEnds(head: boolean, k: number): void {
-    if (k <= 0) return;
-    if (k >= this.n) {
-      this.clear();
-      return;
-    }
     if (head) this.f += k;
     this.n -= k;
     this.maybeShrink();
@@ -249,37 +240,9 @@ export class PackedDeque {
     this.maybeShrink();
   }
 
-  /** Index of the first element equal to s scanning from the head, or -1. */
-  indexOf(s: string): number {
-    for (let i = 0; i < this.n; i++) if (this.equalsAt(i, s)) return i;
-    return -1;
-  }
-
-  /**
-   * LREM: remove up to `count` elements equal to s (0 = all), scanning from the
-   * head, or from the tail when fromTail. Returns how many were removed.
-   */
-  removeMatching(s: string, count: number, fromTail: boolean): number {
+  /** Remove the elements marked in drop (LREM): the rest is compacted once towards the head. */
+  removeMarked(drop: Uint8Array): void {
     const n = this.n;
-    // Find the elements to drop first, then compact once towards the head.
-    const drop = new Uint8Array(n);
-    let removed = 0;
-    if (fromTail) {
-      for (let i = n - 1; i >= 0; i--) {
-        if (this.equalsAt(i, s)) {
-          drop[i] = 1;
-          if (++removed === count) break;
-        }
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (this.equalsAt(i, s)) {
-          drop[i] = 1;
-          if (++removed === count) break;
-        }
-      }
-    }
-    if (removed === 0) return 0;
     const b = this.b;
     const d = this.d;
     const f = this.f;
@@ -297,15 +260,6 @@ export class PackedDeque {
     }
     this.n = w - f;
     this.maybeShrink();
-    return removed;
-  }
-
-  clear(): void {
-    this.d = Buffer.allocUnsafeSlow(MIN_BYTES);
-    this.b = new Int32Array(MIN_BOUNDS);
-    this.f = MIN_BOUNDS >> 1;
-    this.b[this.f] = MIN_BYTES >> 1;
-    this.n = 0;
   }
 
   /** A deep copy (COPY), sized to fit. */
