@@ -2,10 +2,14 @@
 // each read sees the writes before it and replies come back in request order.
 // Also over a keyspace large enough that the server reads ahead for a
 // batch's lookups (Keyspace.prefetch), with SELECT and keyless commands mixed in.
+// A client's run of commands for another shard travels as one frame and its
+// replies as another (Channels.sendBatched): runs with replies switched off for
+// some commands, and runs whose middle command waits for a lock.
 
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { startServer, type RunningServer } from './helpers/server.ts';
+import { keyShard } from '../src/router/slot.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
@@ -155,4 +159,57 @@ for (const db of [0, 3]) it(`pipelines on one big hash and one big set (their me
   expect(await c.command('HLEN', '{big}h')).toBe(`:${hash.size}\r\n`);
   expect(await c.command('SCARD', '{big}s')).toBe(`:${set.size}\r\n`);
   c.close();
+});
+
+/** n keys owned by shard `shard` of 4. */
+function keysOn(shard: number, prefix: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < n; i++) if (keyShard(`${prefix}${i}`, 4) === shard) out.push(`${prefix}${i}`);
+  return out;
+}
+
+it('runs of commands for one shard with CLIENT REPLY SKIP and errors inside answer in request order', async () => {
+  const c = await RawClient.connect(srv.port);
+  const cmds: string[][] = [];
+  const expected: string[] = [];
+  for (let shard = 0; shard < 4; shard++) {
+    const [k1, k2, k3, h] = keysOn(shard, `run${shard}:`, 4);
+    cmds.push(['HSET', h, 'f', 'v'], ['SET', k1, 'a'], ['CLIENT', 'REPLY', 'SKIP'], ['SET', k2, 'b'], ['INCR', h], ['SET', k3, 'c'], ['GET', k2], ['GET', k1]);
+    expected.push(':1\r\n', '+OK\r\n', '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n', '+OK\r\n', '$1\r\nb\r\n', '$1\r\na\r\n');
+  }
+  c.write(Buffer.concat(cmds.map(encodeCommand)));
+  for (let i = 0; i < expected.length; i++) expect(await c.readReply()).toBe(expected[i]);
+  expect(await c.command('PING')).toBe('+PONG\r\n');
+  c.close();
+});
+
+it('a run whose middle command waits for a lock answers in request order once the lock is released', async () => {
+  // A script over keys on shards 0 and 1 holds their locks for ~300 ms while it spins; pipelines
+  // sent meanwhile run [SET p, GET a, SET q, GET q, GET p] on shard 0 (a is locked): p runs at
+  // once, the rest waits behind a. Several clients, so that some are on threads the script does
+  // not occupy.
+  const [a, ...ps] = keysOn(0, 'lockrun:', 17);
+  const [b] = keysOn(1, 'lockrun1:', 1);
+  const s = await RawClient.connect(srv.port);
+  expect(await s.command('SET', a, 'old')).toBe('+OK\r\n');
+  const script = "redis.call('set', KEYS[1], 'x') redis.call('set', KEYS[2], 'y') local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return 1";
+  const running = s.command('EVAL', script, '2', a, b);
+  await new Promise((r) => setTimeout(r, 50));
+  const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(srv.port)));
+  for (let i = 0; i < clients.length; i++) {
+    const p = ps[2 * i];
+    const q = ps[2 * i + 1];
+    clients[i].write(Buffer.concat([['SET', p, 'p'], ['GET', a], ['SET', q, 'q'], ['GET', q], ['GET', p]].map(encodeCommand)));
+  }
+  for (const c of clients) {
+    expect(await c.readReply()).toBe('+OK\r\n');
+    expect(['$1\r\nx\r\n', '$3\r\nold\r\n']).toContain(await c.readReply());
+    expect(await c.readReply()).toBe('+OK\r\n');
+    expect(await c.readReply()).toBe('$1\r\nq\r\n');
+    expect(await c.readReply()).toBe('$1\r\np\r\n');
+    expect(await c.command('PING')).toBe('+PONG\r\n');
+    c.close();
+  }
+  expect(await running).toBe(':1\r\n');
+  s.close();
 });

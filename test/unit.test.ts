@@ -7,7 +7,7 @@ import { prng } from './helpers/reply_tree.ts';
 import { keyHashSlot, keyShard } from '../src/router/slot.ts';
 import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
-import { readArgv } from '../src/proto/argv_codec.ts';
+import { readArgv, argvReadEnd } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
 import { ReplyWriter } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
@@ -148,11 +148,11 @@ describe('Channels', () => {
     const b = new Channels(1, 2, rings, cap, control);
     const got: string[][] = [];
     b.onFrame = (from, kind, resp, db, id, aux, payload, start, end) => {
-      expect([from, kind, resp, db, id, aux]).toEqual([0, 1, 3, 5, 42, 7]);
-      got.push(readArgv(payload, start, end));
+      expect([from, kind, resp, db, id, aux, payload.readUInt32LE(start)]).toEqual([0, 1, 3, 5, 42 + got.length, 1, 7]);
+      got.push(readArgv(payload, start + 4, end));
     };
     const big = 'x'.repeat(10000);
-    for (let i = 0; i < 20; i++) a.sendArgv(1, 1, 3, 5, 42, 7, ['SET', 'k' + i, i === 10 ? big : 'v' + i]);
+    for (let i = 0; i < 20; i++) a.sendBatched(1, 1, 3, 5, 42 + i, 7, ['SET', 'k' + i, i === 10 ? big : 'v' + i], Buffer.alloc(0), 0, 0);
     for (let guard = 0; guard < 1000 && got.length < 20; guard++) {
       a.pump();
       b.pump();
@@ -160,6 +160,96 @@ describe('Channels', () => {
     expect(got.length).toBe(20);
     expect(got[10][2]).toBe(big);
     expect(got.map((g) => g[1])).toEqual(Array.from({ length: 20 }, (_, i) => 'k' + i));
+  });
+});
+
+describe('Channels batches', () => {
+  it('joins consecutive messages of one kind and id into one frame until another frame or a flush', () => {
+    const cap = 1 << 18; // room for everything: each flush empties the outbox
+    const rings = [
+      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+    ];
+    const control = new SharedArrayBuffer(controlBytes(2));
+    const a = new Channels(0, 2, rings, cap, control);
+    const b = new Channels(1, 2, rings, cap, control);
+    const frames: { kind: number; id: number; db: number; aux: number; msgs: string[] }[] = [];
+    b.onFrame = (_from, kind, _resp, db, id, aux, payload, start, end) => {
+      const msgs: string[] = [];
+      if (kind === 1) {
+        for (let i = 0, o = start; i < aux; i++) {
+          msgs.push(payload.readUInt32LE(o) + ':' + readArgv(payload, o + 4, end).join(' '));
+          o = argvReadEnd();
+        }
+      } else msgs.push(payload.latin1Slice(start, end));
+      frames.push({ kind, id, db, aux, msgs });
+    };
+    const none = Buffer.alloc(0);
+    const big = 'v'.repeat(100000); // past the outbox's first size: the batch's frame moves
+    a.sendBatched(1, 1, 2, 0, 7, 11, ['SET', 'a', '1'], none, 0, 0);
+    a.sendBatched(1, 1, 2, 0, 7, 12, ['SET', 'b', big], none, 0, 0);
+    a.sendBatched(1, 1, 2, 0, 7, 13, ['GET', 'a'], none, 0, 0);
+    a.sendBatched(1, 1, 2, 0, 8, 14, ['GET', 'c'], none, 0, 0); // another client
+    a.sendBatched(1, 1, 2, 3, 8, 15, ['GET', 'd'], none, 0, 0); // another db
+    a.sendBatched(1, 2, 0, 0, 8, 0, null, Buffer.from('+OK\r\n'), 0, 5);
+    a.sendBatched(1, 2, 0, 0, 8, 0, null, Buffer.from(':1\r\n'), 0, 4);
+    a.sendBytes(1, 6, 0, 0, 8, 0, none, 0, 0); // another kind ends the batch
+    a.sendBatched(1, 2, 0, 0, 8, 0, null, Buffer.from('$-1\r\n'), 0, 5);
+    a.flush();
+    a.sendBatched(1, 2, 0, 0, 8, 0, null, Buffer.from(':2\r\n'), 0, 4); // a flushed frame is not extended
+    for (let guard = 0; guard < 100 && frames.length < 7; guard++) {
+      a.pump();
+      b.pump();
+    }
+    expect(frames.map((f) => [f.kind, f.id, f.db, f.aux])).toEqual([
+      [1, 7, 0, 3],
+      [1, 8, 0, 1],
+      [1, 8, 3, 1],
+      [2, 8, 0, 2],
+      [6, 8, 0, 0],
+      [2, 8, 0, 1],
+      [2, 8, 0, 1],
+    ]);
+    expect(frames[0].msgs).toEqual(['11:SET a 1', `12:SET b ${big}`, '13:GET a']);
+    expect(frames[3].msgs).toEqual(['+OK\r\n:1\r\n']);
+    expect(frames[5].msgs).toEqual(['$-1\r\n']);
+    expect(frames[6].msgs).toEqual([':2\r\n']);
+  });
+});
+
+describe('Channels batches under back-pressure', () => {
+  it('a frame partly in the ring is not extended; every message arrives once, in order', () => {
+    const cap = 1024;
+    const rings = [
+      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+    ];
+    const control = new SharedArrayBuffer(controlBytes(2));
+    const a = new Channels(0, 2, rings, cap, control);
+    const b = new Channels(1, 2, rings, cap, control);
+    const got: string[] = [];
+    let frames = 0;
+    b.onFrame = (_from, _kind, _resp, _db, _id, aux, payload, start, end) => {
+      frames++;
+      for (let i = 0, o = start; i < aux; i++) {
+        got.push(readArgv(payload, o + 4, end)[1]);
+        o = argvReadEnd();
+      }
+    };
+    const none = Buffer.alloc(0);
+    const v = 'x'.repeat(700);
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      sent.push('k' + i);
+      a.sendBatched(1, 1, 2, 0, 9, 1, ['SET', 'k' + i, v], none, 0, 0);
+      if (i % 3 === 2) a.flush(); // the ring takes part of the frame; later messages start a new one
+    }
+    for (let guard = 0; guard < 1000 && got.length < 30; guard++) {
+      a.pump();
+      b.pump();
+    }
+    expect(got).toEqual(sent);
+    expect(frames).toBeGreaterThan(1);
   });
 });
 

@@ -28,6 +28,9 @@ export function writeArgv(b: Buffer, o: number, argv: string[], from = 0): numbe
   return o;
 }
 
+/** Where the argv list the last readArgv() read ends. */
+let readEnd = 0;
+
 export function readArgv(b: Buffer, start: number, end: number): string[] {
   const argc = getU32(b, start);
   let o = start + 4;
@@ -39,7 +42,13 @@ export function readArgv(b: Buffer, start: number, end: number): string[] {
     o += n;
   }
   if (o > end) throw new Error('malformed argv frame');
+  readEnd = o;
   return argv;
+}
+
+/** The position after the argv list the last readArgv() read. */
+export function argvReadEnd(): number {
+  return readEnd;
 }
 
 /** Payload of several argv lists: u32 count, then each list as writeArgv encodes it. */

@@ -6,6 +6,12 @@
 // than a ring simply streams through it in pieces and is reassembled here.
 //
 // Frame: u32 payload length, u8 kind, u8 resp, u16 db, u32 id, u32 aux, payload.
+//
+// Batches (sendBatched): consecutive messages of one kind for one id (a
+// client's run of commands for one shard, the replies to them) share one
+// frame while it is the last one staged for its peer: the payload is the
+// messages one after the other and aux counts them, so a run costs one frame
+// header, one dispatch and one reply frame however long it is.
 
 import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
@@ -28,22 +34,24 @@ class Outbox {
   buf: Buffer = Buffer.allocUnsafe(64 * 1024);
   start = 0;
   len = 0;
+  /** Where the last staged frame's header is (-1: none a batch may extend). */
+  last = -1;
 
   ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
+    const shift = this.start;
     if (this.start > 0 && this.len - this.start + n <= this.buf.length) {
       this.buf.copy(this.buf, 0, this.start, this.len);
-      this.len -= this.start;
-      this.start = 0;
-      return;
+    } else {
+      let size = this.buf.length * 2;
+      while (size < this.len - this.start + n) size *= 2;
+      const nb = Buffer.allocUnsafe(size);
+      this.buf.copy(nb, 0, this.start, this.len);
+      this.buf = nb;
     }
-    let size = this.buf.length * 2;
-    while (size < this.len - this.start + n) size *= 2;
-    const nb = Buffer.allocUnsafe(size);
-    this.buf.copy(nb, 0, this.start, this.len);
-    this.len -= this.start;
+    this.len -= shift;
     this.start = 0;
-    this.buf = nb;
+    if (this.last >= 0) this.last -= shift;
   }
 }
 
@@ -95,6 +103,7 @@ export class Channels {
     b[o + 7] = (db >>> 8) & 0xff;
     putU32(b, o + 8, id >>> 0);
     putU32(b, o + 12, aux >>> 0);
+    ob.last = o;
     ob.len = o + FRAME_HEADER;
     if (!this.dirtyFlag[to]) {
       this.dirtyFlag[to] = true;
@@ -103,20 +112,38 @@ export class Channels {
     return ob;
   }
 
-  /** A frame whose payload is an argv list (u32 argc, then u32 length + bytes each). */
-  sendArgv(to: number, kind: number, resp: number, db: number, id: number, aux: number, argv: string[]): void {
-    const size = argvSize(argv);
-    const ob = this.frame(to, kind, resp, db, id, aux, size);
-    writeArgv(ob.buf, ob.len, argv);
-    ob.len += size;
-  }
-
   /** A frame whose payload is a list of argv lists. */
   sendArgvLists(to: number, kind: number, resp: number, db: number, id: number, aux: number, lists: string[][]): void {
     const size = argvListsSize(lists);
     const ob = this.frame(to, kind, resp, db, id, aux, size);
     writeArgvLists(ob.buf, ob.len, lists);
     ob.len += size;
+  }
+
+  /**
+   * One message of a batch (see the top of this file): joins the last frame
+   * staged for `to` when that one has the same kind, id, resp and db and is
+   * still wholly in the outbox, else starts a frame with aux 1. A message is
+   * `argv` (when not null) behind a u32 `tag`, else the bytes src[start, end).
+   */
+  sendBatched(to: number, kind: number, resp: number, db: number, id: number, tag: number, argv: string[] | null, src: Buffer, start: number, end: number): void {
+    const n = argv !== null ? 4 + argvSize(argv) : end - start;
+    let ob = this.outboxes[to]!;
+    let at = ob.last;
+    if (at >= ob.start && at + FRAME_HEADER + getU32(ob.buf, at) === ob.len && ob.buf[at + 4] === kind && getU32(ob.buf, at + 8) === id >>> 0 && ob.buf[at + 5] === resp && (ob.buf[at + 6] | (ob.buf[at + 7] << 8)) === db) {
+      ob.ensure(n);
+      at = ob.last;
+      const b = ob.buf;
+      putU32(b, at, getU32(b, at) + n);
+      putU32(b, at + 12, getU32(b, at + 12) + 1);
+    } else ob = this.frame(to, kind, resp, db, id, 1, n);
+    const b = ob.buf;
+    if (argv !== null) {
+      putU32(b, ob.len, tag >>> 0);
+      writeArgv(b, ob.len + 4, argv);
+    } else if (n > 32) src.copy(b, ob.len, start, end);
+    else for (let i = start, o = ob.len; i < end; i++) b[o++] = src[i];
+    ob.len += n;
   }
 
   /** A frame whose payload is raw bytes. */
@@ -154,6 +181,7 @@ export class Channels {
       }
       if (ob.start === ob.len) {
         ob.start = ob.len = 0;
+        ob.last = -1;
         this.dirtyFlag[to] = false;
         if (ob.buf.length > 4 * 1024 * 1024) ob.buf = Buffer.allocUnsafe(64 * 1024);
       } else {

@@ -907,7 +907,7 @@ export class Blocking {
         const cl = this.thread.clients.get(id);
         if (cl === undefined) return;
         if (cl.blocked instanceof RemoteWait) cl.blocked = null;
-        cl.remoteReply(payload, start, end, from);
+        cl.remoteReply(payload, start, end, 1);
         return;
       }
       case OP_CANCEL: {

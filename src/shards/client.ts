@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
 import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
+import { keyShard } from '../router/slot.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
 import { unwatchAll } from '../router/multi_exec.ts';
@@ -27,6 +28,8 @@ const EMPTY_BUF = Buffer.alloc(0);
 
 /** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
 const AHEAD = 16;
+/** Client.prefetch's scratch: the commands parsed ahead whose key this thread owns. */
+const ownedAhead: string[][] = [];
 
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
@@ -293,9 +296,25 @@ export class Client implements WaitAccount {
       ahead.length = 0;
       return first;
     }
-    this.thread.ks.prefetch(this.db, ahead, 0, ahead.length);
+    this.prefetch(ahead);
     this.aheadAt = 1;
     return first;
+  }
+
+  /** The lookups of the commands parsed ahead are read ahead; with several threads only those of keys owned here. */
+  private prefetch(ahead: string[][]): void {
+    const t = this.thread;
+    if (t.threads === 1) {
+      t.ks.prefetch(this.db, ahead, 0, ahead.length);
+      return;
+    }
+    const own = ownedAhead;
+    for (let i = 0; i < ahead.length; i++) {
+      const argv = ahead[i];
+      if (argv.length > 1 && keyShard(argv[1], t.threads) === t.index) own.push(argv);
+    }
+    if (own.length !== 0) t.ks.prefetch(this.db, own, 0, own.length);
+    own.length = 0;
   }
 
   private protocolError(msg: string): void {
@@ -574,10 +593,11 @@ export class Client implements WaitAccount {
     this.nextReplyMode();
   }
 
-  /** A reply from the shard the last commands went to (`from`, for diagnostics). */
-  remoteReply(payload: Buffer, start: number, end: number, _from = -1): void {
+  /** The replies to `count` of the commands in flight (their RESP bytes, in order). */
+  remoteReply(payload: Buffer, start: number, end: number, count: number): void {
     if (end > start) this.thread.outFor(this).raw(payload, start, end);
-    if (--this.inflight === 0) {
+    this.inflight -= count;
+    if (this.inflight === 0) {
       this.inflightShard = -1;
       this.resume();
     }

@@ -16,7 +16,7 @@ import { deliverMonitorLines } from './monitor.ts';
 import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlog.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
-import { readArgv, readArgvLists } from '../proto/argv_codec.ts';
+import { readArgv, readArgvLists, argvReadEnd } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { commandById, keysOf, lookupAny } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
@@ -27,7 +27,9 @@ import { CTRL_SLOWLOG_ID, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 
+/** Commands of one client for this shard (a batch: aux counts them; each is a u32 tag, the command id and flags, then its argv). */
 export const K_CMD = 1;
+/** Replies to a client's K_CMD commands (a batch: aux counts them, the payload is their RESP bytes). */
 export const K_REPLY = 2;
 export const K_STEP = 3;
 export const K_STEP_REPLY = 4;
@@ -37,7 +39,7 @@ export const K_SLOW_NOTE = 6;
 /** Lines for this thread's MONITOR clients (monitor.ts). (K_BLOCK = 7 lives in blocking.ts.) */
 export const K_MONITOR = 8;
 
-/** aux bits of a K_CMD frame: low 16 bits the command id. */
+/** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
 /** aux bits of a K_STEP frame. */
 const STEP_LOCK = 1;
@@ -446,7 +448,7 @@ export class ShardThread {
 
   /** Forward one command of a local client to the shard that owns its keys. */
   sendCommand(client: Client, shard: number, spec: CommandSpec, argv: string[], discard: boolean): void {
-    this.channels.sendArgv(shard, K_CMD, client.resp, client.db, client.id, spec.id! | (discard ? AUX_DISCARD_REPLY : 0), argv);
+    this.channels.sendBatched(shard, K_CMD, client.resp, client.db, client.id, spec.id! | (discard ? AUX_DISCARD_REPLY : 0), argv, EMPTY, 0, 0);
   }
 
   private readonly onFrame = (from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number): void => {
@@ -464,30 +466,26 @@ export class ShardThread {
     }
     switch (kind) {
       case K_CMD: {
-        const spec = commandById((aux & 0xffff) >>> 0);
-        const argv = readArgv(payload, start, end);
-        if (this.locks.active !== 0 || this.waiting.length !== 0) {
-          const origin = from + ':' + id;
-          const keys = keysOf(spec, argv);
-          if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
-            const w = new Waiting(1, origin, keys, false);
-            w.spec = spec;
-            w.argv = argv;
-            w.from = from;
-            w.resp = resp as 2 | 3;
-            w.db = db;
-            w.id = id;
-            w.aux = aux;
-            this.waiting.push(w);
-            return;
-          }
+        if (aux === 1) {
+          const tag = getU32(payload, start);
+          this.remoteCommand(from, resp as 2 | 3, db, id, tag, readArgv(payload, start + 4, end));
+          return;
         }
-        this.runRemote(from, resp as 2 | 3, db, id, aux, spec, argv);
+        // A run of the client's commands: their lookups are read ahead together, then they run in order.
+        const tags: number[] = [];
+        const argvs: string[][] = [];
+        for (let i = 0, o = start; i < aux; i++) {
+          tags.push(getU32(payload, o));
+          argvs.push(readArgv(payload, o + 4, end));
+          o = argvReadEnd();
+        }
+        this.ks.prefetch(db, argvs, 0, aux);
+        for (let i = 0; i < aux; i++) this.remoteCommand(from, resp as 2 | 3, db, id, tags[i], argvs[i]);
         return;
       }
       case K_REPLY: {
         const c = this.clients.get(id) ?? this.internalClients.get(id);
-        if (c !== undefined) c.remoteReply(payload, start, end, from);
+        if (c !== undefined) c.remoteReply(payload, start, end, aux);
         return;
       }
       case K_STEP: {
@@ -522,6 +520,28 @@ export class ShardThread {
     }
   };
 
+  /** A command of client `id` of thread `from`: runs now, or waits behind locks or the client's earlier commands. */
+  private remoteCommand(from: number, resp: 2 | 3, db: number, id: number, tag: number, argv: string[]): void {
+    const spec = commandById((tag & 0xffff) >>> 0);
+    if (this.locks.active !== 0 || this.waiting.length !== 0) {
+      const origin = from + ':' + id;
+      const keys = keysOf(spec, argv);
+      if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
+        const w = new Waiting(1, origin, keys, false);
+        w.spec = spec;
+        w.argv = argv;
+        w.from = from;
+        w.resp = resp;
+        w.db = db;
+        w.id = id;
+        w.aux = tag;
+        this.waiting.push(w);
+        return;
+      }
+    }
+    this.runRemote(from, resp, db, id, tag, spec, argv);
+  }
+
   private runRemote(from: number, resp: 2 | 3, db: number, id: number, aux: number, spec: CommandSpec, argv: string[]): void {
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
@@ -550,7 +570,7 @@ export class ShardThread {
       return;
     }
     if (aux & AUX_DISCARD_REPLY) out.len = 0;
-    this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, out.buf, 0, out.len);
+    this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, out.buf, 0, out.len);
     out.reset();
   }
 
@@ -567,7 +587,7 @@ export class ShardThread {
     this.waiting.push(marker);
     const done = (reply: Buffer): void => {
       const len = (aux & AUX_DISCARD_REPLY) !== 0 ? 0 : reply.length;
-      this.channels.sendBytes(from, K_REPLY, 0, 0, id, 0, reply, 0, len);
+      this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, reply, 0, len);
       const i = this.waiting.indexOf(marker);
       if (i >= 0) this.waiting.splice(i, 1);
       this.runWaiting();
