@@ -95,6 +95,57 @@ describe('invariants with 4 threads', () => {
     expect(torn).toBe(0);
   });
 
+  it('pipelined MSETs (pipeline transactions) stay atomic and in order for pipelined MGET readers, and count once each', async () => {
+    // A writer pipelines MSET x v y v with a growing v, each followed by SET z v (z on yet another
+    // shard); readers pipeline MGET x y, GET z, MGET x y: x and y always agree, and never run
+    // behind a z that the writer set after them.
+    const [kx, ky] = keysOnDifferentShards('patomic:');
+    let kz = 'patomic:z';
+    for (let i = 0; keyShard(kz, THREADS) === keyShard(kx, THREADS) || keyShard(kz, THREADS) === keyShard(ky, THREADS); i++) kz = `patomic:z${i}`;
+    const admin = connect();
+    await admin.mset(kx, 0, ky, 0, kz, 0);
+    await admin.config('RESETSTAT');
+    const writers = [connect()];
+    let done = false;
+    let bad = 0;
+    let reads = 0;
+    let msets = 0;
+    const writing = writers.map(async (c) => {
+      for (let round = 0; round < 100; round++) {
+        const p = c.pipeline();
+        for (let j = 0; j < 20; j++) {
+          const v = round * 20 + j + 1;
+          p.mset(kx, v, ky, v).set(kz, v);
+          msets++;
+        }
+        await p.exec();
+      }
+    });
+    const readers = Array.from({ length: 4 }, async () => {
+      const r = connect();
+      while (!done) {
+        const res = (await r.pipeline().mget(kx, ky).get(kz).mget(kx, ky).exec())!;
+        const [x1, y1] = res[0][1] as string[];
+        const z = Number(res[1][1]);
+        const [x2, y2] = res[2][1] as string[];
+        reads++;
+        if (x1 !== y1 || x2 !== y2) bad++;
+        if (Number(x2) < z) bad++;
+      }
+      r.disconnect();
+    });
+    await Promise.all(writing);
+    done = true;
+    await Promise.all(readers);
+    const stats = await admin.info('commandstats');
+    const calls = /cmdstat_mset:calls=(\d+)/.exec(stats);
+    for (const c of writers) c.disconnect();
+    admin.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(bad).toBe(0);
+    expect(Number(calls![1])).toBe(msets);
+  });
+
   it('DEL across shards removes all keys atomically', async () => {
     const c = connect();
     const keys = Array.from({ length: 40 }, (_, i) => `del:${i}`);

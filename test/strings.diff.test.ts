@@ -5,7 +5,8 @@
 
 import { describe, it, expect } from 'vitest';
 import { prng } from './helpers/reply_tree.ts';
-import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
+import { useDiff, diffCase, compare, onBoth, type Cmd } from './helpers/diff.ts';
+import { encodeCommand } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 
 const THREADS = 4;
@@ -452,6 +453,68 @@ describe('randomized sequences', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`seed ${seed}: 1000 commands over ${RKEYS.length} keys`, async () => {
       await compare(randomCommands(seed, 1000));
+    }, 120000);
+  }
+});
+
+// ---- pipelined --------------------------------------------------------------------
+//
+// The same commands sent as one pipeline: our server runs stretches of it that
+// hold multi-key commands spanning shards as pipeline transactions
+// (router/pipeline.ts), splitting MSET, MGET, DEL, UNLINK, EXISTS and TOUCH
+// into per-shard parts; the replies must still be Redis's, in order.
+
+const PKEYS = Array.from({ length: 16 }, (_, i) => `p${i}`).concat(['{q}1', '{q}2']);
+
+function pipelineCommands(seed: number, n: number): Cmd[] {
+  const rand = prng(seed);
+  const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
+  const keys = (max: number): string[] => Array.from({ length: 1 + Math.floor(rand() * max) }, () => pick(PKEYS));
+  const cmds: Cmd[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (r < 0.2) {
+      const a: string[] = [];
+      for (const k of keys(6)) a.push(k, pick(VALUES));
+      if (rand() < 0.05) a.pop(); // a key without its value: the arity error
+      cmds.push(['MSET', ...a]);
+    } else if (r < 0.32) cmds.push(['MGET', ...keys(6)]);
+    else if (r < 0.4) cmds.push([pick(['DEL', 'UNLINK']), ...keys(4)]);
+    else if (r < 0.48) cmds.push([pick(['EXISTS', 'TOUCH']), ...keys(5)]);
+    else if (r < 0.53) cmds.push(['MSETNX', pick(PKEYS), 'n', pick(PKEYS), 'm']);
+    else if (r < 0.58) cmds.push(['RPUSH', pick(PKEYS), 'x']); // wrong types for the rest
+    else if (r < 0.7) cmds.push(['SET', pick(PKEYS), pick(VALUES)]);
+    else if (r < 0.78) cmds.push([pick(['INCR', 'DECR']), pick(PKEYS)]);
+    else if (r < 0.82) cmds.push(['APPEND', pick(PKEYS), pick(VALUES)]);
+    else if (r < 0.84) cmds.push(['PING']);
+    else if (r < 0.85) cmds.push(['SELECT', pick(['0', '0', '0', '5'])]);
+    else cmds.push(['GET', pick(PKEYS)]);
+  }
+  cmds.push(['SELECT', '0'], ['MGET', ...PKEYS], ['SELECT', '5'], ['MGET', ...PKEYS]);
+  return cmds;
+}
+
+async function comparePipelined(cmds: Cmd[], resp3: boolean): Promise<void> {
+  const all: Cmd[] = resp3 ? [['HELLO', '3'], ...cmds] : cmds;
+  const [ours, redis] = await onBoth(async (c) => {
+    await c.command('SELECT', '5');
+    await c.command('FLUSHDB');
+    await c.command('SELECT', '0');
+    c.write(Buffer.concat(all.map(encodeCommand)));
+    const replies: string[] = [];
+    for (let i = 0; i < all.length; i++) replies.push(await c.readReply());
+    return replies;
+  });
+  for (let i = 0; i < all.length; i++) {
+    if (i === 0 && resp3) continue; // HELLO names the server
+    if (ours[i] !== redis[i]) expect.fail(`reply ${i} differs for ${all[i].join(' ')}\n  ours:  ${JSON.stringify(ours[i])}\n  redis: ${JSON.stringify(redis[i])}`);
+  }
+}
+
+describe('pipelined randomized sequences (multi-key commands across shards in pipeline transactions)', () => {
+  for (const seed of [11, 12, 13, 14]) {
+    it(`seed ${seed}: 3000 pipelined commands${seed === 14 ? ', RESP3' : ''}`, async () => {
+      await comparePipelined(pipelineCommands(seed, 3000), seed === 14);
     }, 120000);
   }
 });

@@ -17,6 +17,7 @@ export interface Decl {
   route?: Route;
   handler?: Handler;
   cross?: CrossHandler;
+  split?: CommandSpec['split'];
   subcommands?: CommandSpec[];
 }
 
@@ -44,6 +45,7 @@ export function def(name: string, d: Decl): CommandSpec {
     route: d.route ?? (d.keys !== undefined || d.getKeys !== undefined ? 'keys' : 'local'),
     handler: d.handler ?? noHandler,
     cross: d.cross,
+    split: d.split,
     subcommands,
   };
 }

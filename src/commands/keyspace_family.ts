@@ -620,24 +620,28 @@ const del: CommandSpec = def('del', {
   arity: -2, flags: ['write'], keys: [1, -1, 1], acl: [...KS_W, '@slow'], group: 'generic', summary: 'Delete a key', since: '1.0.0', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
   handler: delHandler,
   cross: crossSumKeys(() => del),
+  split: { span: 1, merge: 'sum' },
 });
 
 const unlink: CommandSpec = def('unlink', {
   arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], acl: [...KS_W, '@fast'], group: 'generic', summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', since: '4.0.0', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
   handler: delHandler,
   cross: crossSumKeys(() => unlink),
+  split: { span: 1, merge: 'sum' },
 });
 
 const exists: CommandSpec = def('exists', {
   arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], acl: [...KS_R, '@fast'], group: 'generic', summary: 'Determine if a key exists', since: '1.0.0', complexity: 'O(N) where N is the number of keys to check.',
   handler: countLive,
   cross: crossSumKeys(() => exists),
+  split: { span: 1, merge: 'sum' },
 });
 
 const touch: CommandSpec = def('touch', {
   arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], acl: [...KS_R, '@fast'], group: 'generic', summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.', since: '3.2.1', complexity: 'O(N) where N is the number of keys that will be touched.',
   handler: countLive,
   cross: crossSumKeys(() => touch),
+  split: { span: 1, merge: 'sum' },
 });
 
 function expireDef(name: string, summary: string, since: string, relative: boolean, seconds: boolean): CommandSpec {

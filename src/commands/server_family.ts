@@ -1637,8 +1637,10 @@ async function debugCross(client: Client, argv: string[]): Promise<void> {
     await withTxn(client, async (txn) => {
       for (let s = 0; s < t.threads; s++) await txn.step(s, [], 'all');
       // The sleep is the command's own time (slow log, latency monitor), not a wait.
-      txn.resumed();
-      if (ms > 0) await new Promise<void>((r) => setTimeout(r, Math.min(ms, 2 ** 31 - 1)));
+      const until = txn.resumed() + ms;
+      // A timer counts from the event loop's cached clock, so it can fire early by the length of
+      // the turn that armed it: sleep again for what is left.
+      for (let left = ms; left > 0; left = until - performance.now()) await new Promise<void>((r) => setTimeout(r, Math.min(Math.ceil(left), 2 ** 31 - 1)));
     });
     out().ok();
     return;

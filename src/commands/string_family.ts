@@ -764,7 +764,7 @@ async function lcsCross(client: Client, argv: string[]): Promise<void> {
 const W_STR = ['@write', '@string'];
 const R_STR = ['@read', '@string'];
 
-const mgetSpec = def('mget', { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], acl: [...R_STR, '@fast'], group: 'string', summary: 'Get the values of all the given keys', since: '1.0.0', complexity: 'O(N) where N is the number of keys to retrieve.', handler: mget, cross: mgetCross });
+const mgetSpec = def('mget', { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], acl: [...R_STR, '@fast'], group: 'string', summary: 'Get the values of all the given keys', since: '1.0.0', complexity: 'O(N) where N is the number of keys to retrieve.', handler: mget, cross: mgetCross, split: { span: 1, merge: 'array' } });
 
 export const stringCommands: CommandSpec[] = [
   def('get', { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], acl: [...R_STR, '@fast'], group: 'string', summary: 'Get the value of a key', since: '1.0.0', complexity: 'O(1)', handler: get }),
@@ -776,7 +776,7 @@ export const stringCommands: CommandSpec[] = [
   def('getdel', { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], acl: [...W_STR, '@fast'], group: 'string', summary: 'Get the value of a key and delete the key', since: '6.2.0', complexity: 'O(1)', handler: getdel }),
   def('getset', { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], acl: [...W_STR, '@fast'], group: 'string', summary: 'Set the string value of a key and return its old value', since: '1.0.0', complexity: 'O(1)', handler: getset }),
   mgetSpec,
-  def('mset', { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], acl: [...W_STR, '@slow'], group: 'string', summary: 'Set multiple keys to multiple values', since: '1.0.1', complexity: 'O(N) where N is the number of keys to set.', handler: mset, cross: msetCross }),
+  def('mset', { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], acl: [...W_STR, '@slow'], group: 'string', summary: 'Set multiple keys to multiple values', since: '1.0.1', complexity: 'O(N) where N is the number of keys to set.', handler: mset, cross: msetCross, split: { span: 2, merge: 'ok' } }),
   def('msetnx', { arity: -3, flags: ['write', 'denyoom'], keys: [1, -1, 2], acl: [...W_STR, '@slow'], group: 'string', summary: 'Set multiple keys to multiple values, only if none of the keys exist', since: '1.0.1', complexity: 'O(N) where N is the number of keys to set.', handler: msetnx, cross: msetnxCross }),
   def('append', { arity: 3, flags: ['write', 'denyoom', 'fast'], keys: [1, 1, 1], acl: [...W_STR, '@fast'], group: 'string', summary: 'Append a value to a key', since: '2.0.0', complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.', handler: append }),
   def('strlen', { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], acl: [...R_STR, '@fast'], group: 'string', summary: 'Get the length of the value stored in a key', since: '2.2.0', complexity: 'O(1)', handler: strlen }),

@@ -32,6 +32,10 @@ function index(spec: CommandSpec): void {
   spec.write = spec.flags.includes('write');
   spec.noAuth = spec.flags.includes('no_auth');
   spec.blocking = spec.flags.includes('blocking');
+  // Pipeline transactions (router/pipeline.ts) take plain keyed commands: none that can block, run
+  // a script, reach keys it does not declare or has subcommands.
+  spec.pipelined =
+    spec.route === 'keys' && !spec.blocking && spec.rerun === undefined && spec.crossIf === undefined && spec.getKeys === undefined && spec.subcommands === undefined && spec.parent === undefined && !spec.flags.includes('noscript');
   byId.push(spec);
   if (spec.subcommands !== undefined) {
     for (const sub of spec.subcommands.values()) {

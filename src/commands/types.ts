@@ -71,12 +71,24 @@ export interface CommandSpec {
    * own thread `cross` runs instead.)
    */
   rerun?: (thread: ShardThread, db: number, resp: 2 | 3, argv: string[]) => Promise<Buffer>;
+  /**
+   * A multi-key command whose keys may span shards and that splits into the
+   * same command over each shard's keys (MSET, MGET, DEL ...): `span`
+   * arguments per key (2 for MSET's key value), and how the parts' replies
+   * make the command's reply: 'ok' (+OK, or the first error), 'sum' (the sum
+   * of the integers) or 'array' (the elements put back in key order). A
+   * pipeline transaction (router/pipeline.ts) runs such a command's parts
+   * with the rest of the pipeline.
+   */
+  split?: { span: 1 | 2; merge: 'ok' | 'sum' | 'array' };
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
   subcommands?: Map<string, CommandSpec>;
   /** Filled by the table: the 'write' flag, read on the hot path. */
   write?: boolean;
   /** Filled by the table: the 'blocking' flag (client.ts holds later commands while one is in flight). */
   blocking?: boolean;
+  /** Filled by the table: may run in a pipeline transaction (router/pipeline.ts; split commands only when split). */
+  pipelined?: boolean;
   /** Filled by the table: the 'no_auth' flag. */
   noAuth?: boolean;
   /** Filled by the table: index used on the rings and for per-thread stats. */

@@ -120,6 +120,23 @@ export class Channels {
     ob.len += size;
   }
 
+  /** A frame whose payload is u32 `head`, u32 count, then per command its u32 tag and argv (a pipeline step). */
+  sendTagged(to: number, kind: number, resp: number, db: number, id: number, aux: number, head: number, tags: number[], argvs: string[][]): void {
+    let size = 8;
+    for (let i = 0; i < argvs.length; i++) size += 4 + argvSize(argvs[i]);
+    const ob = this.frame(to, kind, resp, db, id, aux, size);
+    const b = ob.buf;
+    let o = ob.len;
+    putU32(b, o, head >>> 0);
+    putU32(b, o + 4, argvs.length);
+    o += 8;
+    for (let i = 0; i < argvs.length; i++) {
+      putU32(b, o, tags[i] >>> 0);
+      o = writeArgv(b, o + 4, argvs[i]);
+    }
+    ob.len = o;
+  }
+
   /**
    * One message of a batch (see the top of this file): joins the last frame
    * staged for `to` when that one has the same kind, id, resp and db and is

@@ -72,6 +72,20 @@ export class CrossShardTxn {
     });
   }
 
+  /**
+   * A step of a pipeline transaction (router/pipeline.ts), with a callback
+   * instead of a promise: a client's commands for `shard` (`tags`: their
+   * command ids and flags, as K_PSTEP), run there as its own commands after
+   * their keys are locked; `release`: the transaction's
+   * last lock-taking step (as lastStep). `done` may run before this returns
+   * (a step on this thread that did not wait).
+   */
+  pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (replies: Buffer[]) => void): void {
+    if (!release && !this.locked.includes(shard)) this.locked.push(shard);
+    this.resolve = done;
+    this.thread.sendPipelineStep(this, shard, clientId, tags, cmds, release);
+  }
+
   /** Delivered by the thread when the step's replies arrive; execMs: how long the step ran on its shard. */
   complete(replies: Buffer[], execMs: number): void {
     if (this.account !== null) {

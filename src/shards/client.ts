@@ -17,6 +17,7 @@ import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, C
 import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 import { writeToSocket } from './conn_socket.ts';
+import { PipelineTxn, worthATransaction, type PipelinedCommand } from '../router/pipeline.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
 const DISCARD = new ReplyWriter();
@@ -296,6 +297,7 @@ export class Client implements WaitAccount {
       ahead.length = 0;
       return first;
     }
+    this.pipelineChecked = 0;
     this.prefetch(ahead);
     this.aheadAt = 1;
     return first;
@@ -373,6 +375,7 @@ export class Client implements WaitAccount {
       const shard = shardOf(spec, argv, thread.threads);
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
+        if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
         this.lastCommand = fullName(spec);
         if (monitorsActive()) this.feedMonitor(spec, argv);
         if (shard === thread.index) {
@@ -392,7 +395,10 @@ export class Client implements WaitAccount {
         }
         return true;
       }
-      if (shard === MULTI_SHARD) return this.runCross(spec, argv);
+      if (shard === MULTI_SHARD) {
+        if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
+        return this.runCross(spec, argv);
+      }
       // NO_SHARD: no key present (optional keys); runs here.
     }
     if (this.inflight !== 0) return false;
@@ -403,6 +409,46 @@ export class Client implements WaitAccount {
     if (thread.rerun) return this.rerunCross(spec, argv);
     this.afterReply(mark);
     if (monitorsActive()) this.feedMonitor(spec, argv);
+    return true;
+  }
+
+  /** Commands parsed ahead before this index were found not worth a pipeline transaction. */
+  private pipelineChecked = 0;
+
+  /**
+   * The keyed command about to run and the commands parsed ahead after it:
+   * when they alternate between shards enough that a transaction saves round
+   * trips, run the longest prefix of plain single-shard commands as one
+   * (router/pipeline.ts) and return true.
+   */
+  private runPipelineTxn(spec: CommandSpec, argv: string[], shard: number): boolean {
+    const thread = this.thread;
+    // CLIENT PAUSE and a replica's restrictions are judged command by command (dispatch).
+    if (pause.type !== 0 || this.replicaLike || !pipelinable(spec, argv, shard)) return false;
+    const cmds: PipelinedCommand[] = [{ spec, argv, shard }];
+    const ahead = this.ahead;
+    for (let i = this.aheadAt; i < ahead.length; i++) {
+      const a = ahead[i];
+      const sp = a[0] === this.lastName ? this.lastSpec : lookupCommand(a[0]);
+      if (sp === undefined || (sp.arity > 0 ? a.length !== sp.arity : a.length < -sp.arity)) break;
+      const s = shardOf(sp, a, thread.threads);
+      if (!pipelinable(sp, a, s)) break;
+      cmds.push({ spec: sp, argv: a, shard: s });
+    }
+    if (!worthATransaction(cmds, thread.index)) {
+      this.pipelineChecked = this.aheadAt - 1 + cmds.length;
+      return false;
+    }
+    this.aheadAt += cmds.length - 1;
+    if (this.aheadAt === ahead.length) {
+      ahead.length = 0;
+      this.aheadAt = 0;
+    }
+    this.lastCommand = fullName(cmds[cmds.length - 1].spec);
+    if (monitorsActive()) for (const c of cmds) this.feedMonitor(c.spec, c.argv);
+    this.waitState = WAIT_CROSS;
+    this.nextReplyMode();
+    new PipelineTxn(this, cmds, this.crossDone).start();
     return true;
   }
 
@@ -651,6 +697,17 @@ let lastSecurityWarning = 0;
 export interface QueuedCommand {
   spec: CommandSpec;
   argv: string[];
+}
+
+/**
+ * May run inside a pipeline transaction: a plain keyed command (pipelined) on
+ * one shard (`shard`, as shardOf says), or a split command with whole key groups.
+ */
+function pipelinable(spec: CommandSpec, argv: string[], shard: number): boolean {
+  if (spec.pipelined !== true) return false;
+  if (shard >= 0) return true;
+  const split = spec.split;
+  return shard === MULTI_SHARD && split !== undefined && (argv.length - spec.keys.first) % split.span === 0;
 }
 
 /** Commands that run at once inside MULTI instead of being queued (as Redis's processCommand). */

@@ -38,6 +38,15 @@ export const K_UNLOCK = 5;
 export const K_SLOW_NOTE = 6;
 /** Lines for this thread's MONITOR clients (monitor.ts). (K_BLOCK = 7 lives in blocking.ts.) */
 export const K_MONITOR = 8;
+/**
+ * A step of a pipeline transaction (router/pipeline.ts): a client's pipelined
+ * commands for this shard, run as that client's commands. id = the
+ * transaction's owner, aux = step flags; payload: u32 client id, u32 count,
+ * then per command a u32 tag (the command id) and its argv.
+ */
+export const K_PSTEP = 9;
+/** Tag bit of a K_PSTEP command: a part of a split command whose call another part counts (its time still counts). */
+export const TAG_PART = 0x40000000;
 
 /** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
@@ -65,6 +74,9 @@ class Waiting {
   id = 0;
   aux = 0;
   cmds: string[][] = [];
+  /** A pipeline step (kind 2): the commands' tags (K_PSTEP) and the client they run for. */
+  tags: number[] | null = null;
+  clientId = 0;
   constructor(kind: 0 | 1 | 2 | 3, origin: string, keys: string[], all: boolean) {
     this.kind = kind;
     this.origin = origin;
@@ -302,8 +314,8 @@ export class ShardThread {
 
   // ---- executing -------------------------------------------------------------
 
-  /** Run a command's handler here with stats. */
-  call(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
+  /** Run a command's handler here with stats (`counted` false: a part of a split command, whose time counts but another part counts the call). */
+  call(spec: CommandSpec, argv: string[], ctx: ExecContext, counted = true): void {
     const st = this.stats.cmd(spec.id!);
     const errs = this.stats.errorReplies;
     // One clock read per command: a client's command that follows its previous one in the same run of
@@ -317,10 +329,12 @@ export class ShardThread {
     if (client) this.clock = t1;
     const us = (t1 - t0) * 1000;
     st.usec += us;
-    st.calls++;
-    this.stats.commands++;
+    if (counted) {
+      st.calls++;
+      this.stats.commands++;
+      if (this.latencyTracking) this.recordLatency(spec.id!, us);
+    }
     if (this.stats.errorReplies !== errs) st.failed++;
-    if (this.latencyTracking) this.recordLatency(spec.id!, us);
     if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
     // Clients blocked on keys this command made ready are served now (Redis's handleClientsBlockedOnKeys);
     // not after the commands a script runs (their ctx is the script's): after the script.
@@ -495,6 +509,20 @@ export class ShardThread {
         this.runStep(from, id, resp as 2 | 3, db, aux, keys, cmds);
         return;
       }
+      case K_PSTEP: {
+        const clientId = getU32(payload, start);
+        const n = getU32(payload, start + 4);
+        const tags: number[] = new Array(n);
+        const cmds: string[][] = new Array(n);
+        for (let i = 0, o = start + 8; i < n; i++) {
+          tags[i] = getU32(payload, o);
+          cmds[i] = readArgv(payload, o + 4, end);
+          o = argvReadEnd();
+        }
+        this.ks.prefetch(db, cmds, 0, n);
+        this.runStep(from, id, resp as 2 | 3, db, aux, pipelineKeys(tags, cmds), cmds, tags, clientId);
+        return;
+      }
       case K_STEP_REPLY: {
         const t = this.txns.get(id);
         if (t !== undefined) t.complete(splitReplies(payload, start, end), aux / 1000);
@@ -601,7 +629,12 @@ export class ShardThread {
 
   // ---- cross-shard transactions: shard side ---------------------------------
 
-  private runStep(from: number, owner: number, resp: 2 | 3, db: number, flags: number, keys: string[], cmds: string[][]): void {
+  /**
+   * A transaction's step: lock (unless the step is a STEP_TRY and the keys are
+   * taken), run, reply. With `tags` the commands are a client's pipelined
+   * commands (K_PSTEP), each run as the client's own command would be.
+   */
+  private runStep(from: number, owner: number, resp: 2 | 3, db: number, flags: number, keys: string[], cmds: string[][], tags: number[] | null = null, clientId = 0): void {
     const all = (flags & STEP_LOCK_ALL) !== 0;
     const wantsLock = (flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0;
     const origin = 't' + owner;
@@ -619,21 +652,34 @@ export class ShardThread {
         w.db = db;
         w.aux = flags;
         w.cmds = cmds;
+        w.tags = tags;
+        w.clientId = clientId;
         this.waiting.push(w);
         return;
       }
     }
-    if (wantsLock) this.locks.lock(owner, keys, all);
-    const replies = this.execStep(resp, db, cmds, owner);
+    if (wantsLock && this.stepTakesLocks(owner, flags, tags)) this.locks.lock(owner, keys, all);
+    const replies = this.execStep(resp, db, cmds, owner, tags, from, clientId);
     const ms = this.stepMs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
     this.deliverStep(from, owner, replies, ms);
   }
 
+  /**
+   * Must a step whose keys are free enter them in the lock table? Not the
+   * last step of a pipeline transaction that holds nothing here yet: it runs
+   * and releases before anything else runs on this thread (its commands
+   * neither block nor run scripts, which could let others in while they
+   * wait), so the locks would be taken and dropped unseen.
+   */
+  private stepTakesLocks(owner: number, flags: number, tags: number[] | null): boolean {
+    return tags === null || (flags & STEP_RELEASE) === 0 || this.locks.holds(owner);
+  }
+
   /** How long the last execStep ran (ms). */
   private stepMs = 0;
 
-  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
+  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[] | null = null, from = -1, clientId = 0): Buffer[] {
     const t0 = performance.now();
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
@@ -642,11 +688,19 @@ export class ShardThread {
     const replies: Buffer[] = [];
     const outerOwner = this.stepOwner;
     this.stepOwner = owner;
-    for (const argv of cmds) {
+    for (let i = 0; i < cmds.length; i++) {
+      const argv = cmds[i];
       ctx.db = db;
-      const spec = lookupAny(argv[0]);
-      if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
-      else this.callStep(spec, argv, ctx);
+      if (tags !== null) {
+        // A client's command: counted, timed and slow-logged as if it came on its own (runRemote).
+        this.remoteFrom = from;
+        this.remoteClient = clientId;
+        this.call(commandById((tags[i] & 0xffff) >>> 0), argv, ctx, (tags[i] & TAG_PART) === 0);
+      } else {
+        const spec = lookupAny(argv[0]);
+        if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
+        else this.callStep(spec, argv, ctx);
+      }
       replies.push(out.take());
     }
     this.stepOwner = outerOwner;
@@ -686,7 +740,8 @@ export class ShardThread {
         continue;
       }
       const owner = w.kind === 2 ? w.id : 0;
-      if ((this.syncDepth !== 0 && w.kind !== 2) || !this.locks.canUse(owner, w.keys, w.all)) {
+      // Inside a script's synchronous wait only other transactions' own steps run (as in onFrame).
+      if ((this.syncDepth !== 0 && (w.kind !== 2 || w.tags !== null)) || !this.locks.canUse(owner, w.keys, w.all)) {
         stuck.add(w.origin);
         this.waiting.push(w);
         continue;
@@ -710,8 +765,8 @@ export class ShardThread {
       } else {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
-        if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0) this.locks.lock(w.id, w.keys, w.all);
-        const replies = this.execStep(w.resp, w.db, w.cmds, w.id);
+        if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0 && this.stepTakesLocks(w.id, flags, w.tags)) this.locks.lock(w.id, w.keys, w.all);
+        const replies = this.execStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId);
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
         this.deliverStep(w.from, w.id, replies, this.stepMs);
@@ -848,6 +903,17 @@ export class ShardThread {
     this.channels.kick();
   }
 
+  /** A pipeline transaction's step on `shard` (K_PSTEP): lock the commands' keys, run them, release at once when `release`. */
+  sendPipelineStep(t: CrossShardTxn, shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean): void {
+    const flags = STEP_LOCK | (release ? STEP_RELEASE : 0);
+    if (shard === this.index) {
+      this.runStep(this.index, t.owner, t.resp, t.db, flags, pipelineKeys(tags, cmds), cmds, tags, clientId);
+      return;
+    }
+    this.channels.sendTagged(shard, K_PSTEP, t.resp, t.db, t.owner, flags, clientId, tags, cmds);
+    this.channels.kick();
+  }
+
   sendTxnUnlock(owner: number, shard: number): void {
     if (shard === this.index) this.unlock(owner);
     else this.channels.sendBytes(shard, K_UNLOCK, 0, 0, owner, 0, EMPTY, 0, 0);
@@ -856,6 +922,23 @@ export class ShardThread {
 
 const EMPTY = Buffer.alloc(0);
 const TIME_ORIGIN = performance.timeOrigin;
+
+/** The keys a pipeline step locks: every key of its commands. */
+function pipelineKeys(tags: number[], cmds: string[][]): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < tags.length; i++) {
+    const spec = commandById((tags[i] & 0xffff) >>> 0);
+    const argv = cmds[i];
+    const k = spec.keys;
+    if (spec.getKeys === undefined && k.first === k.last) {
+      if (k.first < argv.length) keys.push(argv[k.first]);
+      continue;
+    }
+    const ks = keysOf(spec, argv);
+    for (let j = 0; j < ks.length; j++) keys.push(ks[j]);
+  }
+  return keys;
+}
 
 function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
   const n = getU32(b, start);

@@ -1,0 +1,209 @@
+// Pipeline transactions: a client's pipelined commands that go to several
+// shards run as one cross-shard transaction instead of one round trip (or one
+// transaction) each.
+//
+// A client's commands must take effect in the order it sent them (invariant
+// 2), so a command for another shard normally waits until the replies in
+// flight are back, and a command whose keys span shards (MSET, MGET, DEL ...)
+// is a transaction of its own: a pipeline of them pays a round trip per
+// command. Here each shard, in ascending order, locks the keys of its share
+// of the commands and runs that share in request order (a K_PSTEP step); the
+// last shard locks, runs and releases in one go, the others release at the
+// end (strict two-phase locking, as EXEC). Nobody sees a state between two of
+// the commands, and a command (or a part of a split one) only touches its own
+// shard's keys, so the shards' shares may run one after the other. Each
+// command is counted, timed and slow-logged on its shard as if it had come
+// alone (a split command's call on the shard of its first part, its time on
+// every shard); replies go back in request order.
+
+import type { Client } from '../shards/client.ts';
+import type { CommandSpec } from '../commands/types.ts';
+import type { CrossShardTxn } from './txn.ts';
+import { keyShard } from './slot.ts';
+import { TAG_PART } from '../shards/shard_thread.ts';
+import { intValue, isError, arrayElements } from '../proto/reply_reader.ts';
+
+/** A command of a pipeline transaction: its spec, argv and shard (MULTI_SHARD: a split command). */
+export interface PipelinedCommand {
+  spec: CommandSpec;
+  argv: string[];
+  shard: number;
+}
+
+/**
+ * Would running these as one transaction save round trips? When it holds a
+ * split command and, counting each split command and each run of commands
+ * for another shard as one round trip, at least two.
+ */
+export function worthATransaction(cmds: PipelinedCommand[], self: number): boolean {
+  let trips = 0;
+  let splits = 0;
+  let prev = -1;
+  for (let i = 0; i < cmds.length; i++) {
+    const s = cmds[i].shard;
+    if (s < 0) {
+      splits++;
+      trips++;
+      prev = -1;
+    } else if (s !== prev) {
+      prev = s;
+      if (s !== self) trips++;
+    }
+  }
+  return splits > 0 && trips >= 2;
+}
+
+export class PipelineTxn {
+  private readonly client: Client;
+  private readonly cmds: PipelinedCommand[];
+  /** What the shards run: whole commands and the parts of split ones (command index, tag, argv). */
+  private readonly unitCmd: number[] = [];
+  private readonly unitTag: number[] = [];
+  private readonly unitArgv: string[][] = [];
+  /** A split command's part: the positions (in the command's argv) of its keys. */
+  private readonly unitKeys: (number[] | null)[] = [];
+  private readonly unitReply: Buffer[] = [];
+  /** The shards involved, ascending, and the units each runs, in request order. */
+  private readonly shards: number[] = [];
+  private readonly byShard: number[][] = [];
+  private txn: CrossShardTxn | null = null;
+  /** The step in flight (index into shards). */
+  private at = 0;
+  /** Inside next(): a step that completes at once continues the loop instead of recursing. */
+  private stepping = false;
+  private stepDone = false;
+  private readonly onDone: () => void;
+
+  constructor(client: Client, cmds: PipelinedCommand[], onDone: () => void) {
+    this.client = client;
+    this.cmds = cmds;
+    this.onDone = onDone;
+    const threads = client.thread.threads;
+    const units: number[][] = [];
+    for (let s = 0; s < threads; s++) units.push([]);
+    for (let i = 0; i < cmds.length; i++) {
+      const c = cmds[i];
+      if (c.shard >= 0) {
+        units[c.shard].push(this.unit(i, c.spec.id!, c.argv, null));
+        continue;
+      }
+      // A split command: the same command over each shard's keys, the first shard's part counting the call.
+      const span = c.spec.split!.span;
+      const parts: number[][] = [];
+      for (let s = 0; s < threads; s++) parts.push([]);
+      for (let p = c.spec.keys.first; p < c.argv.length; p += span) parts[keyShard(c.argv[p], threads)].push(p);
+      let tag = c.spec.id!;
+      for (let s = 0; s < threads; s++) {
+        const keys = parts[s];
+        if (keys.length === 0) continue;
+        const argv = [c.argv[0]];
+        for (const p of keys) for (let k = 0; k < span; k++) argv.push(c.argv[p + k]);
+        units[s].push(this.unit(i, tag, argv, keys));
+        tag = c.spec.id! | TAG_PART;
+      }
+    }
+    for (let s = 0; s < threads; s++) {
+      if (units[s].length === 0) continue;
+      this.shards.push(s);
+      this.byShard.push(units[s]);
+    }
+  }
+
+  private unit(cmd: number, tag: number, argv: string[], keys: number[] | null): number {
+    this.unitCmd.push(cmd);
+    this.unitTag.push(tag);
+    this.unitArgv.push(argv);
+    this.unitKeys.push(keys);
+    return this.unitCmd.length - 1;
+  }
+
+  start(): void {
+    const c = this.client;
+    this.txn = c.thread.beginTxn(c.db, c.resp, null);
+    this.next();
+  }
+
+  private next(): void {
+    const t = this.txn!;
+    this.stepping = true;
+    while (this.at < this.shards.length) {
+      const units = this.byShard[this.at];
+      const tags: number[] = new Array(units.length);
+      const argvs: string[][] = new Array(units.length);
+      for (let k = 0; k < units.length; k++) {
+        tags[k] = this.unitTag[units[k]];
+        argvs[k] = this.unitArgv[units[k]];
+      }
+      this.stepDone = false;
+      t.pipelineStep(this.shards[this.at], this.client.id, tags, argvs, this.at === this.shards.length - 1, this.onStep);
+      if (!this.stepDone) {
+        this.stepping = false;
+        return;
+      }
+    }
+    this.stepping = false;
+    this.finish();
+  }
+
+  private readonly onStep = (replies: Buffer[]): void => {
+    const units = this.byShard[this.at];
+    for (let k = 0; k < units.length; k++) this.unitReply[units[k]] = replies[k];
+    this.at++;
+    if (this.stepping) {
+      this.stepDone = true;
+      return;
+    }
+    // A reply from another thread. Inside a script's synchronous wait (Channels.waitSync) nothing of
+    // ours may run before the script is done: go on once the stack unwinds, as a promise would.
+    if (this.client.thread.syncDepth !== 0) queueMicrotask(() => this.next());
+    else this.next();
+  };
+
+  private finish(): void {
+    this.txn!.finish();
+    const c = this.client;
+    if (!c.closed) this.reply();
+    this.onDone();
+  }
+
+  /** Every command's reply, in request order (a split command's from its parts, in shard order). */
+  private reply(): void {
+    const out = this.client.thread.outFor(this.client);
+    const n = this.unitCmd.length;
+    let u = 0;
+    for (let i = 0; i < this.cmds.length; i++) {
+      const c = this.cmds[i];
+      if (c.shard >= 0) {
+        // Units are numbered in request order: command i's is the next one.
+        out.raw(this.unitReply[u++]);
+        continue;
+      }
+      const first = u;
+      while (u < n && this.unitCmd[u] === i) u++;
+      let error: Buffer | null = null;
+      for (let k = first; k < u && error === null; k++) if (isError(this.unitReply[k])) error = this.unitReply[k];
+      if (error !== null) {
+        out.raw(error);
+        continue;
+      }
+      const merge = c.spec.split!.merge;
+      if (merge === 'ok') out.ok();
+      else if (merge === 'sum') {
+        let sum = 0;
+        for (let k = first; k < u; k++) sum += intValue(this.unitReply[k]);
+        out.int(sum);
+      } else {
+        const span = c.spec.split!.span;
+        const elems: Buffer[] = new Array(c.argv.length);
+        for (let k = first; k < u; k++) {
+          const e = arrayElements(this.unitReply[k]);
+          const keys = this.unitKeys[k]!;
+          for (let j = 0; j < keys.length; j++) elems[keys[j]] = e[j];
+        }
+        const at0 = c.spec.keys.first;
+        out.array(Math.ceil((c.argv.length - at0) / span));
+        for (let p = at0; p < c.argv.length; p += span) out.raw(elems[p]);
+      }
+    }
+  }
+}
