@@ -13,8 +13,8 @@
 // the commands, and a command (or a part of a split one) only touches its own
 // shard's keys, so the shards' shares may run one after the other. Each
 // command is counted, timed and slow-logged on its shard as if it had come
-// alone (a split command's call on the shard of its first part, its time on
-// every shard); replies go back in request order.
+// alone (a split command by the coordinator, with the time its parts ran);
+// replies go back in request order.
 
 import type { Client } from '../shards/client.ts';
 import type { CommandSpec } from '../commands/types.ts';
@@ -63,6 +63,8 @@ export class PipelineTxn {
   /** A split command's part: the positions (in the command's argv) of its keys. */
   private readonly unitKeys: (number[] | null)[] = [];
   private readonly unitReply: Buffer[] = [];
+  /** How long each unit ran on its shard (µs; a split command is counted here with its parts' sum). */
+  private readonly unitUs: number[] = [];
   /** The shards involved, ascending, and the units each runs, in request order. */
   private readonly shards: number[] = [];
   private readonly byShard: number[][] = [];
@@ -87,19 +89,17 @@ export class PipelineTxn {
         units[c.shard].push(this.unit(i, c.spec.id!, c.argv, null));
         continue;
       }
-      // A split command: the same command over each shard's keys, the first shard's part counting the call.
+      // A split command: the same command over each shard's keys (parts, counted here: countSplit).
       const span = c.spec.split!.span;
       const parts: number[][] = [];
       for (let s = 0; s < threads; s++) parts.push([]);
       for (let p = c.spec.keys.first; p < c.argv.length; p += span) parts[keyShard(c.argv[p], threads)].push(p);
-      let tag = c.spec.id!;
       for (let s = 0; s < threads; s++) {
         const keys = parts[s];
         if (keys.length === 0) continue;
         const argv = [c.argv[0]];
         for (const p of keys) for (let k = 0; k < span; k++) argv.push(c.argv[p + k]);
-        units[s].push(this.unit(i, tag, argv, keys));
-        tag = c.spec.id! | TAG_PART;
+        units[s].push(this.unit(i, c.spec.id! | TAG_PART, argv, keys));
       }
     }
     for (let s = 0; s < threads; s++) {
@@ -145,9 +145,12 @@ export class PipelineTxn {
     this.finish();
   }
 
-  private readonly onStep = (replies: Buffer[]): void => {
+  private readonly onStep = (replies: Buffer[], unitUs: number[] | null): void => {
     const units = this.byShard[this.at];
-    for (let k = 0; k < units.length; k++) this.unitReply[units[k]] = replies[k];
+    for (let k = 0; k < units.length; k++) {
+      this.unitReply[units[k]] = replies[k];
+      this.unitUs[units[k]] = unitUs !== null ? unitUs[k] : 0;
+    }
     this.at++;
     if (this.stepping) {
       this.stepDone = true;
@@ -163,7 +166,29 @@ export class PipelineTxn {
     this.txn!.finish();
     const c = this.client;
     if (!c.closed) this.reply();
+    this.countSplit();
     this.onDone();
+  }
+
+  /** Count each split command once, with the time of all its parts (its parts ran uncounted: TAG_PART). */
+  private countSplit(): void {
+    const thread = this.client.thread;
+    const n = this.unitCmd.length;
+    for (let u = 0; u < n; ) {
+      const i = this.unitCmd[u];
+      const c = this.cmds[i];
+      if (c.shard >= 0) {
+        u++;
+        continue;
+      }
+      let us = 0;
+      let failed = false;
+      for (; u < n && this.unitCmd[u] === i; u++) {
+        us += this.unitUs[u];
+        if (isError(this.unitReply[u])) failed = true;
+      }
+      thread.countCall(c.spec, c.argv, this.client, us, failed);
+    }
   }
 
   /** Every command's reply, in request order (a split command's from its parts, in shard order). */

@@ -31,7 +31,7 @@ export class CrossShardTxn {
   db: number;
   resp: 2 | 3;
   private readonly locked: number[] = [];
-  private resolve: ((r: Buffer[]) => void) | null = null;
+  private resolve: ((r: Buffer[], unitUs: number[] | null) => void) | null = null;
   /** Credited with the waits of the steps (null: nobody is timed). */
   private readonly account: WaitAccount | null;
   /** When the step in flight was sent. */
@@ -77,17 +77,18 @@ export class CrossShardTxn {
    * instead of a promise: a client's commands for `shard` (`tags`: their
    * command ids and flags, as K_PSTEP), run there as its own commands after
    * their keys are locked; `release`: the transaction's
-   * last lock-taking step (as lastStep). `done` may run before this returns
-   * (a step on this thread that did not wait).
+   * last lock-taking step (as lastStep). `done` gets the replies and how long
+   * each command ran (µs); it may run before this returns (a step on this
+   * thread that did not wait).
    */
-  pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (replies: Buffer[]) => void): void {
+  pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (replies: Buffer[], unitUs: number[] | null) => void): void {
     if (!release && !this.locked.includes(shard)) this.locked.push(shard);
     this.resolve = done;
     this.thread.sendPipelineStep(this, shard, clientId, tags, cmds, release);
   }
 
   /** Delivered by the thread when the step's replies arrive; execMs: how long the step ran on its shard. */
-  complete(replies: Buffer[], execMs: number): void {
+  complete(replies: Buffer[], execMs: number, unitUs: number[] | null = null): void {
     if (this.account !== null) {
       const now = performance.now();
       const waited = now - this.sentAt - execMs;
@@ -96,7 +97,7 @@ export class CrossShardTxn {
     }
     const r = this.resolve;
     this.resolve = null;
-    if (r !== null) r(replies);
+    if (r !== null) r(replies, unitUs);
   }
 
   /**

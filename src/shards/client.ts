@@ -375,7 +375,7 @@ export class Client implements WaitAccount {
       const shard = shardOf(spec, argv, thread.threads);
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
-        if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
+        if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && thread.threads > 1 && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
         this.lastCommand = fullName(spec);
         if (monitorsActive()) this.feedMonitor(spec, argv);
         if (shard === thread.index) {
@@ -396,7 +396,7 @@ export class Client implements WaitAccount {
         return true;
       }
       if (shard === MULTI_SHARD) {
-        if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
+        if (this.inflight === 0 && !discard && this.runPipelineTxn(spec, argv, shard)) return true;
         return this.runCross(spec, argv);
       }
       // NO_SHARD: no key present (optional keys); runs here.
@@ -416,10 +416,13 @@ export class Client implements WaitAccount {
   private pipelineChecked = 0;
 
   /**
-   * The keyed command about to run and the commands parsed ahead after it:
-   * when they alternate between shards enough that a transaction saves round
-   * trips, run the longest prefix of plain single-shard commands as one
-   * (router/pipeline.ts) and return true.
+   * The keyed command about to run (on `shard`, or MULTI_SHARD) and the
+   * commands parsed ahead after it: when the longest stretch of plain keyed
+   * commands among them would cost round trips enough, run it as one
+   * pipeline transaction (router/pipeline.ts) and return true. A split
+   * command (MSET, MGET, DEL ... over several shards) runs as one on its own
+   * otherwise: lighter than the general cross-shard path (no promises, the
+   * last shard's keys never enter its lock table).
    */
   private runPipelineTxn(spec: CommandSpec, argv: string[], shard: number): boolean {
     const thread = this.thread;
@@ -427,18 +430,21 @@ export class Client implements WaitAccount {
     if (pause.type !== 0 || this.replicaLike || !pipelinable(spec, argv, shard)) return false;
     const cmds: PipelinedCommand[] = [{ spec, argv, shard }];
     const ahead = this.ahead;
-    for (let i = this.aheadAt; i < ahead.length; i++) {
-      const a = ahead[i];
-      const sp = a[0] === this.lastName ? this.lastSpec : lookupCommand(a[0]);
-      if (sp === undefined || (sp.arity > 0 ? a.length !== sp.arity : a.length < -sp.arity)) break;
-      const s = shardOf(sp, a, thread.threads);
-      if (!pipelinable(sp, a, s)) break;
-      cmds.push({ spec: sp, argv: a, shard: s });
+    if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
+      for (let i = this.aheadAt; i < ahead.length; i++) {
+        const a = ahead[i];
+        const sp = a[0] === this.lastName ? this.lastSpec : lookupCommand(a[0]);
+        if (sp === undefined || (sp.arity > 0 ? a.length !== sp.arity : a.length < -sp.arity)) break;
+        const s = shardOf(sp, a, thread.threads);
+        if (!pipelinable(sp, a, s)) break;
+        cmds.push({ spec: sp, argv: a, shard: s });
+      }
+      if (!worthATransaction(cmds, thread.index)) {
+        this.pipelineChecked = this.aheadAt - 1 + cmds.length;
+        cmds.length = 1;
+      }
     }
-    if (!worthATransaction(cmds, thread.index)) {
-      this.pipelineChecked = this.aheadAt - 1 + cmds.length;
-      return false;
-    }
+    if (cmds.length === 1 && shard >= 0) return false;
     this.aheadAt += cmds.length - 1;
     if (this.aheadAt === ahead.length) {
       ahead.length = 0;

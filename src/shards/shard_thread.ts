@@ -45,7 +45,7 @@ export const K_MONITOR = 8;
  * then per command a u32 tag (the command id) and its argv.
  */
 export const K_PSTEP = 9;
-/** Tag bit of a K_PSTEP command: a part of a split command whose call another part counts (its time still counts). */
+/** Tag bit of a K_PSTEP command: a part of a split command, which its coordinator counts (router/pipeline.ts). */
 export const TAG_PART = 0x40000000;
 
 /** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
@@ -226,18 +226,11 @@ export class ShardThread {
 
   /** A cross-shard command (route 'all' or keys on several shards) finished on its coordinator: count it once. */
   crossFinished(client: Client, spec: CommandSpec, argv: string[], t0: number, errs: number): void {
-    const st = this.stats.cmd(spec.id!);
     // The time it ran: up to its transaction's end, without its waits (WaitAccount).
     const end = client.crossEndAt > 0 ? client.crossEndAt : performance.now();
     const ms = end - t0 - client.crossWaitMs;
-    const us = ms > 0 ? ms * 1000 : 0;
-    st.usec += us;
-    st.calls++;
-    this.stats.commands++;
     // '>': CONFIG RESETSTAT zeroes the counter while it runs.
-    if (this.stats.errorReplies > errs) st.failed++;
-    if (this.latencyTracking) this.recordLatency(spec.id!, us);
-    if (us >= this.slowThreshold) this.noteSlow(spec, argv, client, us);
+    this.countCall(spec, argv, client, ms > 0 ? ms * 1000 : 0, this.stats.errorReplies > errs);
   }
 
   /** CONFIG SET applied (values already in this.config). */
@@ -314,9 +307,12 @@ export class ShardThread {
 
   // ---- executing -------------------------------------------------------------
 
-  /** Run a command's handler here with stats (`counted` false: a part of a split command, whose time counts but another part counts the call). */
-  call(spec: CommandSpec, argv: string[], ctx: ExecContext, counted = true): void {
-    const st = this.stats.cmd(spec.id!);
+  /**
+   * Run a command's handler here with stats; returns how long it ran (µs).
+   * `counted` false: a part of a split command, which its coordinator counts
+   * (ShardThread.countCall) with the time of all its parts.
+   */
+  call(spec: CommandSpec, argv: string[], ctx: ExecContext, counted = true): number {
     const errs = this.stats.errorReplies;
     // One clock read per command: a client's command that follows its previous one in the same run of
     // its input (Client.process) starts when that one ended; the wall clock for expiry derives from
@@ -328,20 +324,25 @@ export class ShardThread {
     const t1 = performance.now();
     if (client) this.clock = t1;
     const us = (t1 - t0) * 1000;
-    st.usec += us;
-    if (counted) {
-      st.calls++;
-      this.stats.commands++;
-      if (this.latencyTracking) this.recordLatency(spec.id!, us);
-    }
-    if (this.stats.errorReplies !== errs) st.failed++;
-    if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
+    if (counted) this.countCall(spec, argv, ctx.client, us, this.stats.errorReplies !== errs);
     // Clients blocked on keys this command made ready are served now (Redis's handleClientsBlockedOnKeys);
     // not after the commands a script runs (their ctx is the script's): after the script.
     if (this.blocking.pending && (ctx === this.localCtx || ctx === this.remoteCtx)) {
       this.blocking.serveReady();
       this.clock = -1;
     }
+    return us;
+  }
+
+  /** Count a command that ran for `us` µs (INFO commandstats, latencystats, SLOWLOG, LATENCY). */
+  countCall(spec: CommandSpec, argv: string[], client: Client | null, us: number, failed: boolean): void {
+    const st = this.stats.cmd(spec.id!);
+    st.usec += us;
+    st.calls++;
+    this.stats.commands++;
+    if (failed) st.failed++;
+    if (this.latencyTracking) this.recordLatency(spec.id!, us);
+    if (us >= this.slowThreshold) this.noteSlow(spec, argv, client, us);
   }
 
   /** A client's input is being run (Client.process): its commands may chain their clock reads. */
@@ -525,7 +526,15 @@ export class ShardThread {
       }
       case K_STEP_REPLY: {
         const t = this.txns.get(id);
-        if (t !== undefined) t.complete(splitReplies(payload, start, end), aux / 1000);
+        if (t !== undefined) {
+          const replies = splitReplies(payload, start, end);
+          let unitUs: number[] | null = null;
+          if (resp === 1) {
+            unitUs = new Array(replies.length);
+            for (let i = 0, o = stepRepliesEnd; i < replies.length; i++, o += 4) unitUs[i] = getU32(payload, o);
+          }
+          t.complete(replies, aux / 1000, unitUs);
+        }
         return;
       }
       case K_UNLOCK:
@@ -661,8 +670,9 @@ export class ShardThread {
     if (wantsLock && this.stepTakesLocks(owner, flags, tags)) this.locks.lock(owner, keys, all);
     const replies = this.execStep(resp, db, cmds, owner, tags, from, clientId);
     const ms = this.stepMs;
+    const unitUs = this.stepUnitUs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
-    this.deliverStep(from, owner, replies, ms);
+    this.deliverStep(from, owner, replies, ms, unitUs);
   }
 
   /**
@@ -676,8 +686,9 @@ export class ShardThread {
     return tags === null || (flags & STEP_RELEASE) === 0 || this.locks.holds(owner);
   }
 
-  /** How long the last execStep ran (ms). */
+  /** How long the last execStep ran (ms), and each of its commands when it was a pipeline step (µs). */
   private stepMs = 0;
+  private stepUnitUs: number[] | null = null;
 
   private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[] | null = null, from = -1, clientId = 0): Buffer[] {
     const t0 = performance.now();
@@ -686,6 +697,7 @@ export class ShardThread {
     out.resp = resp;
     out.len = 0;
     const replies: Buffer[] = [];
+    const unitUs: number[] | null = tags !== null ? [] : null;
     const outerOwner = this.stepOwner;
     this.stepOwner = owner;
     for (let i = 0; i < cmds.length; i++) {
@@ -695,7 +707,7 @@ export class ShardThread {
         // A client's command: counted, timed and slow-logged as if it came on its own (runRemote).
         this.remoteFrom = from;
         this.remoteClient = clientId;
-        this.call(commandById((tags[i] & 0xffff) >>> 0), argv, ctx, (tags[i] & TAG_PART) === 0);
+        unitUs!.push(this.call(commandById((tags[i] & 0xffff) >>> 0), argv, ctx, (tags[i] & TAG_PART) === 0));
       } else {
         const spec = lookupAny(argv[0]);
         if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
@@ -707,6 +719,7 @@ export class ShardThread {
     out.reset();
     if (this.blocking.pending) this.blocking.serveReady();
     this.stepMs = performance.now() - t0;
+    this.stepUnitUs = unitUs;
     return replies;
   }
 
@@ -767,9 +780,10 @@ export class ShardThread {
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0 && this.stepTakesLocks(w.id, flags, w.tags)) this.locks.lock(w.id, w.keys, w.all);
         const replies = this.execStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId);
+        const unitUs = this.stepUnitUs;
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
-        this.deliverStep(w.from, w.id, replies, this.stepMs);
+        this.deliverStep(w.from, w.id, replies, this.stepMs, unitUs);
       }
     }
     for (const c of resume) c.lockGranted();
@@ -777,15 +791,20 @@ export class ShardThread {
     else this.endBatch();
   }
 
-  /** A step's replies to its coordinator, with how long it ran here (µs in the frame's aux). */
-  private deliverStep(from: number, owner: number, replies: Buffer[], execMs: number): void {
+  /**
+   * A step's replies to its coordinator, with how long it ran here (µs in the
+   * frame's aux) and, for a pipeline step, how long each command ran (µs,
+   * after the replies; the frame's resp byte says they are there).
+   */
+  private deliverStep(from: number, owner: number, replies: Buffer[], execMs: number, unitUs: number[] | null = null): void {
     if (from === this.index) {
       const t = this.txns.get(owner);
-      if (t !== undefined) t.complete(replies, execMs);
+      if (t !== undefined) t.complete(replies, execMs, unitUs);
       return;
     }
     let size = 4;
     for (const r of replies) size += 4 + r.length;
+    if (unitUs !== null) size += 4 * unitUs.length;
     const b = Buffer.allocUnsafe(size);
     putU32(b, 0, replies.length);
     let o = 4;
@@ -794,7 +813,8 @@ export class ShardThread {
       r.copy(b, o + 4);
       o += 4 + r.length;
     }
-    this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, Math.min(Math.round(execMs * 1000), 0xffffffff), b, 0, size);
+    if (unitUs !== null) for (let i = 0; i < unitUs.length; i++, o += 4) putU32(b, o, Math.min(Math.round(unitUs[i]), 0xffffffff));
+    this.channels.sendBytes(from, K_STEP_REPLY, unitUs !== null ? 1 : 0, 0, owner, Math.min(Math.round(execMs * 1000), 0xffffffff), b, 0, size);
   }
 
   // ---- synchronous steps (scripts) -------------------------------------------
@@ -940,6 +960,9 @@ function pipelineKeys(tags: number[], cmds: string[][]): string[] {
   return keys;
 }
 
+/** Where the replies the last splitReplies() read end. */
+let stepRepliesEnd = 0;
+
 function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
   const n = getU32(b, start);
   let o = start + 4;
@@ -951,5 +974,6 @@ function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
     o += len;
   }
   if (o > end) throw new Error('malformed step reply');
+  stepRepliesEnd = o;
   return out;
 }
