@@ -306,7 +306,7 @@ export class Client implements WaitAccount {
   /** The lookups of the commands parsed ahead are read ahead; with several threads only those of keys owned here. */
   private prefetch(ahead: string[][]): void {
     const t = this.thread;
-    if (t.threads === 1) {
+    if (t.threads === 1 || !t.ks.bigKeyspace(this.db)) {
       t.ks.prefetch(this.db, ahead, 0, ahead.length);
       return;
     }
@@ -430,6 +430,8 @@ export class Client implements WaitAccount {
     if (pause.type !== 0 || this.replicaLike || !pipelinable(spec, argv, shard)) return false;
     const cmds: PipelinedCommand[] = [{ spec, argv, shard }];
     const ahead = this.ahead;
+    // Only a stretch with a split command is worth it (worthATransaction): look for one first, by name.
+    if (shard >= 0 && !this.splitAhead()) return false;
     if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
       for (let i = this.aheadAt; i < ahead.length; i++) {
         const a = ahead[i];
@@ -456,6 +458,18 @@ export class Client implements WaitAccount {
     this.nextReplyMode();
     new PipelineTxn(this, cmds, this.crossDone).start();
     return true;
+  }
+
+  /** Is a split command among the commands parsed ahead (from the next one on)? If not, they are checked. */
+  private splitAhead(): boolean {
+    const ahead = this.ahead;
+    for (let i = this.aheadAt; i < ahead.length; i++) {
+      const name = ahead[i][0];
+      const sp = name === this.lastName ? this.lastSpec : lookupCommand(name);
+      if (sp !== undefined && sp.split !== undefined) return true;
+    }
+    this.pipelineChecked = ahead.length;
+    return false;
   }
 
   /**

@@ -275,6 +275,11 @@ export class Keyspace {
     }
   }
 
+  /** Is db's table large enough that prefetch() reads ahead in it (rather than the cache having it)? */
+  bigKeyspace(db: number): boolean {
+    return this.dbs[db].dict.size >= PREFETCH_MIN_KEYS;
+  }
+
   /** The lookups of one command's keys are coming (argv[first], argv[first + step] ... argv[last]): see prefetch(). */
   prefetchArgs(db: number, argv: string[], first: number, last: number, step: number): void {
     const dict = this.dbs[db].dict;
