@@ -241,4 +241,68 @@ describe('invariants with 4 threads', () => {
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
   }, 300000);
+
+  it('pipeline transactions among EXEC blocks, scripts (declared keys and the global lock), FLUSHALL and BLPOP: every client finishes, MGET x y never torn', async () => {
+    // A fixed amount of work per client (a deadlock shows as the test's timeout), keys x, y and
+    // s0..s11 spread over the shards.
+    const keys = Array.from({ length: 12 }, (_, i) => `mix:s${i}`);
+    const clients: Redis[] = [];
+    const mk = (): Redis => {
+      const c = connect();
+      clients.push(c);
+      return c;
+    };
+    let torn = 0;
+    let pipelines = 0;
+    const pipeliner = async (seed: number): Promise<void> => {
+      const c = mk();
+      for (let round = 0; round < 150; round++) {
+        const p = c.pipeline();
+        for (let j = 0; j < 16; j++) {
+          const v = `${seed}:${round}:${j}`;
+          const r = (seed * 31 + round * 7 + j * 13) % 10;
+          if (r < 3) p.mset('mix:x', v, 'mix:y', v, keys[j % 12], v);
+          else if (r < 5) p.mget('mix:x', 'mix:y');
+          else if (r < 6) p.del(keys[(j * 5) % 12], keys[(j * 7) % 12]);
+          else if (r < 7) p.exists(...keys.slice(0, 6));
+          else p.set(keys[j % 12], v);
+        }
+        for (const [, val] of (await p.exec())!) if (Array.isArray(val) && val.length === 2 && val[0] !== null && val[1] !== null && val[0] !== val[1]) torn++;
+        pipelines++;
+      }
+    };
+    const execer = async (): Promise<void> => {
+      const c = mk();
+      for (let i = 0; i < 400; i++) await c.multi().set('mix:x', `e${i}`).set(keys[3], 'e').set('mix:y', `e${i}`).exec();
+    };
+    const evaler = async (undeclared: boolean): Promise<void> => {
+      const c = mk();
+      for (let i = 0; i < (undeclared ? 100 : 300); i++) {
+        if (undeclared) await c.eval("redis.call('set', 'mix:x', ARGV[1]) redis.call('set', 'mix:y', ARGV[1]) return 1", 0, `u${i}`);
+        else await c.eval("redis.call('set', KEYS[1], ARGV[1]) redis.call('set', KEYS[2], ARGV[1]) return 1", 2, 'mix:x', 'mix:y', `d${i}`);
+      }
+    };
+    const flusher = async (): Promise<void> => {
+      const c = mk();
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        await c.flushall();
+      }
+    };
+    const blocker = async (): Promise<void> => {
+      const c = mk();
+      const d = mk();
+      for (let i = 0; i < 200; i++) {
+        const popped = c.blpop('mix:bl', 5);
+        await d.pipeline().mset('mix:x', 'b', 'mix:y', 'b').lpush('mix:bl', 'v').mget('mix:x', 'mix:y').exec();
+        // (FLUSHALL may take the element first: the wait then times out with a nil.)
+        const got = await popped;
+        if (got !== null) expect(got).toEqual(['mix:bl', 'v']);
+      }
+    };
+    await Promise.all([...[1, 2, 3, 4].map(pipeliner), execer(), execer(), evaler(false), evaler(true), flusher(), blocker()]);
+    for (const c of clients) c.disconnect();
+    expect(pipelines).toBe(600);
+    expect(torn).toBe(0);
+  }, 120000);
 });
