@@ -76,10 +76,10 @@ export class CrossShardTxn {
    * A step of a pipeline transaction (router/pipeline.ts), with a callback
    * instead of a promise: a client's commands for `shard` (`tags`: their
    * command ids and flags, as K_PSTEP), run there as its own commands after
-   * their keys are locked; `release`: the transaction's
-   * last lock-taking step (as lastStep). `done` gets the replies and how long
-   * each command ran (µs); it may run before this returns (a step on this
-   * thread that did not wait).
+   * their keys are locked; `release`: the transaction's last lock-taking step
+   * (as lastStep). `done` gets the replies and how long each command ran
+   * (µs); it may run before this returns (a step on this thread that did not
+   * wait).
    */
   pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (replies: Buffer[], unitUs: number[] | null) => void): void {
     if (!release && !this.locked.includes(shard)) this.locked.push(shard);
