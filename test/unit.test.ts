@@ -7,7 +7,7 @@ import { prng } from './helpers/reply_tree.ts';
 import { keyHashSlot, keyShard } from '../src/router/slot.ts';
 import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
-import { readArgv, argvReadEnd } from '../src/proto/argv_codec.ts';
+import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
 import { ReplyWriter } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
@@ -136,16 +136,20 @@ describe('Ring', () => {
   });
 });
 
+/** The channels of two threads over rings of `cap` bytes each way. */
+function channelPair(cap: number): [Channels, Channels] {
+  const rings = [
+    [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+    [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+  ];
+  const control = new SharedArrayBuffer(controlBytes(2));
+  return [new Channels(0, 2, rings, cap, control), new Channels(1, 2, rings, cap, control)];
+}
+
 describe('Channels', () => {
   it('delivers framed messages larger than the ring, in order', () => {
     const cap = 1024;
-    const rings = [
-      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
-      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
-    ];
-    const control = new SharedArrayBuffer(controlBytes(2));
-    const a = new Channels(0, 2, rings, cap, control);
-    const b = new Channels(1, 2, rings, cap, control);
+    const [a, b] = channelPair(cap);
     const got: string[][] = [];
     b.onFrame = (from, kind, resp, db, id, aux, payload, start, end) => {
       expect([from, kind, resp, db, id, aux, payload.readUInt32LE(start)]).toEqual([0, 1, 3, 5, 42 + got.length, 1, 7]);
@@ -166,21 +170,15 @@ describe('Channels', () => {
 describe('Channels batches', () => {
   it('joins consecutive messages of one kind and id into one frame until another frame or a flush', () => {
     const cap = 1 << 18; // room for everything: each flush empties the outbox
-    const rings = [
-      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
-      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
-    ];
-    const control = new SharedArrayBuffer(controlBytes(2));
-    const a = new Channels(0, 2, rings, cap, control);
-    const b = new Channels(1, 2, rings, cap, control);
+    const [a, b] = channelPair(cap);
     const frames: { kind: number; id: number; db: number; aux: number; msgs: string[] }[] = [];
     b.onFrame = (_from, kind, _resp, db, id, aux, payload, start, end) => {
       const msgs: string[] = [];
       if (kind === 1) {
-        for (let i = 0, o = start; i < aux; i++) {
-          msgs.push(payload.readUInt32LE(o) + ':' + readArgv(payload, o + 4, end).join(' '));
-          o = argvReadEnd();
-        }
+        const tags: number[] = [];
+        const argvs: string[][] = [];
+        readTaggedArgvs(payload, start, end, aux, tags, argvs);
+        for (let i = 0; i < aux; i++) msgs.push(tags[i] + ':' + argvs[i].join(' '));
       } else msgs.push(payload.latin1Slice(start, end));
       frames.push({ kind, id, db, aux, msgs });
     };
@@ -220,21 +218,14 @@ describe('Channels batches', () => {
 describe('Channels batches under back-pressure', () => {
   it('a frame partly in the ring is not extended; every message arrives once, in order', () => {
     const cap = 1024;
-    const rings = [
-      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
-      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
-    ];
-    const control = new SharedArrayBuffer(controlBytes(2));
-    const a = new Channels(0, 2, rings, cap, control);
-    const b = new Channels(1, 2, rings, cap, control);
+    const [a, b] = channelPair(cap);
     const got: string[] = [];
     let frames = 0;
     b.onFrame = (_from, _kind, _resp, _db, _id, aux, payload, start, end) => {
       frames++;
-      for (let i = 0, o = start; i < aux; i++) {
-        got.push(readArgv(payload, o + 4, end)[1]);
-        o = argvReadEnd();
-      }
+      const argvs: string[][] = [];
+      readTaggedArgvs(payload, start, end, aux, [], argvs);
+      for (const argv of argvs) got.push(argv[1]);
     };
     const none = Buffer.alloc(0);
     const v = 'x'.repeat(700);

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { def } from './define.ts';
 import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
-import { allCommands, keyIndexes, lookupCommand, commandById } from './table.ts';
+import { allCommands, keyIndexes, lookupCommand, commandById, arityOk } from './table.ts';
 import { redisCommandDocs, redisCommandInfo, type DocNode } from './command_docs.ts';
 import { runOnAllShards, withTxn } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
@@ -323,7 +323,7 @@ function commandGetKeys(c: ExecContext, argv: string[], withFlags: boolean): voi
   const m = commandMeta(spec);
   const hasKeys = spec.keys.first !== 0 || spec.getKeys !== undefined || specList(m.keySpecs).length > 0;
   if (!hasKeys) return c.out.error('ERR The command has no key arguments');
-  if ((spec.arity > 0 && spec.arity !== line.length) || line.length < -spec.arity) return c.out.error('ERR Invalid number of arguments specified for command');
+  if (!arityOk(spec, line)) return c.out.error('ERR Invalid number of arguments specified for command');
   const idx = keyIndexes(spec, line);
   if (idx.length === 0) {
     if (m.flags.includes('no_mandatory_keys')) return c.out.array(0);

@@ -14,7 +14,7 @@ import type { ReplyWriter } from '../proto/reply_writer.ts';
 import type { Client } from '../shards/client.ts';
 import type { Keyspace } from '../shards/keyspace.ts';
 import { parseI64, parseLongDouble, longDoubleFromInt, addLongDouble, formatLongDoubleHuman, type LongDouble } from '../proto/number_format.ts';
-import { runPerShard, crossArrayByKey, groupKeys, withTxn } from '../router/cross.ts';
+import { runPerShard, crossArrayByKey, groupKeys, withTxn, writeSplitReply } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
 import { isError, intValue, stringValue } from '../proto/reply_reader.ts';
 
@@ -353,14 +353,10 @@ async function msetCross(client: Client, argv: string[]): Promise<void> {
     client.out().error(msetArity('mset'));
     return;
   }
-  const parts = await runPerShard(client, argv, pairKeyPositions(argv.length), 2);
-  for (const p of parts) {
-    if (isError(p.reply)) {
-      client.out().raw(p.reply);
-      return;
-    }
-  }
-  client.out().ok();
+  const positions = pairKeyPositions(argv.length);
+  const parts = await runPerShard(client, argv, positions, 2);
+  // client.out() after the wait: the thread's writer belongs to whoever ran meanwhile.
+  writeSplitReply(client.out(), 'ok', positions, parts);
 }
 
 /**

@@ -84,6 +84,11 @@ export function lookupAny(name: string): CommandSpec | undefined {
   return internalByName.get(name) ?? lookupCommand(name);
 }
 
+/** A request of argv.length arguments (the name included) has the number the command takes (Redis's arity check). */
+export function arityOk(spec: CommandSpec, argv: { length: number }): boolean {
+  return spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity;
+}
+
 export function commandById(id: number): CommandSpec {
   return byId[id];
 }

@@ -46,9 +46,27 @@ export function readArgv(b: Buffer, start: number, end: number): string[] {
   return argv;
 }
 
-/** The position after the argv list the last readArgv() read. */
-export function argvReadEnd(): number {
-  return readEnd;
+/**
+ * A command record of the thread rings' batches (K_CMD, K_PSTEP): a u32 tag
+ * (the command id and flags), then the argv as writeArgv encodes it.
+ */
+export function taggedArgvSize(argv: string[]): number {
+  return 4 + argvSize(argv);
+}
+
+/** A tagged record at b[o..] (room ensured: taggedArgvSize); the position after it. */
+export function writeTaggedArgv(b: Buffer, o: number, tag: number, argv: string[]): number {
+  putU32(b, o, tag >>> 0);
+  return writeArgv(b, o + 4, argv);
+}
+
+/** n tagged records from b[o..], into tags and argvs (appended). */
+export function readTaggedArgvs(b: Buffer, o: number, end: number, n: number, tags: number[], argvs: string[][]): void {
+  for (let i = 0; i < n; i++) {
+    tags.push(getU32(b, o));
+    argvs.push(readArgv(b, o + 4, end));
+    o = readEnd;
+  }
 }
 
 /** Payload of several argv lists: u32 count, then each list as writeArgv encodes it. */

@@ -15,7 +15,7 @@
 
 import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
-import { argvSize, writeArgv, argvListsSize, writeArgvLists } from '../proto/argv_codec.ts';
+import { argvListsSize, writeArgvLists, taggedArgvSize, writeTaggedArgv } from '../proto/argv_codec.ts';
 
 export const FRAME_HEADER = 16;
 
@@ -123,17 +123,14 @@ export class Channels {
   /** A frame whose payload is u32 `head`, u32 count, then per command its u32 tag and argv (a pipeline step). */
   sendTagged(to: number, kind: number, resp: number, db: number, id: number, aux: number, head: number, tags: number[], argvs: string[][]): void {
     let size = 8;
-    for (let i = 0; i < argvs.length; i++) size += 4 + argvSize(argvs[i]);
+    for (let i = 0; i < argvs.length; i++) size += taggedArgvSize(argvs[i]);
     const ob = this.frame(to, kind, resp, db, id, aux, size);
     const b = ob.buf;
     let o = ob.len;
     putU32(b, o, head >>> 0);
     putU32(b, o + 4, argvs.length);
     o += 8;
-    for (let i = 0; i < argvs.length; i++) {
-      putU32(b, o, tags[i] >>> 0);
-      o = writeArgv(b, o + 4, argvs[i]);
-    }
+    for (let i = 0; i < argvs.length; i++) o = writeTaggedArgv(b, o, tags[i], argvs[i]);
     ob.len = o;
   }
 
@@ -144,7 +141,7 @@ export class Channels {
    * `argv` (when not null) behind a u32 `tag`, else the bytes src[start, end).
    */
   sendBatched(to: number, kind: number, resp: number, db: number, id: number, tag: number, argv: string[] | null, src: Buffer, start: number, end: number): void {
-    const n = argv !== null ? 4 + argvSize(argv) : end - start;
+    const n = argv !== null ? taggedArgvSize(argv) : end - start;
     let ob = this.outboxes[to]!;
     let at = ob.last;
     if (at >= ob.start && at + FRAME_HEADER + getU32(ob.buf, at) === ob.len && ob.buf[at + 4] === kind && getU32(ob.buf, at + 8) === id >>> 0 && ob.buf[at + 5] === resp && (ob.buf[at + 6] | (ob.buf[at + 7] << 8)) === db) {
@@ -155,10 +152,8 @@ export class Channels {
       putU32(b, at + 12, getU32(b, at + 12) + 1);
     } else ob = this.frame(to, kind, resp, db, id, 1, n);
     const b = ob.buf;
-    if (argv !== null) {
-      putU32(b, ob.len, tag >>> 0);
-      writeArgv(b, ob.len + 4, argv);
-    } else if (n > 32) src.copy(b, ob.len, start, end);
+    if (argv !== null) writeTaggedArgv(b, ob.len, tag, argv);
+    else if (n > 32) src.copy(b, ob.len, start, end);
     else for (let i = start, o = ob.len; i < end; i++) b[o++] = src[i];
     ob.len += n;
   }

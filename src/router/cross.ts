@@ -8,6 +8,7 @@ import type { CommandSpec } from '../commands/types.ts';
 import { keyShard } from './slot.ts';
 import { intValue, isError, arrayElements } from '../proto/reply_reader.ts';
 import type { CrossShardTxn, StepLock } from './txn.ts';
+import type { ReplyWriter } from '../proto/reply_writer.ts';
 
 export interface ShardGroup {
   shard: number;
@@ -17,14 +18,19 @@ export interface ShardGroup {
 
 /** Group key positions by owning shard, shards ascending. */
 export function groupKeys(argv: string[], positions: number[], shards: number): ShardGroup[] {
-  const by = new Map<number, number[]>();
+  const by: (number[] | undefined)[] = new Array(shards);
   for (const p of positions) {
     const s = keyShard(argv[p], shards);
-    let l = by.get(s);
-    if (l === undefined) by.set(s, (l = []));
-    l.push(p);
+    const l = by[s];
+    if (l === undefined) by[s] = [p];
+    else l.push(p);
   }
-  return [...by.keys()].sort((a, b) => a - b).map((shard) => ({ shard, positions: by.get(shard)! }));
+  const out: ShardGroup[] = [];
+  for (let s = 0; s < shards; s++) {
+    const l = by[s];
+    if (l !== undefined) out.push({ shard: s, positions: l });
+  }
+  return out;
 }
 
 /** Run fn inside a cross-shard transaction for this client, always releasing the locks. */
@@ -49,26 +55,65 @@ export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promi
  * rebuilt with only that shard's keys (`span` arguments per key: 1 for DEL,
  * 2 for MSET key value). Returns each shard's reply with its group.
  */
-export async function runPerShard(client: Client, argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): Promise<{ group: ShardGroup; reply: Buffer }[]> {
+export async function runPerShard(client: Client, argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): Promise<ShardPart[]> {
   const groups = groupKeys(argv, positions, client.thread.threads);
   // Outside EXEC the last shard's part is the transaction's last lock: it is released
   // as soon as that part ran (lastStep), without an unlock message after.
   const own = client.txn === null;
   return withTxn(client, async (t) => {
-    const out: { group: ShardGroup; reply: Buffer }[] = [];
+    const out: ShardPart[] = [];
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
-      const sub = prefix.slice();
       const keys: string[] = [];
-      for (const p of g.positions) {
-        keys.push(argv[p]);
-        for (let k = 0; k < span; k++) sub.push(argv[p + k]);
-      }
+      for (const p of g.positions) keys.push(argv[p]);
+      const sub = partArgv(argv, g.positions, span, prefix);
       const [reply] = own && i === groups.length - 1 ? await t.lastStep(g.shard, [sub], keys) : await t.step(g.shard, [sub], keys);
       out.push({ group: g, reply });
     }
     return out;
   });
+}
+
+/** A shard's part of a command split by key (runPerShard, pipeline transactions) and its reply. */
+export interface ShardPart {
+  group: ShardGroup;
+  reply: Buffer;
+}
+
+/** The command over one shard's keys: `prefix`, then `span` arguments from each of the key positions. */
+export function partArgv(argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): string[] {
+  const sub = prefix.slice();
+  for (const p of positions) for (let k = 0; k < span; k++) sub.push(argv[p + k]);
+  return sub;
+}
+
+/**
+ * The reply of a command split by key (CommandSpec.split) from its parts'
+ * replies, in shard order: the first error; else +OK ('ok'), the sum of the
+ * integers ('sum'), or the elements put back in the order of `positions`
+ * ('array').
+ */
+export function writeSplitReply(out: ReplyWriter, merge: 'ok' | 'sum' | 'array', positions: number[], parts: ShardPart[]): void {
+  for (const p of parts) {
+    if (isError(p.reply)) {
+      out.raw(p.reply);
+      return;
+    }
+  }
+  if (merge === 'ok') out.ok();
+  else if (merge === 'sum') {
+    let sum = 0;
+    for (const p of parts) sum += intValue(p.reply);
+    out.int(sum);
+  } else {
+    const elems: Buffer[] = [];
+    for (const p of parts) {
+      const e = arrayElements(p.reply);
+      for (let i = 0; i < p.group.positions.length; i++) elems[p.group.positions[i]] = e[i];
+    }
+    out.array(positions.length);
+    for (const pos of positions) out.raw(elems[pos]);
+  }
 }
 
 /** DEL, UNLINK, EXISTS, TOUCH: the sum of the per-shard integer replies. */
@@ -77,33 +122,14 @@ export function crossSumKeys(spec: () => CommandSpec) {
     const positions: number[] = [];
     for (let i = spec().keys.first; i < argv.length; i++) positions.push(i);
     const parts = await runPerShard(client, argv, positions, 1);
-    let sum = 0;
-    for (const p of parts) {
-      if (isError(p.reply)) {
-        client.out().raw(p.reply);
-        return;
-      }
-      sum += intValue(p.reply);
-    }
-    client.out().int(sum);
+    writeSplitReply(client.out(), 'sum', positions, parts);
   };
 }
 
 /** MGET-shaped: per-shard arrays spliced back into request order. */
 export async function crossArrayByKey(client: Client, argv: string[], positions: number[]): Promise<void> {
   const parts = await runPerShard(client, argv, positions, 1);
-  const elems: Buffer[] = new Array(argv.length);
-  for (const p of parts) {
-    if (isError(p.reply)) {
-      client.out().raw(p.reply);
-      return;
-    }
-    const e = arrayElements(p.reply);
-    for (let i = 0; i < p.group.positions.length; i++) elems[p.group.positions[i]] = e[i];
-  }
-  const out = client.out();
-  out.array(positions.length);
-  for (const pos of positions) out.raw(elems[pos]);
+  writeSplitReply(client.out(), 'array', positions, parts);
 }
 
 /** Every shard, ascending, optionally under a whole-shard lock; returns each shard's replies. */

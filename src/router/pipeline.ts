@@ -19,9 +19,9 @@
 import type { Client } from '../shards/client.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn } from './txn.ts';
-import { keyShard } from './slot.ts';
 import { TAG_PART } from '../shards/shard_thread.ts';
-import { intValue, isError, arrayElements } from '../proto/reply_reader.ts';
+import { isError } from '../proto/reply_reader.ts';
+import { groupKeys, partArgv, writeSplitReply, type ShardGroup, type ShardPart } from './cross.ts';
 
 /** A command of a pipeline transaction: its spec, argv and shard (MULTI_SHARD: a split command). */
 export interface PipelinedCommand {
@@ -60,8 +60,8 @@ export class PipelineTxn {
   private readonly unitCmd: number[] = [];
   private readonly unitTag: number[] = [];
   private readonly unitArgv: string[][] = [];
-  /** A split command's part: the positions (in the command's argv) of its keys. */
-  private readonly unitKeys: (number[] | null)[] = [];
+  /** A split command's part: its shard and the positions (in the command's argv) of its keys. */
+  private readonly unitGroup: (ShardGroup | null)[] = [];
   private readonly unitReply: Buffer[] = [];
   /** How long each unit ran on its shard (µs; a split command is counted here with its parts' sum). */
   private readonly unitUs: number[] = [];
@@ -90,16 +90,8 @@ export class PipelineTxn {
         continue;
       }
       // A split command: the same command over each shard's keys (parts, counted here: countSplit).
-      const span = c.spec.split!.span;
-      const parts: number[][] = [];
-      for (let s = 0; s < threads; s++) parts.push([]);
-      for (let p = c.spec.keys.first; p < c.argv.length; p += span) parts[keyShard(c.argv[p], threads)].push(p);
-      for (let s = 0; s < threads; s++) {
-        const keys = parts[s];
-        if (keys.length === 0) continue;
-        const argv = [c.argv[0]];
-        for (const p of keys) for (let k = 0; k < span; k++) argv.push(c.argv[p + k]);
-        units[s].push(this.unit(i, c.spec.id! | TAG_PART, argv, keys));
+      for (const g of groupKeys(c.argv, splitPositions(c), threads)) {
+        units[g.shard].push(this.unit(i, c.spec.id! | TAG_PART, partArgv(c.argv, g.positions, c.spec.split!.span), g));
       }
     }
     for (let s = 0; s < threads; s++) {
@@ -109,11 +101,11 @@ export class PipelineTxn {
     }
   }
 
-  private unit(cmd: number, tag: number, argv: string[], keys: number[] | null): number {
+  private unit(cmd: number, tag: number, argv: string[], group: ShardGroup | null): number {
     this.unitCmd.push(cmd);
     this.unitTag.push(tag);
     this.unitArgv.push(argv);
-    this.unitKeys.push(keys);
+    this.unitGroup.push(group);
     return this.unitCmd.length - 1;
   }
 
@@ -203,32 +195,16 @@ export class PipelineTxn {
         out.raw(this.unitReply[u++]);
         continue;
       }
-      const first = u;
-      while (u < n && this.unitCmd[u] === i) u++;
-      let error: Buffer | null = null;
-      for (let k = first; k < u && error === null; k++) if (isError(this.unitReply[k])) error = this.unitReply[k];
-      if (error !== null) {
-        out.raw(error);
-        continue;
-      }
-      const merge = c.spec.split!.merge;
-      if (merge === 'ok') out.ok();
-      else if (merge === 'sum') {
-        let sum = 0;
-        for (let k = first; k < u; k++) sum += intValue(this.unitReply[k]);
-        out.int(sum);
-      } else {
-        const span = c.spec.split!.span;
-        const elems: Buffer[] = new Array(c.argv.length);
-        for (let k = first; k < u; k++) {
-          const e = arrayElements(this.unitReply[k]);
-          const keys = this.unitKeys[k]!;
-          for (let j = 0; j < keys.length; j++) elems[keys[j]] = e[j];
-        }
-        const at0 = c.spec.keys.first;
-        out.array(Math.ceil((c.argv.length - at0) / span));
-        for (let p = at0; p < c.argv.length; p += span) out.raw(elems[p]);
-      }
+      const parts: ShardPart[] = [];
+      for (; u < n && this.unitCmd[u] === i; u++) parts.push({ group: this.unitGroup[u]!, reply: this.unitReply[u] });
+      writeSplitReply(out, c.spec.split!.merge, splitPositions(c), parts);
     }
   }
+}
+
+/** The positions of a split command's keys (each followed by span - 1 arguments of its own). */
+function splitPositions(c: PipelinedCommand): number[] {
+  const positions: number[] = [];
+  for (let p = c.spec.keys.first; p < c.argv.length; p += c.spec.split!.span) positions.push(p);
+  return positions;
 }

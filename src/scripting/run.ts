@@ -41,7 +41,7 @@ import { performance } from 'node:perf_hooks';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { StepLock } from '../router/txn.ts';
-import { lookupCommand, keysOf } from '../commands/table.ts';
+import { lookupCommand, keysOf, arityOk } from '../commands/table.ts';
 import { keyShard, keyHashSlot } from '../router/slot.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
@@ -224,7 +224,7 @@ export class ScriptRun {
     }
     if (mode === 1) return spec !== undefined ? true : 'unknown command';
     if (spec === undefined) return 'Unknown Redis command called from script';
-    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'Wrong number of args calling Redis command from script';
+    if (!arityOk(spec, argv)) return 'Wrong number of args calling Redis command from script';
     if ((flags & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
     this.writing = spec.write === true;
     if (this.writing) {

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
-import { lookupCommand, shardOf, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
+import { lookupCommand, shardOf, arityOk, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
 import { keyShard } from '../router/slot.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
@@ -351,7 +351,7 @@ export class Client implements WaitAccount {
       for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i].slice(0, 128 - args.length))}' `;
       return this.reject(null, `ERR unknown command '${trunc(argv[0])}', with args beginning with: ${args}`);
     }
-    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+    if (!arityOk(spec, argv)) {
       return this.reject(spec, `ERR wrong number of arguments for '${fullName(spec)}' command`);
     }
     if (!this.authenticated && spec.noAuth !== true && this.authRequired()) return this.reject(spec, 'NOAUTH Authentication required.');
@@ -435,8 +435,8 @@ export class Client implements WaitAccount {
     if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
       for (let i = this.aheadAt; i < ahead.length; i++) {
         const a = ahead[i];
-        const sp = a[0] === this.lastName ? this.lastSpec : lookupCommand(a[0]);
-        if (sp === undefined || (sp.arity > 0 ? a.length !== sp.arity : a.length < -sp.arity)) break;
+        const sp = this.specOf(a[0]);
+        if (sp === undefined || !arityOk(sp, a)) break;
         const s = shardOf(sp, a, thread.threads);
         if (!pipelinable(sp, a, s)) break;
         cmds.push({ spec: sp, argv: a, shard: s });
@@ -460,12 +460,16 @@ export class Client implements WaitAccount {
     return true;
   }
 
+  /** The spec of a command name parsed ahead (the dispatch cache first; it is left as it is). */
+  private specOf(name: string): CommandSpec | undefined {
+    return name === this.lastName ? this.lastSpec : lookupCommand(name);
+  }
+
   /** Is a split command among the commands parsed ahead (from the next one on)? If not, they are checked. */
   private splitAhead(): boolean {
     const ahead = this.ahead;
     for (let i = this.aheadAt; i < ahead.length; i++) {
-      const name = ahead[i][0];
-      const sp = name === this.lastName ? this.lastSpec : lookupCommand(name);
+      const sp = this.specOf(ahead[i][0]);
       if (sp !== undefined && sp.split !== undefined) return true;
     }
     this.pipelineChecked = ahead.length;

@@ -16,7 +16,7 @@ import { deliverMonitorLines } from './monitor.ts';
 import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlog.ts';
 import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
-import { readArgv, readArgvLists, argvReadEnd } from '../proto/argv_codec.ts';
+import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { commandById, keysOf, lookupAny } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
@@ -82,6 +82,16 @@ class Waiting {
     this.origin = origin;
     this.keys = keys;
     this.all = all;
+  }
+
+  /** Where work from another thread came from and runs as (a remote command or a step). */
+  sentBy(from: number, resp: 2 | 3, db: number, id: number, aux: number): this {
+    this.from = from;
+    this.resp = resp;
+    this.db = db;
+    this.id = id;
+    this.aux = aux;
+    return this;
   }
 }
 
@@ -498,11 +508,7 @@ export class ShardThread {
         // A run of the client's commands: their lookups are read ahead together, then they run in order.
         const tags: number[] = [];
         const argvs: string[][] = [];
-        for (let i = 0, o = start; i < aux; i++) {
-          tags.push(getU32(payload, o));
-          argvs.push(readArgv(payload, o + 4, end));
-          o = argvReadEnd();
-        }
+        readTaggedArgvs(payload, start, end, aux, tags, argvs);
         this.ks.prefetch(db, argvs, 0, aux);
         for (let i = 0; i < aux; i++) this.remoteCommand(from, resp as 2 | 3, db, id, tags[i], argvs[i]);
         return;
@@ -522,13 +528,9 @@ export class ShardThread {
       case K_PSTEP: {
         const clientId = getU32(payload, start);
         const n = getU32(payload, start + 4);
-        const tags: number[] = new Array(n);
-        const cmds: string[][] = new Array(n);
-        for (let i = 0, o = start + 8; i < n; i++) {
-          tags[i] = getU32(payload, o);
-          cmds[i] = readArgv(payload, o + 4, end);
-          o = argvReadEnd();
-        }
+        const tags: number[] = [];
+        const cmds: string[][] = [];
+        readTaggedArgvs(payload, start + 8, end, n, tags, cmds);
         this.ks.prefetch(db, cmds, 0, n);
         this.runStep(from, id, resp as 2 | 3, db, aux, pipelineKeys(tags, cmds), cmds, tags, clientId);
         return;
@@ -573,14 +575,9 @@ export class ShardThread {
       const origin = from + ':' + id;
       const keys = keysOf(spec, argv);
       if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
-        const w = new Waiting(1, origin, keys, false);
+        const w = new Waiting(1, origin, keys, false).sentBy(from, resp, db, id, tag);
         w.spec = spec;
         w.argv = argv;
-        w.from = from;
-        w.resp = resp;
-        w.db = db;
-        w.id = id;
-        w.aux = tag;
         this.waiting.push(w);
         return;
       }
@@ -663,12 +660,7 @@ export class ShardThread {
           this.deliverStep(from, owner, [], 0);
           return;
         }
-        const w = new Waiting(2, origin, keys, all);
-        w.from = from;
-        w.id = owner;
-        w.resp = resp;
-        w.db = db;
-        w.aux = flags;
+        const w = new Waiting(2, origin, keys, all).sentBy(from, resp, db, owner, flags);
         w.cmds = cmds;
         w.tags = tags;
         w.clientId = clientId;
@@ -955,17 +947,7 @@ const TIME_ORIGIN = performance.timeOrigin;
 /** The keys a pipeline step locks: every key of its commands. */
 function pipelineKeys(tags: number[], cmds: string[][]): string[] {
   const keys: string[] = [];
-  for (let i = 0; i < tags.length; i++) {
-    const spec = commandById((tags[i] & 0xffff) >>> 0);
-    const argv = cmds[i];
-    const k = spec.keys;
-    if (spec.getKeys === undefined && k.first === k.last) {
-      if (k.first < argv.length) keys.push(argv[k.first]);
-      continue;
-    }
-    const ks = keysOf(spec, argv);
-    for (let j = 0; j < ks.length; j++) keys.push(ks[j]);
-  }
+  for (let i = 0; i < tags.length; i++) for (const k of keysOf(commandById((tags[i] & 0xffff) >>> 0), cmds[i])) keys.push(k);
   return keys;
 }
 
