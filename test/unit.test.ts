@@ -9,6 +9,7 @@ import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
 import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
+import { packStepOutput, packStepReplies, stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros, unpackStepReplies } from '../src/router/step_replies.ts';
 import { ReplyWriter } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
 
@@ -241,6 +242,46 @@ describe('Channels batches under back-pressure', () => {
     }
     expect(got).toEqual(sent);
     expect(frames).toBeGreaterThan(1);
+  });
+});
+
+describe('step replies', () => {
+  it('a pipeline step packs its replies once; the coordinator reads each in place', () => {
+    const out = new ReplyWriter();
+    const ends: number[] = [];
+    out.ok();
+    ends.push(out.len);
+    out.bulk('v'.repeat(300));
+    ends.push(out.len);
+    out.error('ERR wrong');
+    ends.push(out.len);
+    out.int(7);
+    ends.push(out.len);
+    const packed = packStepOutput(out.buf, 4, ends, [1.4, 250, 0, 5e12]);
+    // Behind a frame header in a bigger buffer, as the coordinator may see it.
+    const frame = Buffer.concat([Buffer.from('junk'), packed, Buffer.from('tail')]);
+    expect(stepReplyCount(frame, 4)).toBe(4);
+    const at = stepBytesAt(frame, 4);
+    const got: string[] = [];
+    for (let i = 0, from = at; i < 4; i++) {
+      const to = at + stepReplyEnd(frame, 4, i);
+      got.push(frame.latin1Slice(from, to));
+      from = to;
+    }
+    expect(got).toEqual(['+OK\r\n', '$300\r\n' + 'v'.repeat(300) + '\r\n', '-ERR wrong\r\n', ':7\r\n']);
+    expect([0, 1, 2, 3].map((i) => stepReplyMicros(frame, 4, i))).toEqual([1, 250, 0, 0xffffffff]);
+    // The other steps' callers get a Buffer per reply, the same bytes.
+    expect(unpackStepReplies(frame, 4, 4 + packed.length).map((b) => b.latin1Slice(0, b.length))).toEqual(got);
+  });
+
+  it('separate replies pack and unpack to the same bytes; an empty step too', () => {
+    const replies = [Buffer.from('+OK\r\n'), Buffer.alloc(0), Buffer.from('*-1\r\n')];
+    const packed = packStepReplies(replies);
+    expect(unpackStepReplies(packed, 0, packed.length)).toEqual(replies);
+    expect(stepReplyMicros(packed, 0, 2)).toBe(0);
+    const none = packStepReplies([]);
+    expect(unpackStepReplies(none, 0, none.length)).toEqual([]);
+    expect(() => unpackStepReplies(packed, 0, packed.length - 1)).toThrow('malformed step reply');
   });
 });
 

@@ -56,7 +56,12 @@ export function arrayElements(b: Buffer): Buffer[] {
 }
 
 export function isError(b: Buffer): boolean {
-  return b[0] === 45 || b[0] === 33;
+  return isErrorAt(b, 0);
+}
+
+/** Is the reply that starts at b[at] an error ('-', or RESP3's '!')? */
+export function isErrorAt(b: Uint8Array, at: number): boolean {
+  return b[at] === 45 || b[at] === 33;
 }
 
 /** The integer of a ':' reply (NaN otherwise). */

@@ -20,7 +20,8 @@ import type { Client } from '../shards/client.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn } from './txn.ts';
 import { TAG_PART } from '../shards/shard_thread.ts';
-import { isError } from '../proto/reply_reader.ts';
+import { isErrorAt } from '../proto/reply_reader.ts';
+import { stepBytesAt, stepReplyEnd, stepReplyMicros } from './step_replies.ts';
 import { groupKeys, partArgv, writeSplitReply, type ShardGroup, type ShardPart } from './cross.ts';
 
 /** A command of a pipeline transaction: its spec, argv and shard (MULTI_SHARD: a split command). */
@@ -62,7 +63,10 @@ export class PipelineTxn {
   private readonly unitArgv: string[][] = [];
   /** A split command's part: its shard and the positions (in the command's argv) of its keys. */
   private readonly unitGroup: (ShardGroup | null)[] = [];
+  /** Each unit's reply: unitReply[u][unitStart[u], unitEnd[u]) (unitReply: its step's packed replies, step_replies.ts). */
   private readonly unitReply: Buffer[] = [];
+  private readonly unitStart: number[] = [];
+  private readonly unitEnd: number[] = [];
   /** How long each unit ran on its shard (µs; a split command is counted here with its parts' sum). */
   private readonly unitUs: number[] = [];
   /** The shards involved, ascending, and the units each runs, in request order. */
@@ -137,11 +141,18 @@ export class PipelineTxn {
     this.finish();
   }
 
-  private readonly onStep = (replies: Buffer[], unitUs: number[] | null): void => {
+  private readonly onStep = (packed: Buffer): void => {
     const units = this.byShard[this.at];
+    const at = stepBytesAt(packed, 0);
+    let from = at;
     for (let k = 0; k < units.length; k++) {
-      this.unitReply[units[k]] = replies[k];
-      this.unitUs[units[k]] = unitUs !== null ? unitUs[k] : 0;
+      const u = units[k];
+      const to = at + stepReplyEnd(packed, 0, k);
+      this.unitReply[u] = packed;
+      this.unitStart[u] = from;
+      this.unitEnd[u] = to;
+      this.unitUs[u] = stepReplyMicros(packed, 0, k);
+      from = to;
     }
     this.at++;
     if (this.stepping) {
@@ -177,7 +188,7 @@ export class PipelineTxn {
       let failed = false;
       for (; u < n && this.unitCmd[u] === i; u++) {
         us += this.unitUs[u];
-        if (isError(this.unitReply[u])) failed = true;
+        if (isErrorAt(this.unitReply[u], this.unitStart[u])) failed = true;
       }
       thread.countCall(c.spec, c.argv, this.client, us, failed);
     }
@@ -192,11 +203,12 @@ export class PipelineTxn {
       const c = this.cmds[i];
       if (c.shard >= 0) {
         // Units are numbered in request order: command i's is the next one.
-        out.raw(this.unitReply[u++]);
+        out.raw(this.unitReply[u], this.unitStart[u], this.unitEnd[u]);
+        u++;
         continue;
       }
       const parts: ShardPart[] = [];
-      for (; u < n && this.unitCmd[u] === i; u++) parts.push({ group: this.unitGroup[u]!, reply: this.unitReply[u] });
+      for (; u < n && this.unitCmd[u] === i; u++) parts.push({ group: this.unitGroup[u]!, reply: this.unitReply[u].subarray(this.unitStart[u], this.unitEnd[u]) });
       writeSplitReply(out, c.spec.split!.merge, splitPositions(c), parts);
     }
   }

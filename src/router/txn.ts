@@ -7,6 +7,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ShardThread } from '../shards/shard_thread.ts';
+import { packStepReplies, unpackStepReplies } from './step_replies.ts';
 
 export type StepLock = null | 'all' | string[];
 
@@ -31,7 +32,9 @@ export class CrossShardTxn {
   db: number;
   resp: 2 | 3;
   private readonly locked: number[] = [];
-  private resolve: ((r: Buffer[], unitUs: number[] | null) => void) | null = null;
+  /** Who waits for the step in flight: a step()'s promise (a Buffer per reply) or a pipeline step's callback (packed replies). */
+  private resolve: ((r: Buffer[]) => void) | null = null;
+  private onPacked: ((packed: Buffer) => void) | null = null;
   /** Credited with the waits of the steps (null: nobody is timed). */
   private readonly account: WaitAccount | null;
   /** When the step in flight was sent. */
@@ -77,27 +80,41 @@ export class CrossShardTxn {
    * instead of a promise: a client's commands for `shard` (`tags`: their
    * command ids and flags, as K_PSTEP), run there as its own commands after
    * their keys are locked; `release`: the transaction's last lock-taking step
-   * (as lastStep). `done` gets the replies and how long each command ran
-   * (µs); it may run before this returns (a step on this thread that did not
-   * wait).
+   * (as lastStep). `done` gets the replies packed (step_replies.ts, with how
+   * long each command ran), a buffer of its own; it may run before this
+   * returns (a step on this thread that did not wait).
    */
-  pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (replies: Buffer[], unitUs: number[] | null) => void): void {
+  pipelineStep(shard: number, clientId: number, tags: number[], cmds: string[][], release: boolean, done: (packed: Buffer) => void): void {
     if (!release && !this.locked.includes(shard)) this.locked.push(shard);
-    this.resolve = done;
+    if (this.account !== null) this.sentAt = this.resumed();
+    this.onPacked = done;
     this.thread.sendPipelineStep(this, shard, clientId, tags, cmds, release);
   }
 
-  /** Delivered by the thread when the step's replies arrive; execMs: how long the step ran on its shard. */
-  complete(replies: Buffer[], execMs: number, unitUs: number[] | null = null): void {
+  /** The step's replies arrived in a frame: b[start, end), packed; execMs: how long the step ran on its shard. */
+  complete(b: Buffer, start: number, end: number, execMs: number): void {
+    // A pipeline step's caller keeps the packed replies (the frame's buffer is reused): a copy, one per step.
+    if (this.onPacked !== null) this.completeHere(Buffer.from(b.subarray(start, end)), execMs);
+    else this.completeHere(unpackStepReplies(b, start, end), execMs);
+  }
+
+  /** The step's replies, from this thread: packed (a pipeline step) or a Buffer each. */
+  completeHere(replies: Buffer | Buffer[], execMs: number): void {
     if (this.account !== null) {
       const now = performance.now();
       const waited = now - this.sentAt - execMs;
       if (waited > 0) this.account.crossWaitMs += waited;
       this.completedAt = now;
     }
+    if (this.onPacked !== null) {
+      const done = this.onPacked;
+      this.onPacked = null;
+      done(Array.isArray(replies) ? packStepReplies(replies) : replies);
+      return;
+    }
     const r = this.resolve;
     this.resolve = null;
-    if (r !== null) r(replies, unitUs);
+    if (r !== null) r(Array.isArray(replies) ? replies : unpackStepReplies(replies, 0, replies.length));
   }
 
   /**

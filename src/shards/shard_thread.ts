@@ -18,6 +18,7 @@ import { ReplyWriter } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
+import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { commandById, keysOf, lookupAny } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
@@ -490,7 +491,7 @@ export class ShardThread {
       // Inside a script's synchronous wait only other transactions' steps run (the script holds
       // its keys through the lock table); the rest waits until the script is done.
       if (kind === K_STEP_REPLY && this.syncReplies.has(id)) {
-        this.syncReplies.set(id, splitReplies(payload, start, end));
+        this.syncReplies.set(id, unpackStepReplies(payload, start, end));
         return;
       }
       if (kind !== K_STEP_REPLY) {
@@ -537,15 +538,7 @@ export class ShardThread {
       }
       case K_STEP_REPLY: {
         const t = this.txns.get(id);
-        if (t !== undefined) {
-          const replies = splitReplies(payload, start, end);
-          let unitUs: number[] | null = null;
-          if (resp === 1) {
-            unitUs = new Array(replies.length);
-            for (let i = 0, o = stepRepliesEnd; i < replies.length; i++, o += 4) unitUs[i] = getU32(payload, o);
-          }
-          t.complete(replies, aux / 1000, unitUs);
-        }
+        if (t !== undefined) t.complete(payload, start, end, aux / 1000);
         return;
       }
       case K_UNLOCK:
@@ -669,11 +662,10 @@ export class ShardThread {
       }
     }
     if (wantsLock && this.stepTakesLocks(owner, flags, tags)) this.locks.lock(owner, keys, all);
-    const replies = this.execStep(resp, db, cmds, owner, tags, from, clientId);
+    const replies = tags !== null ? this.execPipelineStep(resp, db, cmds, owner, tags, from, clientId) : this.execStep(resp, db, cmds, owner);
     const ms = this.stepMs;
-    const unitUs = this.stepUnitUs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
-    this.deliverStep(from, owner, replies, ms, unitUs);
+    this.deliverStep(from, owner, replies, ms);
   }
 
   /**
@@ -687,41 +679,65 @@ export class ShardThread {
     return tags === null || (flags & STEP_RELEASE) === 0 || this.locks.holds(owner);
   }
 
-  /** How long the last execStep ran (ms), and each of its commands when it was a pipeline step (µs). */
+  /** How long the last execStep or execPipelineStep ran (ms). */
   private stepMs = 0;
-  private stepUnitUs: number[] | null = null;
 
-  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[] | null = null, from = -1, clientId = 0): Buffer[] {
+  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
     const t0 = performance.now();
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
     out.resp = resp;
     out.len = 0;
     const replies: Buffer[] = [];
-    const unitUs: number[] | null = tags !== null ? [] : null;
     const outerOwner = this.stepOwner;
     this.stepOwner = owner;
     for (let i = 0; i < cmds.length; i++) {
       const argv = cmds[i];
       ctx.db = db;
-      if (tags !== null) {
-        // A client's command: counted, timed and slow-logged as if it came on its own (runRemote).
-        this.remoteFrom = from;
-        this.remoteClient = clientId;
-        unitUs!.push(this.call(commandById((tags[i] & 0xffff) >>> 0), argv, ctx, (tags[i] & TAG_PART) === 0));
-      } else {
-        const spec = lookupAny(argv[0]);
-        if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
-        else this.callStep(spec, argv, ctx);
-      }
+      const spec = lookupAny(argv[0]);
+      if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
+      else this.callStep(spec, argv, ctx);
       replies.push(out.take());
     }
     this.stepOwner = outerOwner;
     out.reset();
     if (this.blocking.pending) this.blocking.serveReady();
     this.stepMs = performance.now() - t0;
-    this.stepUnitUs = unitUs;
     return replies;
+  }
+
+  /** Where each reply of a pipeline step ends in remoteOut, and how long each command ran (µs). */
+  private readonly stepEnds: number[] = [];
+  private readonly stepUs: number[] = [];
+
+  /**
+   * A pipeline step: a client's commands, each counted, timed and slow-logged
+   * as if it came on its own (runRemote), their replies one after another,
+   * packed once (step_replies.ts).
+   */
+  private execPipelineStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[], from: number, clientId: number): Buffer {
+    const t0 = performance.now();
+    const ctx = this.remoteCtx;
+    const out = this.remoteOut;
+    out.resp = resp;
+    out.len = 0;
+    const ends = this.stepEnds;
+    const us = this.stepUs;
+    const outerOwner = this.stepOwner;
+    this.stepOwner = owner;
+    for (let i = 0; i < cmds.length; i++) {
+      ctx.db = db;
+      this.remoteFrom = from;
+      this.remoteClient = clientId;
+      us[i] = this.call(commandById((tags[i] & 0xffff) >>> 0), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
+      ends[i] = out.len;
+    }
+    this.stepOwner = outerOwner;
+    const packed = packStepOutput(out.buf, cmds.length, ends, us);
+    out.reset();
+    if (this.blocking.pending) this.blocking.serveReady();
+    this.stepMs = performance.now() - t0;
+    return packed;
   }
 
   private unlock(owner: number): void {
@@ -780,11 +796,10 @@ export class ShardThread {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0 && this.stepTakesLocks(w.id, flags, w.tags)) this.locks.lock(w.id, w.keys, w.all);
-        const replies = this.execStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId);
-        const unitUs = this.stepUnitUs;
+        const replies = w.tags !== null ? this.execPipelineStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId) : this.execStep(w.resp, w.db, w.cmds, w.id);
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
-        this.deliverStep(w.from, w.id, replies, this.stepMs, unitUs);
+        this.deliverStep(w.from, w.id, replies, this.stepMs);
       }
     }
     for (const c of resume) c.lockGranted();
@@ -793,29 +808,18 @@ export class ShardThread {
   }
 
   /**
-   * A step's replies to its coordinator, with how long it ran here (µs in the
-   * frame's aux) and, for a pipeline step, how long each command ran (µs,
-   * after the replies; the frame's resp byte says they are there).
+   * A step's replies to its coordinator (a pipeline step's packed, the others'
+   * a Buffer each; packed for the ring: step_replies.ts), with how long it ran
+   * here (µs in the frame's aux).
    */
-  private deliverStep(from: number, owner: number, replies: Buffer[], execMs: number, unitUs: number[] | null = null): void {
+  private deliverStep(from: number, owner: number, replies: Buffer | Buffer[], execMs: number): void {
     if (from === this.index) {
       const t = this.txns.get(owner);
-      if (t !== undefined) t.complete(replies, execMs, unitUs);
+      if (t !== undefined) t.completeHere(replies, execMs);
       return;
     }
-    let size = 4;
-    for (const r of replies) size += 4 + r.length;
-    if (unitUs !== null) size += 4 * unitUs.length;
-    const b = Buffer.allocUnsafe(size);
-    putU32(b, 0, replies.length);
-    let o = 4;
-    for (const r of replies) {
-      putU32(b, o, r.length);
-      r.copy(b, o + 4);
-      o += 4 + r.length;
-    }
-    if (unitUs !== null) for (let i = 0; i < unitUs.length; i++, o += 4) putU32(b, o, Math.min(Math.round(unitUs[i]), 0xffffffff));
-    this.channels.sendBytes(from, K_STEP_REPLY, unitUs !== null ? 1 : 0, 0, owner, Math.min(Math.round(execMs * 1000), 0xffffffff), b, 0, size);
+    const packed = Array.isArray(replies) ? packStepReplies(replies) : replies;
+    this.channels.sendBytes(from, K_STEP_REPLY, 0, 0, owner, Math.min(Math.round(execMs * 1000), 0xffffffff), packed, 0, packed.length);
   }
 
   // ---- synchronous steps (scripts) -------------------------------------------
@@ -951,20 +955,3 @@ function pipelineKeys(tags: number[], cmds: string[][]): string[] {
   return keys;
 }
 
-/** Where the replies the last splitReplies() read end. */
-let stepRepliesEnd = 0;
-
-function splitReplies(b: Buffer, start: number, end: number): Buffer[] {
-  const n = getU32(b, start);
-  let o = start + 4;
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const len = getU32(b, o);
-    o += 4;
-    out.push(Buffer.from(b.subarray(o, o + len)));
-    o += len;
-  }
-  if (o > end) throw new Error('malformed step reply');
-  stepRepliesEnd = o;
-  return out;
-}
