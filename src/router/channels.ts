@@ -13,6 +13,7 @@
 // messages one after the other and aux counts them, so a run costs one frame
 // header, one dispatch and one reply frame however long it is.
 
+import { availableParallelism } from 'node:os';
 import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 import { argvListsSize, writeArgvLists, taggedArgvSize, writeTaggedArgv } from '../proto/argv_codec.ts';
@@ -75,6 +76,9 @@ export class Channels {
     this.self = self;
     this.threads = threads;
     this.bell = new Int32Array(control);
+    const ownCore = availableParallelism() > threads;
+    this.spinTurns = ownCore ? SPIN_TURNS : SHARED_CORE_TURNS;
+    this.expectTurns = ownCore ? EXPECTING_TURNS : SHARED_CORE_TURNS;
     for (let j = 0; j < threads; j++) {
       const isPeer = j !== self;
       this.outRings.push(isPeer ? new Ring(rings[self][j], 0, ringCapacity) : null);
@@ -380,15 +384,25 @@ export class Channels {
   // microseconds, reading a ring a polling thread already looks at costs
   // nothing. So while a thread is busy it polls its rings once per event-loop
   // turn (setImmediate) with its sleeping flag down, and senders skip the
-  // notify; after SPIN_TURNS idle turns it raises the flag and waits on its
-  // doorbell. The flag is raised before the last look at the rings and
+  // notify; after some idle turns (spinTurns) it raises the flag and waits on
+  // its doorbell. The flag is raised before the last look at the rings and
   // senders publish before they read it, so no wake-up is lost.
+  //
+  // Polling pays only on a core the thread has to itself. With as many server
+  // threads as cores (or more), an idle turn takes CPU time from the thread
+  // whose reply this one waits for, and from the clients on the same machine:
+  // on 2 vCPUs with two server threads, polling 16 idle turns (128 while a
+  // transaction is expected) cost 3-15% more CPU per command than 2 under
+  // redis-benchmark, for equal or lower throughput (bench/RESULTS.md).
 
   private stopped = false;
   private pollScheduled = false;
   private armed = false;
   private activity = false;
   private idleTurns = 0;
+  /** Idle turns a thread polls before it sleeps, and while expectingSoon(): see above. */
+  private readonly spinTurns: number;
+  private readonly expectTurns: number;
   /**
    * The owner's say that a message is due soon (another thread's transaction
    * holds locks here, and its next step or unlock usually follows at once):
@@ -424,7 +438,7 @@ export class Channels {
       this.kick();
       return;
     }
-    if (++this.idleTurns < SPIN_TURNS || (this.idleTurns < EXPECTING_TURNS && this.expectingSoon())) {
+    if (++this.idleTurns < this.spinTurns || (this.idleTurns < this.expectTurns && this.expectingSoon())) {
       this.pollScheduled = true;
       setImmediate(this.poll);
       return;
@@ -471,12 +485,13 @@ export class Channels {
   }
 }
 
-/** Idle event-loop turns a thread keeps polling its rings before it sleeps on the doorbell. */
+/** Idle event-loop turns a thread with a core of its own keeps polling its rings before it sleeps on the doorbell. */
 const SPIN_TURNS = 16;
 /**
  * The same while expectingSoon() (a few hundred microseconds): long enough for
  * the next step of a transaction in progress, short enough that a thread does
- * not burn a core for a transaction that waits elsewhere (with more threads
- * than cores, spinning threads slow down the ones doing the work).
+ * not burn a core for a transaction that waits elsewhere.
  */
 const EXPECTING_TURNS = 128;
+/** Both, when the server threads have no core to spare. */
+const SHARED_CORE_TURNS = 2;
