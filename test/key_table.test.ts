@@ -7,6 +7,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { KeyTable } from '../src/shards/key_table.ts';
+import { firstKeyAt, lookupCommand } from '../src/commands/table.ts';
 import { sipHash64 } from '../src/shards/string_hash.ts';
 import { ZDict } from '../src/shards/types/zset_dict.ts';
 import { prng } from './helpers/reply_tree.ts';
@@ -139,6 +140,30 @@ describe('KeyTable', () => {
     expect(t.lruAt(t.find('a'))).toBe(300);
     expect(t.lruAt(t.find('b'))).toBe(400);
     expect(t.find('zz')).toBe(-1);
+  });
+});
+
+describe('KeyTable.prefetch', () => {
+  it("reads ahead for each command's first key where the spec puts it (EVAL's after numkeys), skipping keyless ones (and containers of subcommands: OBJECT ENCODING)", () => {
+    // A table with one entry per bucket at most: the value read ahead is the key's own.
+    const t = new KeyTable(64);
+    t.set('a', 'va');
+    const argvs = [
+      ['SET', 'a', 'x'],
+      ['EVAL', 'return 1', '1', 'a', 'arg'],
+      ['PING'],
+      ['OBJECT', 'ENCODING', 'a'],
+      ['GET', 'missing'],
+    ];
+    for (const [argv, spec] of argvs.map((a) => [a, lookupCommand(a[0].toLowerCase())] as const)) expect(spec, argv[0]).toBeDefined();
+    const keyAt = new Int32Array(argvs.map((a) => firstKeyAt(lookupCommand(a[0].toLowerCase())!, a)));
+    expect([...keyAt]).toEqual([1, 3, 0, 0, 1]);
+    expect(t.prefetch(argvs, keyAt, 0, argvs.length)).toBe(5);
+    expect([0, 1, 2, 3, 4].map((i) => t.prefetchedValue(i))).toEqual(['va', 'va', undefined, undefined, undefined]);
+    t.clearPrefetched(5);
+    // Wrong arity or a bad numkeys: no key to read ahead for (and no throw).
+    expect(firstKeyAt(lookupCommand('eval')!, ['EVAL', 's', 'x', 'a'])).toBe(0);
+    expect(firstKeyAt(lookupCommand('get')!, ['GET'])).toBe(0);
   });
 });
 

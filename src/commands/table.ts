@@ -125,6 +125,17 @@ export function keysOf(spec: CommandSpec, argv: string[]): string[] {
   return out;
 }
 
+/**
+ * Where a request's first key is in argv, for reading ahead (Keyspace.prefetch):
+ * 0 when it has none, or when its arity is wrong (it will not run).
+ */
+export function firstKeyAt(spec: CommandSpec, argv: string[]): number {
+  if (!arityOk(spec, argv)) return 0;
+  if (spec.getKeys === undefined) return spec.keys.first < argv.length ? spec.keys.first : 0;
+  const idx = spec.getKeys(argv);
+  return idx.length !== 0 ? idx[0] : 0;
+}
+
 export const MULTI_SHARD = -1;
 export const NO_SHARD = -2;
 

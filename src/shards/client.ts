@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
-import { lookupCommand, shardOf, arityOk, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
+import { lookupCommand, shardOf, arityOk, firstKeyAt, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
 import { keyShard } from '../router/slot.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
@@ -29,8 +29,10 @@ const EMPTY_BUF = Buffer.alloc(0);
 
 /** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
 const AHEAD = 16;
-/** Client.prefetch's scratch: the commands parsed ahead whose key this thread owns. */
+/** Client.prefetch's scratch: where each command parsed ahead has its first key; the commands whose key this thread owns, and where. */
+const aheadKeyAt = new Int32Array(AHEAD);
 const ownedAhead: string[][] = [];
+const ownedKeyAt = new Int32Array(AHEAD);
 
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
@@ -303,19 +305,31 @@ export class Client implements WaitAccount {
     return first;
   }
 
-  /** The lookups of the commands parsed ahead are read ahead; with several threads only those of keys owned here. */
+  /**
+   * The lookups of the commands parsed ahead are read ahead (each command's
+   * first key, where its spec says); with several threads only those of keys
+   * owned here.
+   */
   private prefetch(ahead: string[][]): void {
     const t = this.thread;
+    const keyAt = aheadKeyAt;
+    for (let i = 0; i < ahead.length; i++) {
+      const spec = this.specOf(ahead[i][0]);
+      keyAt[i] = spec === undefined ? 0 : firstKeyAt(spec, ahead[i]);
+    }
     if (t.threads === 1 || !t.ks.bigKeyspace(this.db)) {
-      t.ks.prefetch(this.db, ahead, 0, ahead.length);
+      t.ks.prefetch(this.db, ahead, keyAt, 0, ahead.length);
       return;
     }
     const own = ownedAhead;
+    let m = 0;
     for (let i = 0; i < ahead.length; i++) {
-      const argv = ahead[i];
-      if (argv.length > 1 && keyShard(argv[1], t.threads) === t.index) own.push(argv);
+      const k = keyAt[i];
+      if (k === 0 || keyShard(ahead[i][k], t.threads) !== t.index) continue;
+      own.push(ahead[i]);
+      ownedKeyAt[m++] = k;
     }
-    if (own.length !== 0) t.ks.prefetch(this.db, own, 0, own.length);
+    if (m !== 0) t.ks.prefetch(this.db, own, ownedKeyAt, 0, m);
     own.length = 0;
   }
 

@@ -94,19 +94,19 @@ export class KeyTable {
    * misses of a large table overlap instead of following one another. A
    * pipelined batch pays about one miss's latency per level instead of one
    * per key and level (the lookups themselves then hit the cache). Keys are
-   * argvs[i][1] for i in [from, to); an argv without one is skipped. Returns
-   * how many it read ahead for: prefetchedValue(i) is then the value of the
-   * entry key i's bucket starts with (its own value, or another key's: a
-   * hint), until clearPrefetched().
+   * argvs[i][keyAt[i]] for i in [from, to); a command whose keyAt is 0 (no
+   * key) is skipped. Returns how many it read ahead for: prefetchedValue(i)
+   * is then the value of the entry key from + i's bucket starts with (its own
+   * value, or another key's: a hint), until clearPrefetched().
    */
-  prefetch(argvs: string[][], from: number, to: number): number {
+  prefetch(argvs: string[][], keyAt: Int32Array, from: number, to: number): number {
     const n = to - from < PREFETCH_MAX ? to - from : PREFETCH_MAX;
     const at = prefetchEntries;
     const buckets = this.buckets;
     const mask = this.mask;
     for (let i = 0; i < n; i++) {
-      const argv = argvs[from + i];
-      at[i] = argv.length > 1 ? buckets[this.hash(argv[1]) & mask] : 0;
+      const k = keyAt[from + i];
+      at[i] = k !== 0 ? buckets[this.hash(argvs[from + i][k]) & mask] : 0;
     }
     this.prefetchEntries(n);
     return n;

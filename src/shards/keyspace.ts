@@ -235,36 +235,41 @@ export class Keyspace {
   }
 
   /**
-   * The lookups of a pipelined batch are coming (argvs[i][1] for i in
-   * [from, to), in db): read ahead for them when the table is larger than
-   * the caches (KeyTable.prefetch); a small table is in the cache anyway.
+   * The lookups of a pipelined batch are coming (argvs[i][keyAt[i]] for i in
+   * [from, to), in db; keyAt 0: a command without a key): read ahead for
+   * them when the table is larger than the caches (KeyTable.prefetch); a
+   * small table is in the cache anyway. A command's member (the argument
+   * after its key: HSET's field, SADD's member ...) is read ahead in a big
+   * collection.
    */
-  prefetch(db: number, argvs: string[][], from: number, to: number): void {
+  prefetch(db: number, argvs: string[][], keyAt: Int32Array, from: number, to: number): void {
     const dict = this.dbs[db].dict;
     let m = 0;
     if (dict.size >= PREFETCH_MIN_KEYS) {
-      const n = dict.prefetch(argvs, from, to);
+      const n = dict.prefetch(argvs, keyAt, from, to);
       for (let i = 0; i < n && m < MEMBER_PREFETCH_MAX; i++) {
         const argv = argvs[from + i];
-        if (argv.length < 3) continue;
+        const k = keyAt[from + i];
+        if (k === 0 || argv.length <= k + 1) continue;
         const ix = bigMemberIndex(dict.prefetchedValue(i));
         if (ix === null) continue;
         memberIndexes[m] = ix;
-        memberNames[m++] = argv[2];
+        memberNames[m++] = argv[k + 1];
       }
       dict.clearPrefetched(n);
     } else {
       // A small keyspace is in the cache; a batch on one big collection still misses in it.
-      const first = argvs[from];
-      if (first.length < 3) return;
-      const ix = bigMemberIndex(dict.get(first[1]));
+      const k0 = keyAt[from];
+      if (k0 === 0 || argvs[from].length <= k0 + 1) return;
+      const key = argvs[from][k0];
+      const ix = bigMemberIndex(dict.get(key));
       if (ix === null) return;
-      const key = first[1];
       for (let i = from; i < to && m < MEMBER_PREFETCH_MAX; i++) {
         const argv = argvs[i];
-        if (argv.length < 3 || argv[1] !== key) continue;
+        const k = keyAt[i];
+        if (k === 0 || argv.length <= k + 1 || argv[k] !== key) continue;
         memberIndexes[m] = ix;
-        memberNames[m++] = argv[2];
+        memberNames[m++] = argv[k + 1];
       }
     }
     if (m === 0) return;

@@ -19,7 +19,7 @@ import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
-import { commandById, keysOf, lookupAny } from '../commands/table.ts';
+import { commandById, firstKeyAt, keysOf, lookupAny } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
@@ -510,7 +510,7 @@ export class ShardThread {
         const tags: number[] = [];
         const argvs: string[][] = [];
         readTaggedArgvs(payload, start, end, aux, tags, argvs);
-        this.ks.prefetch(db, argvs, 0, aux);
+        this.prefetchRun(db, tags, argvs);
         for (let i = 0; i < aux; i++) this.remoteCommand(from, resp as 2 | 3, db, id, tags[i], argvs[i]);
         return;
       }
@@ -532,7 +532,7 @@ export class ShardThread {
         const tags: number[] = [];
         const cmds: string[][] = [];
         readTaggedArgvs(payload, start + 8, end, n, tags, cmds);
-        this.ks.prefetch(db, cmds, 0, n);
+        this.prefetchRun(db, tags, cmds);
         this.runStep(from, id, resp as 2 | 3, db, aux, pipelineKeys(tags, cmds), cmds, tags, clientId);
         return;
       }
@@ -608,6 +608,17 @@ export class ShardThread {
     if (aux & AUX_DISCARD_REPLY) out.len = 0;
     this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, out.buf, 0, out.len);
     out.reset();
+  }
+
+  /** Where the first key of each command of a run is (prefetchRun's scratch). */
+  private readonly runKeyAt = new Int32Array(RUN_PREFETCH);
+
+  /** Read ahead for the keys of (the start of) a run of a client's commands from another thread; tags: their command ids (K_CMD, K_PSTEP). */
+  private prefetchRun(db: number, tags: number[], argvs: string[][]): void {
+    const n = argvs.length < RUN_PREFETCH ? argvs.length : RUN_PREFETCH;
+    const keyAt = this.runKeyAt;
+    for (let i = 0; i < n; i++) keyAt[i] = firstKeyAt(commandById((tags[i] & 0xffff) >>> 0), argvs[i]);
+    this.ks.prefetch(db, argvs, keyAt, 0, n);
   }
 
   /** Set by a handler that wrote nothing and must run again as a cross-shard command (CommandSpec.rerun). */
@@ -946,6 +957,8 @@ export class ShardThread {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Commands at the start of a run from another thread whose lookups are read ahead together. */
+const RUN_PREFETCH = 32;
 const TIME_ORIGIN = performance.timeOrigin;
 
 /** The keys a pipeline step locks: every key of its commands. */
