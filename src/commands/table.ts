@@ -127,11 +127,12 @@ export function keysOf(spec: CommandSpec, argv: string[]): string[] {
 
 /**
  * Where a request's first key is in argv, for reading ahead (Keyspace.prefetch):
- * 0 when it has none, or when its arity is wrong (it will not run).
+ * 0 when it has none (a position past the end, or keys found by getKeys in a
+ * request of the wrong arity, which will not run).
  */
 export function firstKeyAt(spec: CommandSpec, argv: string[]): number {
-  if (!arityOk(spec, argv)) return 0;
   if (spec.getKeys === undefined) return spec.keys.first < argv.length ? spec.keys.first : 0;
+  if (!arityOk(spec, argv)) return 0;
   const idx = spec.getKeys(argv);
   return idx.length !== 0 ? idx[0] : 0;
 }

@@ -313,9 +313,16 @@ export class Client implements WaitAccount {
   private prefetch(ahead: string[][]): void {
     const t = this.thread;
     const keyAt = aheadKeyAt;
+    // A batch mostly repeats one command: look its spec up once per run of the same name.
+    let name = '';
+    let spec: CommandSpec | undefined;
     for (let i = 0; i < ahead.length; i++) {
-      const spec = this.specOf(ahead[i][0]);
-      keyAt[i] = spec === undefined ? 0 : firstKeyAt(spec, ahead[i]);
+      const argv = ahead[i];
+      if (argv[0] !== name) {
+        name = argv[0];
+        spec = this.specOf(name);
+      }
+      keyAt[i] = spec === undefined ? 0 : firstKeyAt(spec, argv);
     }
     if (t.threads === 1 || !t.ks.bigKeyspace(this.db)) {
       t.ks.prefetch(this.db, ahead, keyAt, 0, ahead.length);
