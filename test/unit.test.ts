@@ -9,6 +9,7 @@ import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
 import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
+import { LockTable } from '../src/shards/locks.ts';
 import { packStepOutput, packStepReplies, stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros, unpackStepReplies } from '../src/router/step_replies.ts';
 import { ReplyWriter } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
@@ -242,6 +243,28 @@ describe('Channels batches under back-pressure', () => {
     }
     expect(got).toEqual(sent);
     expect(frames).toBeGreaterThan(1);
+  });
+});
+
+describe('LockTable', () => {
+  it('conflictAt says where another owner holds a key, looking at the hint first, and agrees with canUse', () => {
+    const t = new LockTable();
+    expect(t.conflictAt(2, ['a'], false, 0)).toBe(-1);
+    t.lock(1, ['a', 'b'], false);
+    expect(t.conflictAt(2, ['x', 'b', 'a'], false, 3)).toBe(1);
+    expect(t.conflictAt(2, ['x', 'b', 'a'], false, 2)).toBe(2);
+    expect(t.conflictAt(2, ['x', 'b', 'a'], false, 0)).toBe(1);
+    expect(t.conflictAt(1, ['x', 'b', 'a'], false, 1)).toBe(-1);
+    expect(t.canUse(2, ['x', 'b'], false)).toBe(false);
+    expect(t.canUse(2, ['x', 'y'], false)).toBe(true);
+    // The whole shard: taken by another owner, or wanted while another holds keys.
+    expect(t.conflictAt(2, [], true, 0)).toBe(0);
+    t.unlock(1);
+    t.lock(3, [], true);
+    expect(t.conflictAt(2, ['zz'], false, 0)).toBe(0);
+    expect(t.conflictAt(3, ['zz'], false, 0)).toBe(-1);
+    t.unlock(3);
+    expect(t.conflictAt(2, ['a', 'b'], false, 1)).toBe(-1);
   });
 });
 

@@ -14,17 +14,32 @@ export class LockTable {
 
   /** Can `owner` (0 for plain commands) use these keys now? */
   canUse(owner: number, keys: string[], all: boolean): boolean {
-    if (this.active === 0) return true;
-    if (this.allOwner !== 0 && this.allOwner !== owner) return false;
+    return this.conflictAt(owner, keys, all, keys.length) < 0;
+  }
+
+  /**
+   * canUse() for work that waits: -1 when `owner` can use the keys now, else
+   * where to look first next time (the index of a key another owner holds;
+   * 0 when it is the whole shard). keys[hint] is looked at first: the key
+   * that stopped the work last time is usually still taken, so a queue of
+   * waiting work with many keys each is re-checked in one lookup per entry.
+   */
+  conflictAt(owner: number, keys: string[], all: boolean, hint: number): number {
+    if (this.active === 0) return -1;
+    if (this.allOwner !== 0 && this.allOwner !== owner) return 0;
     if (all) {
-      for (const o of this.ownerKeys.keys()) if (o !== owner) return false;
-      return true;
+      for (const o of this.ownerKeys.keys()) if (o !== owner) return 0;
+      return -1;
+    }
+    if (hint < keys.length) {
+      const o = this.keyOwner.get(keys[hint]);
+      if (o !== undefined && o !== owner) return hint;
     }
     for (let i = 0; i < keys.length; i++) {
       const o = this.keyOwner.get(keys[i]);
-      if (o !== undefined && o !== owner) return false;
+      if (o !== undefined && o !== owner) return i;
     }
-    return true;
+    return -1;
   }
 
   canUseKey(key: string): boolean {

@@ -78,6 +78,8 @@ class Waiting {
   /** A pipeline step (kind 2): the commands' tags (K_PSTEP) and the client they run for. */
   tags: number[] | null = null;
   clientId = 0;
+  /** Which of its keys to look at first when the queue is run again (LockTable.conflictAt). */
+  conflict = 0;
   constructor(kind: 0 | 1 | 2 | 3, origin: string, keys: string[], all: boolean) {
     this.kind = kind;
     this.origin = origin;
@@ -150,7 +152,6 @@ export class ShardThread {
   readonly slowClients = new Map<number, [string, string]>();
   onHzChange: () => void = () => {};
 
-  private waiting: Waiting[] = [];
   private readonly txns = new Map<number, CrossShardTxn>();
   private txnCounter = 0;
 
@@ -453,7 +454,7 @@ export class ShardThread {
         w.client = client;
         w.spec = spec;
         w.argv = argv;
-        this.waiting.push(w);
+        this.wait(w);
         return false;
       }
     }
@@ -476,9 +477,28 @@ export class ShardThread {
     ctx.client = null;
   }
 
+  /**
+   * Work that waits for locks or for its origin's earlier work, in arrival
+   * order (runWaiting), and how many entries each origin has there (a
+   * client's or a transaction's later work waits behind its earlier work).
+   */
+  private waiting: Waiting[] = [];
+  private readonly waitingOrigins = new Map<string, number>();
+
+  private wait(w: Waiting): void {
+    this.waiting.push(w);
+    this.waitingOrigins.set(w.origin, (this.waitingOrigins.get(w.origin) ?? 0) + 1);
+  }
+
+  /** A waiting entry left the queue (it ran, or its marker was taken down). */
+  private waited(w: Waiting): void {
+    const n = this.waitingOrigins.get(w.origin)!;
+    if (n > 1) this.waitingOrigins.set(w.origin, n - 1);
+    else this.waitingOrigins.delete(w.origin);
+  }
+
   private hasWaitingOrigin(origin: string): boolean {
-    for (let i = 0; i < this.waiting.length; i++) if (this.waiting[i].origin === origin) return true;
-    return false;
+    return this.waitingOrigins.has(origin);
   }
 
   /** Forward one command of a local client to the shard that owns its keys. */
@@ -571,7 +591,7 @@ export class ShardThread {
         const w = new Waiting(1, origin, keys, false).sentBy(from, resp, db, id, tag);
         w.spec = spec;
         w.argv = argv;
-        this.waiting.push(w);
+        this.wait(w);
         return;
       }
     }
@@ -631,12 +651,15 @@ export class ShardThread {
    */
   private rerunRemote(from: number, resp: 2 | 3, db: number, id: number, aux: number, spec: CommandSpec, argv: string[]): void {
     const marker = new Waiting(3, from + ':' + id, [], false);
-    this.waiting.push(marker);
+    this.wait(marker);
     const done = (reply: Buffer): void => {
       const len = (aux & AUX_DISCARD_REPLY) !== 0 ? 0 : reply.length;
       this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, reply, 0, len);
       const i = this.waiting.indexOf(marker);
-      if (i >= 0) this.waiting.splice(i, 1);
+      if (i >= 0) {
+        this.waiting.splice(i, 1);
+        this.waited(marker);
+      }
       this.runWaiting();
       this.endBatch();
     };
@@ -658,8 +681,8 @@ export class ShardThread {
     const wantsLock = (flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0;
     const origin = 't' + owner;
     if (this.locks.active !== 0 || this.waiting.length !== 0) {
-      const blocked = !this.locks.canUse(owner, keys, all) || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin));
-      if (blocked) {
+      const conflict = this.locks.conflictAt(owner, keys, all, keys.length);
+      if (conflict >= 0 || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin))) {
         if ((flags & STEP_TRY) !== 0) {
           this.deliverStep(from, owner, [], 0);
           return;
@@ -668,7 +691,8 @@ export class ShardThread {
         w.cmds = cmds;
         w.tags = tags;
         w.clientId = clientId;
-        this.waiting.push(w);
+        if (conflict >= 0) w.conflict = conflict;
+        this.wait(w);
         return;
       }
     }
@@ -782,11 +806,19 @@ export class ShardThread {
       }
       const owner = w.kind === 2 ? w.id : 0;
       // Inside a script's synchronous wait only other transactions' own steps run (as in onFrame).
-      if ((this.syncDepth !== 0 && (w.kind !== 2 || w.tags !== null)) || !this.locks.canUse(owner, w.keys, w.all)) {
+      if (this.syncDepth !== 0 && (w.kind !== 2 || w.tags !== null)) {
         stuck.add(w.origin);
         this.waiting.push(w);
         continue;
       }
+      const conflict = this.locks.conflictAt(owner, w.keys, w.all, w.conflict);
+      if (conflict >= 0) {
+        w.conflict = conflict;
+        stuck.add(w.origin);
+        this.waiting.push(w);
+        continue;
+      }
+      this.waited(w);
       if (w.kind === 0) {
         const c = w.client!;
         if (!c.closed) {
