@@ -246,11 +246,6 @@ export class RequestParser {
   }
 
   /**
-   * The command name, reusing the previous string when the bytes are the same
-   * (pipelines repeat names): no allocation, and the dispatcher's cache then
-   * compares equal strings by identity.
-   */
-  /**
    * The common case in one pass with locals: a complete multibulk request at
    * `pos` with up to 64 arguments of plain decimal lengths up to 64 KB. Null
    * (nothing consumed) for anything else: the general path below parses it,
@@ -293,6 +288,11 @@ export class RequestParser {
     return args;
   }
 
+  /**
+   * The command name, reusing the previous string when the bytes are the same
+   * (pipelines repeat names): no allocation, and the dispatcher's cache then
+   * compares equal strings by identity.
+   */
   private commandName(buf: Buffer, start: number, n: number): string {
     const last = this.lastName;
     if (last.length === n && n <= 32) {
