@@ -26,6 +26,7 @@ import { parseI64 } from '../proto/number_format.ts';
 import { groupKeys, withTxn } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
 import { arrayElements, isError, stringValue } from '../proto/reply_reader.ts';
+import { cstr } from '../proto/c_string.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_INT = 'ERR value is not an integer or out of range';
@@ -57,12 +58,6 @@ function maxBulkLen(c: ExecContext): number {
     // directive unknown to the config in use: Redis's default
   }
   return v > 0 ? v : DEFAULT_MAX_BULK;
-}
-
-/** The part of s a C string function sees (up to the first NUL byte). */
-function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
 }
 
 // ---- reading values -------------------------------------------------------------

@@ -40,17 +40,12 @@ import type { SetValue } from '../shards/types/set.ts';
 import type { ZSetValue } from '../shards/types/zset.ts';
 import type { HashValue } from '../shards/types/hash.ts';
 import { ListValue } from '../shards/types/list.ts';
+import { cstr } from '../proto/c_string.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_INT = 'ERR value is not an integer or out of range';
 const SYNTAX = 'ERR syntax error';
 const BAD_SCORE = "ERR One or more scores can't be converted into double";
-
-/** The part of s a C string function sees (up to the first NUL byte). */
-function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
-}
 
 // ---- options ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import { parseI64, parseLongDouble, longDoubleFromInt, addLongDouble, formatLong
 import { runPerShard, crossArrayByKey, groupKeys, withTxn, writeSplitReply } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
 import { isError, intValue, stringValue } from '../proto/reply_reader.ts';
+import { cstr } from '../proto/c_string.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_INT = 'ERR value is not an integer or out of range';
@@ -73,12 +74,6 @@ function checkStringLength(c: ExecContext, size: number | bigint): boolean {
 /** lookupKeyWrite's side effect: an expired key is removed (stats, notifications) before it is replaced. */
 function expireBeforeWrite(ks: Keyspace, db: number, key: string): void {
   if (ks.dbs[db].expires.size !== 0) ks.get(db, key);
-}
-
-/** C string view of an option (Redis compares options as NUL-terminated strings). */
-function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
 }
 
 // ---- GET / SET ----------------------------------------------------------------

@@ -30,6 +30,7 @@ import { stringMatch } from '../config/glob.ts';
 import { ZSetValue, ZCursor } from '../shards/types/zset.ts';
 import { registerBlockingCommand, parseTimeout, canBlock, blockHere, blockAcrossShards, SERVED, NOT_SERVED, type BlockingCommand, type WaitInfo } from '../shards/blocking.ts';
 import { SetValue } from '../shards/types/set.ts';
+import { cstr } from '../proto/c_string.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_FLOAT = 'ERR value is not a valid float';
@@ -41,12 +42,6 @@ const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
 const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 
 // ---- small helpers --------------------------------------------------------------
-
-/** C string view of an argument (Redis compares options and parses ranges as NUL-terminated strings). */
-function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
-}
 
 /** An option word, lowercased for strcasecmp-style comparison; '' when it cannot be one. */
 function opt(s: string): string {

@@ -18,6 +18,7 @@ import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 import { writeToSocket } from './conn_socket.ts';
 import { PipelineTxn, worthATransaction, type PipelinedCommand } from '../router/pipeline.ts';
+import { cstr } from '../proto/c_string.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
 const DISCARD = new ReplyWriter();
@@ -763,12 +764,6 @@ function multiPassthrough(spec: CommandSpec): boolean {
 
 function trunc(s: string): string {
   return cstr(s.length > 128 ? s.slice(0, 128) : s);
-}
-
-/** The part of s a C string function sees (up to the first NUL byte). */
-function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z < 0 ? s : s.slice(0, z);
 }
 
 export function fullName(spec: CommandSpec): string {
