@@ -155,10 +155,8 @@ export class Channels {
       putU32(b, at, getU32(b, at) + n);
       putU32(b, at + 12, getU32(b, at + 12) + 1);
     } else ob = this.frame(to, kind, resp, db, id, 1, n);
-    const b = ob.buf;
-    if (argv !== null) writeTaggedArgv(b, ob.len, tag, argv);
-    else if (n > 32) src.copy(b, ob.len, start, end);
-    else for (let i = start, o = ob.len; i < end; i++) b[o++] = src[i];
+    if (argv !== null) writeTaggedArgv(ob.buf, ob.len, tag, argv);
+    else copyBytes(src, start, end, ob.buf, ob.len);
     ob.len += n;
   }
 
@@ -166,13 +164,7 @@ export class Channels {
   sendBytes(to: number, kind: number, resp: number, db: number, id: number, aux: number, src: Buffer, start: number, end: number): void {
     const n = end - start;
     const ob = this.frame(to, kind, resp, db, id, aux, n);
-    if (n > 32) src.copy(ob.buf, ob.len, start, end);
-    else {
-      // Replies are mostly a few bytes (+OK, :1): a JS copy beats Buffer#copy's call.
-      const b = ob.buf;
-      let o = ob.len;
-      for (let i = start; i < end; i++) b[o++] = src[i];
-    }
+    copyBytes(src, start, end, ob.buf, ob.len);
     ob.len += n;
   }
 
@@ -483,6 +475,12 @@ export class Channels {
       r.value.then(this.onWake);
     } else this.kick();
   }
+}
+
+/** src[start, end) to dst[at..]: replies are mostly a few bytes (+OK, :1), where a JS copy beats Buffer#copy's call. */
+function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): void {
+  if (end - start > 32) src.copy(dst, at, start, end);
+  else for (let i = start; i < end; i++) dst[at++] = src[i];
 }
 
 /** Idle event-loop turns a thread with a core of its own keeps polling its rings before it sleeps on the doorbell. */

@@ -18,6 +18,7 @@
 
 import type { Client } from '../shards/client.ts';
 import type { CommandSpec } from '../commands/types.ts';
+import { keyIndexes } from '../commands/table.ts';
 import type { CrossShardTxn } from './txn.ts';
 import { TAG_PART } from '../shards/shard_thread.ts';
 import { isErrorAt } from '../proto/reply_reader.ts';
@@ -94,7 +95,7 @@ export class PipelineTxn {
         continue;
       }
       // A split command: the same command over each shard's keys (parts, counted here: countSplit).
-      for (const g of groupKeys(c.argv, splitPositions(c), threads)) {
+      for (const g of groupKeys(c.argv, keyIndexes(c.spec, c.argv), threads)) {
         units[g.shard].push(this.unit(i, c.spec.id! | TAG_PART, partArgv(c.argv, g.positions, c.spec.split!.span), g));
       }
     }
@@ -209,14 +210,7 @@ export class PipelineTxn {
       }
       const parts: ShardPart[] = [];
       for (; u < n && this.unitCmd[u] === i; u++) parts.push({ group: this.unitGroup[u]!, reply: this.unitReply[u].subarray(this.unitStart[u], this.unitEnd[u]) });
-      writeSplitReply(out, c.spec.split!.merge, splitPositions(c), parts);
+      writeSplitReply(out, c.spec.split!.merge, keyIndexes(c.spec, c.argv), parts);
     }
   }
-}
-
-/** The positions of a split command's keys (each followed by span - 1 arguments of its own). */
-function splitPositions(c: PipelinedCommand): number[] {
-  const positions: number[] = [];
-  for (let p = c.spec.keys.first; p < c.argv.length; p += c.spec.split!.span) positions.push(p);
-  return positions;
 }

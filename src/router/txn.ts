@@ -7,7 +7,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ShardThread } from '../shards/shard_thread.ts';
-import { packStepReplies, unpackStepReplies } from './step_replies.ts';
+import { unpackStepReplies } from './step_replies.ts';
 
 export type StepLock = null | 'all' | string[];
 
@@ -94,27 +94,33 @@ export class CrossShardTxn {
   /** The step's replies arrived in a frame: b[start, end), packed; execMs: how long the step ran on its shard. */
   complete(b: Buffer, start: number, end: number, execMs: number): void {
     // A pipeline step's caller keeps the packed replies (the frame's buffer is reused): a copy, one per step.
-    if (this.onPacked !== null) this.completeHere(Buffer.from(b.subarray(start, end)), execMs);
-    else this.completeHere(unpackStepReplies(b, start, end), execMs);
+    if (this.onPacked !== null) this.completePacked(Buffer.from(b.subarray(start, end)), execMs);
+    else this.completeList(unpackStepReplies(b, start, end), execMs);
   }
 
-  /** The step's replies, from this thread: packed (a pipeline step) or a Buffer each. */
-  completeHere(replies: Buffer | Buffer[], execMs: number): void {
-    if (this.account !== null) {
-      const now = performance.now();
-      const waited = now - this.sentAt - execMs;
-      if (waited > 0) this.account.crossWaitMs += waited;
-      this.completedAt = now;
-    }
-    if (this.onPacked !== null) {
-      const done = this.onPacked;
-      this.onPacked = null;
-      done(Array.isArray(replies) ? packStepReplies(replies) : replies);
-      return;
-    }
+  /** A step()'s replies, a Buffer each (from a frame, or from this thread's own shard). */
+  completeList(replies: Buffer[], execMs: number): void {
+    this.arrived(execMs);
     const r = this.resolve;
     this.resolve = null;
-    if (r !== null) r(Array.isArray(replies) ? replies : unpackStepReplies(replies, 0, replies.length));
+    if (r !== null) r(replies);
+  }
+
+  /** A pipelineStep()'s replies, packed (from a frame, or from this thread's own shard). */
+  completePacked(packed: Buffer, execMs: number): void {
+    this.arrived(execMs);
+    const done = this.onPacked;
+    this.onPacked = null;
+    if (done !== null) done(packed);
+  }
+
+  /** The step in flight is back: its time not spent running on its shard was a wait (WaitAccount). */
+  private arrived(execMs: number): void {
+    if (this.account === null) return;
+    const now = performance.now();
+    const waited = now - this.sentAt - execMs;
+    if (waited > 0) this.account.crossWaitMs += waited;
+    this.completedAt = now;
   }
 
   /**

@@ -583,7 +583,7 @@ export class ShardThread {
 
   /** A command of client `id` of thread `from`: runs now, or waits behind locks or the client's earlier commands. */
   private remoteCommand(from: number, resp: 2 | 3, db: number, id: number, tag: number, argv: string[]): void {
-    const spec = commandById((tag & 0xffff) >>> 0);
+    const spec = specOfTag(tag);
     if (this.locks.active !== 0 || this.waiting.length !== 0) {
       const origin = from + ':' + id;
       const keys = keysOf(spec, argv);
@@ -637,7 +637,7 @@ export class ShardThread {
   private prefetchRun(db: number, tags: number[], argvs: string[][]): void {
     const n = argvs.length < RUN_PREFETCH ? argvs.length : RUN_PREFETCH;
     const keyAt = this.runKeyAt;
-    for (let i = 0; i < n; i++) keyAt[i] = firstKeyAt(commandById((tags[i] & 0xffff) >>> 0), argvs[i]);
+    for (let i = 0; i < n; i++) keyAt[i] = firstKeyAt(specOfTag(tags[i]), argvs[i]);
     this.ks.prefetch(db, argvs, keyAt, 0, n);
   }
 
@@ -697,7 +697,7 @@ export class ShardThread {
       }
     }
     if (wantsLock && this.stepTakesLocks(owner, flags, tags)) this.locks.lock(owner, keys, all);
-    const replies = tags !== null ? this.execPipelineStep(resp, db, cmds, owner, tags, from, clientId) : this.execStep(resp, db, cmds, owner);
+    const replies = this.execAnyStep(resp, db, cmds, owner, tags, from, clientId);
     const ms = this.stepMs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
     this.deliverStep(from, owner, replies, ms);
@@ -716,6 +716,11 @@ export class ShardThread {
 
   /** How long the last execStep or execPipelineStep ran (ms). */
   private stepMs = 0;
+
+  /** A step's commands run here: a pipeline step's (with `tags`) replies packed, the others' a Buffer each. */
+  private execAnyStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[] | null, from: number, clientId: number): Buffer | Buffer[] {
+    return tags !== null ? this.execPipelineStep(resp, db, cmds, owner, tags, from, clientId) : this.execStep(resp, db, cmds, owner);
+  }
 
   private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
     const t0 = performance.now();
@@ -764,7 +769,7 @@ export class ShardThread {
       ctx.db = db;
       this.remoteFrom = from;
       this.remoteClient = clientId;
-      us[i] = this.call(commandById((tags[i] & 0xffff) >>> 0), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
+      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
       ends[i] = out.len;
     }
     this.stepOwner = outerOwner;
@@ -839,7 +844,7 @@ export class ShardThread {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0 && this.stepTakesLocks(w.id, flags, w.tags)) this.locks.lock(w.id, w.keys, w.all);
-        const replies = w.tags !== null ? this.execPipelineStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId) : this.execStep(w.resp, w.db, w.cmds, w.id);
+        const replies = this.execAnyStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId);
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
         this.deliverStep(w.from, w.id, replies, this.stepMs);
@@ -858,7 +863,10 @@ export class ShardThread {
   private deliverStep(from: number, owner: number, replies: Buffer | Buffer[], execMs: number): void {
     if (from === this.index) {
       const t = this.txns.get(owner);
-      if (t !== undefined) t.completeHere(replies, execMs);
+      if (t !== undefined) {
+        if (Array.isArray(replies)) t.completeList(replies, execMs);
+        else t.completePacked(replies, execMs);
+      }
       return;
     }
     const packed = Array.isArray(replies) ? packStepReplies(replies) : replies;
@@ -993,10 +1001,15 @@ const EMPTY = Buffer.alloc(0);
 const RUN_PREFETCH = 32;
 const TIME_ORIGIN = performance.timeOrigin;
 
+/** The command of a K_CMD / K_PSTEP record's tag (its low 16 bits; the high ones are flags). */
+function specOfTag(tag: number): CommandSpec {
+  return commandById((tag & 0xffff) >>> 0);
+}
+
 /** The keys a pipeline step locks: every key of its commands. */
 function pipelineKeys(tags: number[], cmds: string[][]): string[] {
   const keys: string[] = [];
-  for (let i = 0; i < tags.length; i++) for (const k of keysOf(commandById((tags[i] & 0xffff) >>> 0), cmds[i])) keys.push(k);
+  for (let i = 0; i < tags.length; i++) for (const k of keysOf(specOfTag(tags[i]), cmds[i])) keys.push(k);
   return keys;
 }
 
