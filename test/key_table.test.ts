@@ -129,6 +129,79 @@ describe('KeyTable', () => {
     expect([...t]).toEqual(['x']);
   });
 
+  it('re-indexes incrementally as it grows: lookups, sets and deletes agree with a Map while old buckets remain, over many entry pages', () => {
+    const rnd = prng(11);
+    const t = new KeyTable();
+    const m = new Map<string, number>();
+    let sawReindexing = 0;
+    const wrong: string[] = [];
+    let n = 0;
+    // 150k keys span ten entry pages; every doubling leaves the old buckets to move a few at a time.
+    while (n < 150000) {
+      const k = 'g' + n;
+      t.set(k, n, n & 0xffff);
+      m.set(k, n);
+      n++;
+      if (t.reindexing > 0) {
+        sawReindexing++;
+        // Work on keys whose chains are still in the old buckets and on moved ones alike.
+        const probe = 'g' + Math.floor(rnd() * n);
+        if (t.get(probe) !== m.get(probe)) wrong.push('get ' + probe);
+        if (rnd() < 0.2 && t.delete(probe) !== m.delete(probe)) wrong.push('delete ' + probe);
+        if (rnd() < 0.2) {
+          t.set(probe, -n);
+          m.set(probe, -n);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(sawReindexing).toBeGreaterThan(1000);
+    expect(t.size).toBe(m.size);
+    expect(mismatches(t, m)).toEqual([]);
+    // Lookups alone finish a re-indexing (one old bucket each).
+    const before = t.slots;
+    while (t.slots === before) {
+      t.set('h' + n, n);
+      m.set('h' + n, n);
+      n++;
+    }
+    expect(t.reindexing).toBeGreaterThan(0);
+    let lookups = 0;
+    while (t.reindexing > 0 && lookups < t.slots) {
+      t.find('absent');
+      lookups++;
+    }
+    expect(t.reindexing).toBe(0);
+    expect(mismatches(t, m)).toEqual([]);
+    // The LRU clocks stayed with their entries (keys never set again keep the one of their first set()).
+    let clocks = 0;
+    for (const [k, v] of m) if (v >= 0 && k[0] === 'g' && t.lruAt(t.find(k)) !== (v & 0xffff)) clocks++;
+    expect(clocks).toBe(0);
+    // Iteration order is insertion order across the pages; compaction (most keys deleted) moves entries between pages.
+    expect([...t.keys()]).toEqual([...m.keys()]);
+    const it = t.keys();
+    const mit = m.keys();
+    const firstThousand: [unknown, unknown][] = [];
+    for (let i = 0; i < 1000; i++) firstThousand.push([it.next().value, mit.next().value]);
+    expect(firstThousand.filter(([x, y]) => x !== y)).toEqual([]);
+    for (const k of [...m.keys()]) {
+      if (rnd() < 0.9) {
+        t.delete(k);
+        m.delete(k);
+      }
+    }
+    expect(t.slots).toBeLessThan(before);
+    const rest: unknown[] = [];
+    const mrest: unknown[] = [];
+    for (let a = it.next(); !a.done; a = it.next()) rest.push(a.value);
+    for (let b = mit.next(); !b.done; b = mit.next()) mrest.push(b.value);
+    expect(rest).toEqual(mrest);
+    expect(mismatches(t, m)).toEqual([]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) seen.add(t.keyOf(t.randomEntry()));
+    expect([...seen].filter((k) => !m.has(k))).toEqual([]);
+  });
+
   it('keeps an LRU clock per entry', () => {
     const t = new KeyTable();
     t.set('a', 1, 100);
@@ -142,6 +215,13 @@ describe('KeyTable', () => {
     expect(t.find('zz')).toBe(-1);
   });
 });
+
+/** Keys of the model whose value the table does not hold. */
+function mismatches(t: KeyTable, m: Map<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of m) if (t.get(k) !== v) out.push(k);
+  return out;
+}
 
 describe('KeyTable.prefetch', () => {
   it("reads ahead for each command's first key where the spec puts it (EVAL's after numkeys), skipping keyless ones (and containers of subcommands: OBJECT ENCODING)", () => {

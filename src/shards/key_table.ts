@@ -10,25 +10,41 @@
 // large table dominate both). Each entry also carries its LRU clock (OBJECT
 // IDLETIME) in a typed array, 4 bytes instead of a second Map.
 //
-// Entries, in insertion order: `meta[3e]` the hash, `meta[3e + 1]` 1 + the
-// next entry of its bucket's chain (0: none), `meta[3e + 2]` the LRU clock;
-// `kv[2e]` the key, `kv[2e + 1]` the value (side by side, so that a lookup
-// touches one cache line of each). A deleted entry leaves a hole (key
-// undefined) until the table is compacted. Index: `buckets[h & mask]` holds
-// 1 + the first entry of the bucket's chain (0: empty).
+// Entries, in insertion order: per entry e, hash, 1 + the next entry of its
+// bucket's chain (0: none) and the LRU clock in `meta`, key and value side by
+// side in `kv` (a lookup touches one cache line of each). Both are stored in
+// pages of PAGE entries (page e >>> PAGE_SHIFT, slot e & PAGE_MASK): growth
+// adds a page when the entries reach it and never copies the ones before
+// (page 0 starts small and is reallocated up to PAGE entries). A deleted
+// entry leaves a hole (key undefined) until the table is compacted. Index:
+// `buckets[h & mask]` holds 1 + the first entry of the bucket's chain (0:
+// empty).
 //
-// Growth never moves an entry (the arrays are extended); compaction (dropping
-// holes) moves the live entries to the front and moves every open iterator
-// with them: it goes on at the first live entry it had not reached yet.
-// Iterators register while they run and leave when exhausted or closed with
-// return() (an abandoned one only costs its own small object).
+// Growth never moves an entry, and re-indexes incrementally, as Redis's dict
+// rehashes: the bucket array doubles, the old one stays, and its chains move
+// to the new one a few buckets per write (and one per lookup) from the first
+// bucket on; a hash whose old bucket has not moved yet is still looked up,
+// inserted and deleted there. So a table passing a million keys pauses for
+// the allocation of a zeroed array, not for copying the entries and
+// rebuilding every chain (175 ms at 1M keys, 778 ms at 2M before).
+// Compaction (dropping holes) moves the live entries to the front and moves
+// every open iterator with them: it goes on at the first live entry it had
+// not reached yet. Iterators register while they run and leave when
+// exhausted or closed with return() (an abandoned one only costs its own
+// small object).
 
 import type { RawValue } from './keyspace.ts';
 import { randomSipKey, seededHash, sipHash, type SipKey } from './string_hash.ts';
 
 const MIN_CAPACITY = 8;
-/** Int32 words per entry in `meta`: hash, 1 + next entry of the chain, LRU clock. */
+/** Int32 words per entry in a meta page: hash, 1 + next entry of the chain, LRU clock. */
 const META = 3;
+/** Entries per storage page (see the top of the file). */
+const PAGE_SHIFT = 14;
+const PAGE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE - 1;
+/** Old buckets a write moves to the new bucket array while the table re-indexes (a lookup moves one). */
+const MOVE_PER_WRITE = 4;
 
 /**
  * A chain this long on insertion means keys chosen to collide (the odds
@@ -44,18 +60,28 @@ const prefetchEntries = new Int32Array(PREFETCH_MAX);
 const prefetchKeys: string[] = new Array<string>(PREFETCH_MAX).fill('');
 const prefetchValues: (RawValue | undefined)[] = new Array<RawValue | undefined>(PREFETCH_MAX).fill(undefined);
 
+type KvPage = (string | RawValue | undefined)[];
+
+function kvPage(entries: number): KvPage {
+  return new Array<string | RawValue | undefined>(entries * 2).fill(undefined);
+}
+
 export class KeyTable {
   /** Live entries. */
   size = 0;
   /** Entry slots used so far (live entries and holes). */
   private used = 0;
+  /** Buckets, and the entry slots the table takes before it grows or compacts. */
   private capacity: number;
   private mask: number;
   private buckets: Int32Array;
-  /** Per entry (META words): hash, 1 + next entry of the chain, LRU clock (unix seconds). */
-  private meta: Int32Array;
-  /** Per entry: key, value. */
-  private kv: (string | RawValue | undefined)[];
+  /** While re-indexing: the previous bucket array, its mask, and how many of its buckets moved (the first ones). */
+  private oldBuckets: Int32Array | null = null;
+  private oldMask = 0;
+  private moved = 0;
+  /** Entry pages (see the top of the file): META words each in metaPages, key and value in kvPages. */
+  private metaPages: Int32Array[];
+  private kvPages: KvPage[];
   /** Iterators still running: compaction moves them along with the entries. */
   private readonly iterators = new Set<KeyIterator>();
   /** The fast hash (seededHash; tests pass a weak one to provoke flooding). */
@@ -70,8 +96,9 @@ export class KeyTable {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buckets = new Int32Array(capacity);
-    this.meta = new Int32Array(capacity * META);
-    this.kv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
+    const first = Math.min(capacity, PAGE);
+    this.metaPages = [new Int32Array(first * META)];
+    this.kvPages = [kvPage(first)];
   }
 
   /** Entry slots allocated (live entries, holes and free room). */
@@ -84,8 +111,19 @@ export class KeyTable {
     return this.sipKey !== null;
   }
 
+  /** Old buckets not moved yet (0: not re-indexing). */
+  get reindexing(): number {
+    return this.oldBuckets === null ? 0 : this.oldMask + 1 - this.moved;
+  }
+
   private hash(key: string): number {
     return this.sipKey === null ? this.fastHash(key) : sipHash(key, this.sipKey);
+  }
+
+  /** 1 + the first entry of the chain of hash h (0: empty), in the old buckets while h's has not moved. */
+  private head(h: number): number {
+    const old = this.oldBuckets;
+    return old !== null && (h & this.oldMask) >= this.moved ? old[h & this.oldMask] : this.buckets[h & this.mask];
   }
 
   /**
@@ -102,11 +140,9 @@ export class KeyTable {
   prefetch(argvs: string[][], keyAt: Int32Array, from: number, to: number): number {
     const n = to - from < PREFETCH_MAX ? to - from : PREFETCH_MAX;
     const at = prefetchEntries;
-    const buckets = this.buckets;
-    const mask = this.mask;
     for (let i = 0; i < n; i++) {
       const k = keyAt[from + i];
-      at[i] = k !== 0 ? buckets[this.hash(argvs[from + i][k]) & mask] : 0;
+      at[i] = k !== 0 ? this.head(this.hash(argvs[from + i][k])) : 0;
     }
     this.prefetchEntries(n);
     return n;
@@ -125,10 +161,8 @@ export class KeyTable {
   /** prefetch() for the keys of one command: argv[first], argv[first + step] ... up to argv[last]. */
   prefetchArgs(argv: string[], first: number, last: number, step: number): void {
     const at = prefetchEntries;
-    const buckets = this.buckets;
-    const mask = this.mask;
     let n = 0;
-    for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = buckets[this.hash(argv[i]) & mask];
+    for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = this.head(this.hash(argv[i]));
     this.prefetchEntries(n);
     this.clearPrefetched(n);
   }
@@ -136,8 +170,8 @@ export class KeyTable {
   /** The entries and key strings behind the bucket heads in prefetchEntries[0, n). */
   private prefetchEntries(n: number): void {
     const at = prefetchEntries;
-    const meta = this.meta;
-    const kv = this.kv;
+    const metaPages = this.metaPages;
+    const kvPages = this.kvPages;
     let sink = 0;
     for (let i = 0; i < n; i++) {
       const e = at[i] - 1;
@@ -145,10 +179,12 @@ export class KeyTable {
         prefetchValues[i] = undefined;
         continue;
       }
-      sink ^= meta[e * META];
-      const k = kv[e * 2];
+      const s = e & PAGE_MASK;
+      sink ^= metaPages[e >>> PAGE_SHIFT][s * META];
+      const kv = kvPages[e >>> PAGE_SHIFT];
+      const k = kv[s * 2];
       prefetchKeys[i] = k === undefined ? '' : (k as string);
-      prefetchValues[i] = kv[e * 2 + 1] as RawValue | undefined;
+      prefetchValues[i] = kv[s * 2 + 1] as RawValue | undefined;
     }
     for (let i = 0; i < n; i++) {
       if (at[i] !== 0) sink ^= prefetchKeys[i].length;
@@ -162,18 +198,21 @@ export class KeyTable {
 
   /** The entry of key, or -1. */
   find(key: string): number {
+    if (this.oldBuckets !== null) this.moveBuckets(1);
     return this.findHashed(key, this.hash(key));
   }
 
   private findHashed(key: string, h: number): number {
-    let e = this.buckets[h & this.mask];
-    const meta = this.meta;
-    const kv = this.kv;
+    let e = this.head(h);
+    const metaPages = this.metaPages;
+    const kvPages = this.kvPages;
     let walked = 0;
     while (e !== 0) {
       const i = e - 1;
-      if (meta[i * META] === h && kv[i * 2] === key) return i;
-      e = meta[i * META + 1];
+      const meta = metaPages[i >>> PAGE_SHIFT];
+      const m = (i & PAGE_MASK) * META;
+      if (meta[m] === h && kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2] === key) return i;
+      e = meta[m + 1];
       walked++;
     }
     this.walked = walked;
@@ -182,7 +221,7 @@ export class KeyTable {
 
   get(key: string): RawValue | undefined {
     const e = this.find(key);
-    return e < 0 ? undefined : (this.kv[e * 2 + 1] as RawValue);
+    return e < 0 ? undefined : this.valueAt(e);
   }
 
   has(key: string): boolean {
@@ -191,69 +230,93 @@ export class KeyTable {
 
   /** Value of an entry found by find(). */
   valueAt(e: number): RawValue {
-    return this.kv[e * 2 + 1] as RawValue;
+    return this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2 + 1] as RawValue;
   }
 
   setValueAt(e: number, v: RawValue): void {
-    this.kv[e * 2 + 1] = v;
+    this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2 + 1] = v;
   }
 
   lruAt(e: number): number {
-    return this.meta[e * META + 2];
+    return this.metaPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * META + 2];
   }
 
   touchAt(e: number, clock: number): void {
-    this.meta[e * META + 2] = clock;
+    this.metaPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * META + 2] = clock;
   }
 
   /** Store v under key (a new entry at the end, or the existing one updated); returns the entry. */
   set(key: string, v: RawValue, clock = 0): number {
-    let h = this.hash(key);
+    const h = this.hash(key);
     const found = this.findHashed(key, h);
-    if (found >= 0) {
-      this.kv[found * 2 + 1] = v;
-      this.meta[found * META + 2] = clock;
-      return found;
-    }
+    if (found < 0) return this.insert(key, h, v, clock);
+    const p = found >>> PAGE_SHIFT;
+    const s = found & PAGE_MASK;
+    this.kvPages[p][s * 2 + 1] = v;
+    this.metaPages[p][s * META + 2] = clock;
+    return found;
+  }
+
+  /** set() of a key not in the table (h: its hash); kept apart so that set() stays small enough to inline. */
+  private insert(key: string, h: number, v: RawValue, clock: number): number {
     if (this.walked >= FLOODED_CHAIN && this.sipKey === null) {
       this.harden();
       h = this.hash(key);
     }
     if (this.used === this.capacity) this.makeRoom();
     const e = this.used++;
-    const b = h & this.mask;
-    const meta = this.meta;
-    meta[e * META] = h;
-    meta[e * META + 1] = this.buckets[b];
-    meta[e * META + 2] = clock;
-    this.buckets[b] = e + 1;
-    this.kv[e * 2] = key;
-    this.kv[e * 2 + 1] = v;
+    const p = e >>> PAGE_SHIFT;
+    if (p === this.kvPages.length) {
+      this.metaPages.push(new Int32Array(PAGE * META));
+      this.kvPages.push(kvPage(PAGE));
+    }
+    const meta = this.metaPages[p];
+    const m = (e & PAGE_MASK) * META;
+    meta[m] = h;
+    meta[m + 2] = clock;
+    const old = this.oldBuckets;
+    if (old !== null && (h & this.oldMask) >= this.moved) {
+      meta[m + 1] = old[h & this.oldMask];
+      old[h & this.oldMask] = e + 1;
+    } else {
+      meta[m + 1] = this.buckets[h & this.mask];
+      this.buckets[h & this.mask] = e + 1;
+    }
+    const kv = this.kvPages[p];
+    kv[(e & PAGE_MASK) * 2] = key;
+    kv[(e & PAGE_MASK) * 2 + 1] = v;
     this.size++;
+    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
     return e;
   }
 
   delete(key: string): boolean {
     const h = this.hash(key);
-    const b = h & this.mask;
-    const meta = this.meta;
-    const kv = this.kv;
+    const old = this.oldBuckets;
+    const inOld = old !== null && (h & this.oldMask) >= this.moved;
+    const heads = inOld ? old : this.buckets;
+    const b = inOld ? h & this.oldMask : h & this.mask;
+    const metaPages = this.metaPages;
     let prev = -1;
-    let e = this.buckets[b];
+    let e = heads[b];
     while (e !== 0) {
       const i = e - 1;
-      if (meta[i * META] === h && kv[i * 2] === key) {
-        if (prev < 0) this.buckets[b] = meta[i * META + 1];
-        else meta[prev * META + 1] = meta[i * META + 1];
-        kv[i * 2] = undefined;
-        kv[i * 2 + 1] = undefined;
-        meta[i * META + 1] = 0;
+      const meta = metaPages[i >>> PAGE_SHIFT];
+      const m = (i & PAGE_MASK) * META;
+      const kv = this.kvPages[i >>> PAGE_SHIFT];
+      if (meta[m] === h && kv[(i & PAGE_MASK) * 2] === key) {
+        if (prev < 0) heads[b] = meta[m + 1];
+        else metaPages[prev >>> PAGE_SHIFT][(prev & PAGE_MASK) * META + 1] = meta[m + 1];
+        kv[(i & PAGE_MASK) * 2] = undefined;
+        kv[(i & PAGE_MASK) * 2 + 1] = undefined;
+        meta[m + 1] = 0;
         this.size--;
         if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY) this.rebuild(this.capacity >> 1);
+        else if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
         return true;
       }
       prev = i;
-      e = meta[i * META + 1];
+      e = meta[m + 1];
     }
     return false;
   }
@@ -262,11 +325,9 @@ export class KeyTable {
   private harden(): void {
     const sk = randomSipKey();
     this.sipKey = sk;
-    const kv = this.kv;
-    const meta = this.meta;
     for (let i = 0; i < this.used; i++) {
-      const k = kv[i * 2];
-      if (k !== undefined) meta[i * META] = sipHash(k as string, sk);
+      const k = this.kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2];
+      if (k !== undefined) this.metaPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * META] = sipHash(k as string, sk);
     }
     this.reindex();
   }
@@ -277,54 +338,106 @@ export class KeyTable {
     else this.grow(this.capacity * 2);
   }
 
-  /** More entry slots and buckets; entries keep their positions (iterators stay valid). */
+  /**
+   * More entry slots and twice the buckets; entries keep their positions
+   * (iterators stay valid). Page 0 is reallocated while it is smaller than a
+   * page; later pages come as the entries reach them (set()). The chains
+   * move to the new buckets incrementally (moveBuckets).
+   */
   private grow(capacity: number): void {
-    const meta = new Int32Array(capacity * META);
-    meta.set(this.meta);
-    this.meta = meta;
-    for (let i = this.capacity * 2; i < capacity * 2; i++) this.kv.push(undefined);
+    if (this.oldBuckets !== null) this.moveBuckets(this.oldMask + 1);
+    const first = this.kvPages[0].length >> 1;
+    if (first < PAGE) {
+      const size = Math.min(capacity, PAGE);
+      const meta = new Int32Array(size * META);
+      meta.set(this.metaPages[0]);
+      this.metaPages[0] = meta;
+      const kv = kvPage(size);
+      const from = this.kvPages[0];
+      for (let i = 0; i < from.length; i++) kv[i] = from[i];
+      this.kvPages[0] = kv;
+    }
     this.capacity = capacity;
-    this.reindex();
+    this.oldBuckets = this.buckets;
+    this.oldMask = this.mask;
+    this.moved = 0;
+    this.buckets = new Int32Array(capacity);
+    this.mask = capacity - 1;
   }
 
-  /** Move the live entries to the front of fresh arrays of `capacity` slots, and the open iterators with them. */
+  /** Move the chains of the next `n` old buckets to the new bucket array; the last one ends the re-indexing. */
+  private moveBuckets(n: number): void {
+    const old = this.oldBuckets!;
+    const end = Math.min(this.moved + n, this.oldMask + 1);
+    const buckets = this.buckets;
+    const mask = this.mask;
+    const metaPages = this.metaPages;
+    for (let b = this.moved; b < end; b++) {
+      let e = old[b];
+      while (e !== 0) {
+        const i = e - 1;
+        const meta = metaPages[i >>> PAGE_SHIFT];
+        const m = (i & PAGE_MASK) * META;
+        e = meta[m + 1];
+        const nb = meta[m] & mask;
+        meta[m + 1] = buckets[nb];
+        buckets[nb] = i + 1;
+      }
+    }
+    this.moved = end;
+    if (end === this.oldMask + 1) this.oldBuckets = null;
+  }
+
+  /** Move the live entries to the front of fresh pages for `capacity` slots, and the open iterators with them. */
   private rebuild(capacity: number): void {
-    const kv = this.kv;
-    const meta = this.meta;
-    const nkv = new Array<string | RawValue | undefined>(capacity * 2).fill(undefined);
-    const nmeta = new Int32Array(capacity * META);
+    const metaPages = this.metaPages;
+    const kvPages = this.kvPages;
+    const nmeta: Int32Array[] = [new Int32Array(Math.min(capacity, PAGE) * META)];
+    const nkv: KvPage[] = [kvPage(Math.min(capacity, PAGE))];
     // Iterators in position order: each one's new position is the number of live entries before its old one.
     const its = this.iterators.size === 0 ? null : [...this.iterators].sort((a, b) => a.position - b.position);
     let k = 0;
     let j = 0;
     for (let i = 0; i < this.used; i++) {
       if (its !== null) while (k < its.length && its[k].position <= i) its[k++].position = j;
-      if (kv[i * 2] === undefined) continue;
-      nkv[j * 2] = kv[i * 2];
-      nkv[j * 2 + 1] = kv[i * 2 + 1];
-      nmeta[j * META] = meta[i * META];
-      nmeta[j * META + 2] = meta[i * META + 2];
+      const kv = kvPages[i >>> PAGE_SHIFT];
+      const s = (i & PAGE_MASK) * 2;
+      if (kv[s] === undefined) continue;
+      const p = j >>> PAGE_SHIFT;
+      if (p === nkv.length) {
+        nmeta.push(new Int32Array(PAGE * META));
+        nkv.push(kvPage(PAGE));
+      }
+      const d = (j & PAGE_MASK) * 2;
+      nkv[p][d] = kv[s];
+      nkv[p][d + 1] = kv[s + 1];
+      const meta = metaPages[i >>> PAGE_SHIFT];
+      const m = (i & PAGE_MASK) * META;
+      const dm = (j & PAGE_MASK) * META;
+      nmeta[p][dm] = meta[m];
+      nmeta[p][dm + 2] = meta[m + 2];
       j++;
     }
     if (its !== null) while (k < its.length) its[k++].position = j;
-    this.kv = nkv;
-    this.meta = nmeta;
+    this.kvPages = nkv;
+    this.metaPages = nmeta;
     this.used = j;
     this.capacity = capacity;
     this.reindex();
   }
 
-  /** Rebuild the bucket chains for the current capacity. */
+  /** Rebuild every bucket chain at once for the current capacity (ends any incremental re-indexing). */
   private reindex(): void {
     const capacity = this.capacity;
     this.mask = capacity - 1;
+    this.oldBuckets = null;
     const buckets = new Int32Array(capacity);
-    const meta = this.meta;
-    const kv = this.kv;
     for (let i = 0; i < this.used; i++) {
-      if (kv[i * 2] === undefined) continue;
-      const b = meta[i * META] & this.mask;
-      meta[i * META + 1] = buckets[b];
+      if (this.kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2] === undefined) continue;
+      const meta = this.metaPages[i >>> PAGE_SHIFT];
+      const m = (i & PAGE_MASK) * META;
+      const b = meta[m] & this.mask;
+      meta[m + 1] = buckets[b];
       buckets[b] = i + 1;
     }
     this.buckets = buckets;
@@ -333,10 +446,9 @@ export class KeyTable {
   /** A random live entry (-1 when empty): random slots until one is live (holes stay under 3/4 of the used slots), then a scan. */
   randomEntry(): number {
     if (this.size === 0) return -1;
-    const kv = this.kv;
     for (let t = 0; t < 32; t++) {
       const e = Math.floor(Math.random() * this.used);
-      if (kv[e * 2] !== undefined) return e;
+      if (this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2] !== undefined) return e;
     }
     const e = this.nextLive(Math.floor(Math.random() * this.used));
     return e >= 0 ? e : this.nextLive(0);
@@ -355,16 +467,15 @@ export class KeyTable {
 
   /** The next live entry at or after e, or -1. */
   nextLive(e: number): number {
-    const kv = this.kv;
     while (e < this.used) {
-      if (kv[e * 2] !== undefined) return e;
+      if (this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2] !== undefined) return e;
       e++;
     }
     return -1;
   }
 
   keyOf(e: number): string {
-    return this.kv[e * 2] as string;
+    return this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2] as string;
   }
 
   openIterator(it: KeyIterator): void {
