@@ -202,6 +202,72 @@ describe('KeyTable', () => {
     expect([...seen].filter((k) => !m.has(k))).toEqual([]);
   });
 
+  it('compacts a large table a few slots per write: lookups, live iterators, LRU clocks and order stay as a Map has them', () => {
+    const rnd = prng(5);
+    const t = new KeyTable();
+    const m = new Map<string, number>();
+    for (let i = 0; i < 60000; i++) {
+      t.set('c' + i, i, i & 0xffff);
+      m.set('c' + i, i);
+    }
+    // Iterators at the start, in the middle (behind holes to come) and near the end.
+    const its = [t.keys(), t.keys(), t.keys()];
+    const mits = [m.keys(), m.keys(), m.keys()];
+    const got: unknown[][] = [[], [], []];
+    const want: unknown[][] = [[], [], []];
+    for (let i = 0; i < 30000; i++) {
+      got[1].push(its[1].next().value);
+      want[1].push(mits[1].next().value);
+    }
+    for (let i = 0; i < 59000; i++) {
+      got[2].push(its[2].next().value);
+      want[2].push(mits[2].next().value);
+    }
+    // Delete from the front (a churning cache): more holes than live entries starts a compaction.
+    let sawCompacting = 0;
+    const wrong: string[] = [];
+    let n = 60000;
+    for (let i = 0; i < 45000; i++) {
+      const k = 'c' + i;
+      if (t.delete(k) !== m.delete(k)) wrong.push('delete ' + k);
+      if (i % 3 === 0) {
+        t.set('c' + n, n, n & 0xffff);
+        m.set('c' + n, n);
+        n++;
+      }
+      if (t.compacting > 0) {
+        sawCompacting++;
+        const probe = 'c' + Math.floor(rnd() * n);
+        if (t.get(probe) !== m.get(probe)) wrong.push('get ' + probe);
+        const which = Math.floor(rnd() * 3);
+        const a = its[which].next();
+        const b = mits[which].next();
+        got[which].push(a.done ? 'done' : a.value);
+        want[which].push(b.done ? 'done' : b.value);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(sawCompacting).toBeGreaterThan(100);
+    for (let w = 0; w < 3; w++) {
+      for (let a = its[w].next(); !a.done; a = its[w].next()) got[w].push(a.value);
+      for (let b = mits[w].next(); !b.done; b = mits[w].next()) want[w].push(b.value);
+      expect(got[w]).toEqual(want[w]);
+    }
+    // Let the compaction finish (writes drive it), then everything is where the model says.
+    while (t.compacting > 0) {
+      t.set('c' + n, n, n & 0xffff);
+      m.set('c' + n, n);
+      n++;
+    }
+    expect(mismatches(t, m)).toEqual([]);
+    expect([...t.keys()]).toEqual([...m.keys()]);
+    let clocks = 0;
+    for (const [k, v] of m) if (t.lruAt(t.find(k)) !== (v & 0xffff)) clocks++;
+    expect(clocks).toBe(0);
+    // The freed slots are gone: a random entry is found in a few draws and is always live.
+    for (let i = 0; i < 2000; i++) expect(m.has(t.keyOf(t.randomEntry()))).toBe(true);
+  });
+
   it('keeps an LRU clock per entry', () => {
     const t = new KeyTable();
     t.set('a', 1, 100);

@@ -20,18 +20,20 @@
 // `buckets[h & mask]` holds 1 + the first entry of the bucket's chain (0:
 // empty).
 //
-// Growth never moves an entry, and re-indexes incrementally, as Redis's dict
-// rehashes: the bucket array doubles, the old one stays, and its chains move
-// to the new one a few buckets per write (and one per lookup) from the first
-// bucket on; a hash whose old bucket has not moved yet is still looked up,
-// inserted and deleted there. So a table passing a million keys pauses for
-// the allocation of a zeroed array, not for copying the entries and
-// rebuilding every chain (175 ms at 1M keys, 778 ms at 2M before).
-// Compaction (dropping holes) moves the live entries to the front and moves
-// every open iterator with them: it goes on at the first live entry it had
-// not reached yet. Iterators register while they run and leave when
-// exhausted or closed with return() (an abandoned one only costs its own
-// small object).
+// Nothing that grows with the table is done at once. The bucket array
+// doubles when the live entries reach its size (halves under a quarter) and
+// the chains move to the new one a few buckets per write (and one per
+// lookup) from the first bucket on, as Redis's dict rehashes: a hash whose
+// old bucket has not moved yet is still looked up, inserted and deleted
+// there. Holes are dropped by compaction, which starts when they outnumber
+// the live entries and moves the live ones to the front a few slots per
+// write (see "compaction" below); an open iterator moves with its next
+// entry. So a table passing a million keys, or a churning cache, pauses for
+// the allocation of a zeroed bucket array, not for copying entries and
+// rebuilding every chain (before: 175 ms at 1M keys, 778 ms at 2M, 250 ms
+// compacting 2M live keys). Iterators register while they run and leave
+// when exhausted or closed with return() (an abandoned one only costs its
+// own small object).
 
 import type { RawValue } from './keyspace.ts';
 import { randomSipKey, seededHash, sipHash, type SipKey } from './string_hash.ts';
@@ -44,7 +46,10 @@ const PAGE_SHIFT = 14;
 const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 /** Old buckets a write moves to the new bucket array while the table re-indexes (a lookup moves one). */
-const MOVE_PER_WRITE = 4;
+const MOVE_PER_WRITE = 8;
+/** Entry slots a write compacts while the table compacts; a table of at most COMPACT_AT_ONCE slots compacts at once. */
+const COMPACT_PER_WRITE = 16;
+const COMPACT_AT_ONCE = 4096;
 
 /**
  * A chain this long on insertion means keys chosen to collide (the odds
@@ -71,7 +76,7 @@ export class KeyTable {
   size = 0;
   /** Entry slots used so far (live entries and holes). */
   private used = 0;
-  /** Buckets, and the entry slots the table takes before it grows or compacts. */
+  /** Buckets: twice as many when the live entries reach it, half when they fall under a quarter. */
   private capacity: number;
   private mask: number;
   private buckets: Int32Array;
@@ -79,7 +84,8 @@ export class KeyTable {
   private oldBuckets: Int32Array | null = null;
   private oldMask = 0;
   private moved = 0;
-  /** Entry pages (see the top of the file): META words each in metaPages, key and value in kvPages. */
+  /** Entry pages (see the top of the file): META words each in metaPages, key and value in kvPages; `allocated` slots in all. */
+  private allocated: number;
   private metaPages: Int32Array[];
   private kvPages: KvPage[];
   /** Iterators still running: compaction moves them along with the entries. */
@@ -96,12 +102,12 @@ export class KeyTable {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.buckets = new Int32Array(capacity);
-    const first = Math.min(capacity, PAGE);
-    this.metaPages = [new Int32Array(first * META)];
-    this.kvPages = [kvPage(first)];
+    this.allocated = Math.min(capacity, PAGE);
+    this.metaPages = [new Int32Array(this.allocated * META)];
+    this.kvPages = [kvPage(this.allocated)];
   }
 
-  /** Entry slots allocated (live entries, holes and free room). */
+  /** Buckets (the live entries stay between a quarter of it and all of it). */
   get slots(): number {
     return this.capacity;
   }
@@ -114,6 +120,11 @@ export class KeyTable {
   /** Old buckets not moved yet (0: not re-indexing). */
   get reindexing(): number {
     return this.oldBuckets === null ? 0 : this.oldMask + 1 - this.moved;
+  }
+
+  /** Entry slots still to look at while the table compacts (0: not compacting). */
+  get compacting(): number {
+    return this.compactFrom < 0 ? 0 : this.used - this.compactFrom;
   }
 
   private hash(key: string): number {
@@ -263,30 +274,21 @@ export class KeyTable {
       this.harden();
       h = this.hash(key);
     }
-    if (this.used === this.capacity) this.makeRoom();
+    if (this.size >= this.capacity) this.resize(this.capacity * 2);
+    // The write's share of the background work comes first: compaction must not move the entry returned.
+    this.afterWrite();
     const e = this.used++;
+    if (e === this.allocated) this.addSlots();
     const p = e >>> PAGE_SHIFT;
-    if (p === this.kvPages.length) {
-      this.metaPages.push(new Int32Array(PAGE * META));
-      this.kvPages.push(kvPage(PAGE));
-    }
     const meta = this.metaPages[p];
     const m = (e & PAGE_MASK) * META;
     meta[m] = h;
     meta[m + 2] = clock;
-    const old = this.oldBuckets;
-    if (old !== null && (h & this.oldMask) >= this.moved) {
-      meta[m + 1] = old[h & this.oldMask];
-      old[h & this.oldMask] = e + 1;
-    } else {
-      meta[m + 1] = this.buckets[h & this.mask];
-      this.buckets[h & this.mask] = e + 1;
-    }
+    this.link(e, h);
     const kv = this.kvPages[p];
     kv[(e & PAGE_MASK) * 2] = key;
     kv[(e & PAGE_MASK) * 2 + 1] = v;
     this.size++;
-    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
     return e;
   }
 
@@ -311,14 +313,59 @@ export class KeyTable {
         kv[(i & PAGE_MASK) * 2 + 1] = undefined;
         meta[m + 1] = 0;
         this.size--;
-        if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY) this.rebuild(this.capacity >> 1);
-        else if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+        if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY) this.resize(this.capacity >> 1);
+        this.afterWrite();
         return true;
       }
       prev = i;
       e = meta[m + 1];
     }
     return false;
+  }
+
+  /** Put entry e (hash h, not linked yet) at the head of its chain, in the old buckets while h's has not moved. */
+  private link(e: number, h: number): void {
+    const meta = this.metaPages[e >>> PAGE_SHIFT];
+    const m = (e & PAGE_MASK) * META;
+    const old = this.oldBuckets;
+    if (old !== null && (h & this.oldMask) >= this.moved) {
+      meta[m + 1] = old[h & this.oldMask];
+      old[h & this.oldMask] = e + 1;
+    } else {
+      meta[m + 1] = this.buckets[h & this.mask];
+      this.buckets[h & this.mask] = e + 1;
+    }
+  }
+
+  /**
+   * A write's share of the background work: some old buckets move while the
+   * table re-indexes, some entry slots are compacted while it compacts; a
+   * table with more holes than live entries starts compacting.
+   */
+  private afterWrite(): void {
+    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+    if (this.compactFrom >= 0) this.compact(COMPACT_PER_WRITE);
+    else if (this.used - this.size > this.size && this.used > MIN_CAPACITY) this.startCompaction();
+  }
+
+  /** Room for one more entry slot: page 0 doubles up to a page, then a page is added. */
+  private addSlots(): void {
+    const first = this.kvPages[0].length >> 1;
+    if (first < PAGE) {
+      const size = Math.min(first * 2, PAGE);
+      const meta = new Int32Array(size * META);
+      meta.set(this.metaPages[0]);
+      this.metaPages[0] = meta;
+      const kv = kvPage(size);
+      const from = this.kvPages[0];
+      for (let i = 0; i < from.length; i++) kv[i] = from[i];
+      this.kvPages[0] = kv;
+      this.allocated = size;
+      return;
+    }
+    this.metaPages.push(new Int32Array(PAGE * META));
+    this.kvPages.push(kvPage(PAGE));
+    this.allocated += PAGE;
   }
 
   /** Someone is flooding a chain: hash every key again with SipHash under a fresh secret key. */
@@ -332,35 +379,17 @@ export class KeyTable {
     this.reindex();
   }
 
-  /** The entry slots are all used: drop the holes, or grow. */
-  private makeRoom(): void {
-    if (this.size <= this.capacity >> 1) this.rebuild(this.capacity);
-    else this.grow(this.capacity * 2);
-  }
-
   /**
-   * More entry slots and twice the buckets; entries keep their positions
-   * (iterators stay valid). Page 0 is reallocated while it is smaller than a
-   * page; later pages come as the entries reach them (set()). The chains
-   * move to the new buckets incrementally (moveBuckets).
+   * Twice or half the buckets. The chains move to the new bucket array
+   * incrementally (moveBuckets), so a table passing a million keys pays for
+   * a zeroed array, not for rebuilding every chain at once.
    */
-  private grow(capacity: number): void {
+  private resize(capacity: number): void {
     if (this.oldBuckets !== null) this.moveBuckets(this.oldMask + 1);
-    const first = this.kvPages[0].length >> 1;
-    if (first < PAGE) {
-      const size = Math.min(capacity, PAGE);
-      const meta = new Int32Array(size * META);
-      meta.set(this.metaPages[0]);
-      this.metaPages[0] = meta;
-      const kv = kvPage(size);
-      const from = this.kvPages[0];
-      for (let i = 0; i < from.length; i++) kv[i] = from[i];
-      this.kvPages[0] = kv;
-    }
-    this.capacity = capacity;
     this.oldBuckets = this.buckets;
     this.oldMask = this.mask;
     this.moved = 0;
+    this.capacity = capacity;
     this.buckets = new Int32Array(capacity);
     this.mask = capacity - 1;
   }
@@ -388,42 +417,85 @@ export class KeyTable {
     if (end === this.oldMask + 1) this.oldBuckets = null;
   }
 
-  /** Move the live entries to the front of fresh pages for `capacity` slots, and the open iterators with them. */
-  private rebuild(capacity: number): void {
-    const metaPages = this.metaPages;
-    const kvPages = this.kvPages;
-    const nmeta: Int32Array[] = [new Int32Array(Math.min(capacity, PAGE) * META)];
-    const nkv: KvPage[] = [kvPage(Math.min(capacity, PAGE))];
-    // Iterators in position order: each one's new position is the number of live entries before its old one.
-    const its = this.iterators.size === 0 ? null : [...this.iterators].sort((a, b) => a.position - b.position);
-    let k = 0;
-    let j = 0;
-    for (let i = 0; i < this.used; i++) {
-      if (its !== null) while (k < its.length && its[k].position <= i) its[k++].position = j;
-      const kv = kvPages[i >>> PAGE_SHIFT];
-      const s = (i & PAGE_MASK) * 2;
-      if (kv[s] === undefined) continue;
-      const p = j >>> PAGE_SHIFT;
-      if (p === nkv.length) {
-        nmeta.push(new Int32Array(PAGE * META));
-        nkv.push(kvPage(PAGE));
-      }
-      const d = (j & PAGE_MASK) * 2;
-      nkv[p][d] = kv[s];
-      nkv[p][d + 1] = kv[s + 1];
-      const meta = metaPages[i >>> PAGE_SHIFT];
-      const m = (i & PAGE_MASK) * META;
-      const dm = (j & PAGE_MASK) * META;
-      nmeta[p][dm] = meta[m];
-      nmeta[p][dm + 2] = meta[m + 2];
-      j++;
+  // ---- compaction ----
+  //
+  // Holes (deleted entries) stay until the table compacts: the live entries
+  // move to the front, in order, a few slots per write. Slots before
+  // compactTo are compacted, slots from compactFrom on are not reached yet
+  // (new entries still go to the end, after them), the ones in between are
+  // free. An entry keeps its chain while it moves (its predecessor is
+  // pointed at the new slot), and an iterator whose next entry moves goes
+  // with it, so a live iterator sees no difference.
+
+  /** Where the next live entry moves to, and the next slot to look at (-1: not compacting). */
+  private compactTo = 0;
+  private compactFrom = -1;
+
+  private startCompaction(): void {
+    this.compactTo = 0;
+    this.compactFrom = 0;
+    // A small table compacts at once.
+    this.compact(this.used <= COMPACT_AT_ONCE ? this.used : COMPACT_PER_WRITE);
+  }
+
+  /** Look at the next `n` slots, moving their live entries down; the last slot ends the compaction. */
+  private compact(n: number): void {
+    const end = Math.min(this.compactFrom + n, this.used);
+    for (let i = this.compactFrom; i < end; i++) {
+      if (this.kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2] !== undefined) this.moveEntry(i, this.compactTo++);
     }
-    if (its !== null) while (k < its.length) its[k++].position = j;
-    this.kvPages = nkv;
-    this.metaPages = nmeta;
-    this.used = j;
-    this.capacity = capacity;
-    this.reindex();
+    this.compactFrom = end;
+    if (end < this.used) return;
+    // Done: the free slots at the end are given up, pages past the last entry dropped.
+    this.used = this.compactTo;
+    this.compactFrom = -1;
+    const pages = Math.max(1, (this.used + PAGE - 1) >>> PAGE_SHIFT);
+    if (this.kvPages.length > pages) {
+      this.kvPages.length = pages;
+      this.metaPages.length = pages;
+      this.allocated = pages === 1 ? this.kvPages[0].length >> 1 : pages * PAGE;
+    }
+    if (this.iterators.size !== 0) for (const it of this.iterators) if (it.position > this.used) it.position = this.used;
+  }
+
+  /** Entry i to the free slot j (j <= i): its chain link from its predecessor (or bucket), its data, the iterators about to reach it. */
+  private moveEntry(i: number, j: number): void {
+    if (i === j) return;
+    const im = this.metaPages[i >>> PAGE_SHIFT];
+    const io = (i & PAGE_MASK) * META;
+    const jm = this.metaPages[j >>> PAGE_SHIFT];
+    const jo = (j & PAGE_MASK) * META;
+    const h = im[io];
+    const old = this.oldBuckets;
+    const inOld = old !== null && (h & this.oldMask) >= this.moved;
+    const heads = inOld ? old : this.buckets;
+    const b = inOld ? h & this.oldMask : h & this.mask;
+    if (heads[b] === i + 1) heads[b] = j + 1;
+    else {
+      let e = heads[b];
+      for (;;) {
+        const pm = this.metaPages[(e - 1) >>> PAGE_SHIFT];
+        const po = ((e - 1) & PAGE_MASK) * META;
+        if (pm[po + 1] === i + 1) {
+          pm[po + 1] = j + 1;
+          break;
+        }
+        e = pm[po + 1];
+      }
+    }
+    jm[jo] = h;
+    jm[jo + 1] = im[io + 1];
+    jm[jo + 2] = im[io + 2];
+    im[io + 1] = 0;
+    const ikv = this.kvPages[i >>> PAGE_SHIFT];
+    const jkv = this.kvPages[j >>> PAGE_SHIFT];
+    const is = (i & PAGE_MASK) * 2;
+    const js = (j & PAGE_MASK) * 2;
+    jkv[js] = ikv[is];
+    jkv[js + 1] = ikv[is + 1];
+    ikv[is] = undefined;
+    ikv[is + 1] = undefined;
+    if (this.iterators.size !== 0) for (const it of this.iterators) if (it.position > j && it.position <= i) it.position = j;
   }
 
   /** Rebuild every bucket chain at once for the current capacity (ends any incremental re-indexing). */
@@ -443,7 +515,7 @@ export class KeyTable {
     this.buckets = buckets;
   }
 
-  /** A random live entry (-1 when empty): random slots until one is live (holes stay under 3/4 of the used slots), then a scan. */
+  /** A random live entry (-1 when empty): random slots until one is live (compaction keeps about half the used slots live), then a scan. */
   randomEntry(): number {
     if (this.size === 0) return -1;
     for (let t = 0; t < 32; t++) {
