@@ -27,6 +27,7 @@ import type { Client } from '../shards/client.ts';
 import { fullName } from '../shards/client.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { StoredValue } from '../shards/keyspace.ts';
+import type { KeyTable } from '../shards/key_table.ts';
 import { mergeSeries, LatencyHistogram, type LatencySeries, type SlowEntry } from '../shards/slowlog.ts';
 import { stringMatch } from '../config/glob.ts';
 import { CTRL_CLIENTS } from '../control.ts';
@@ -542,12 +543,12 @@ interface ThreadInfo {
 }
 
 /** Mean remaining TTL over a sample of a db's expiring keys. */
-function ttlSample(expires: Map<string, number>, now: number): [number, number] {
+function ttlSample(expires: KeyTable<number>, now: number): [number, number] {
   let sum = 0;
   let n = 0;
-  for (const when of expires.values()) {
+  for (const key of expires) {
     if (n >= 128) break;
-    const ttl = when - now;
+    const ttl = expires.get(key)! - now;
     if (ttl > 0) {
       sum += ttl;
       n++;

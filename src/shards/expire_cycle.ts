@@ -6,12 +6,14 @@
 
 import type { ShardThread } from './shard_thread.ts';
 import { activeExpireMembers } from './subkey_expire.ts';
+import type { KeyIterator } from './key_table.ts';
 
 const KEYS_PER_LOOP = 20;
 const ACCEPTABLE_STALE = 10; // percent
 
 export function startExpireCycle(thread: ShardThread): void {
-  const iters = new Map<object, Iterator<[string, number]>>();
+  // Per database object: FLUSHDB and SWAPDB put new ones in place, and the old ones' iterators go with them.
+  const iters = new WeakMap<object, KeyIterator<number>>();
   let timer: NodeJS.Timeout | null = null;
   const canUseKey = (key: string): boolean => thread.locks.canUseKey(key);
 
@@ -36,7 +38,7 @@ export function startExpireCycle(thread: ShardThread): void {
         let wrapped = false;
         while (checked < perLoop && checked < db.expires.size) {
           if (it === undefined) {
-            it = db.expires.entries();
+            it = db.expires.keys();
             iters.set(db, it);
           }
           const r = it.next();
@@ -50,8 +52,8 @@ export function startExpireCycle(thread: ShardThread): void {
             continue;
           }
           checked++;
-          const [key, when] = r.value;
-          if (when <= ks.now && thread.locks.canUseKey(key)) {
+          const key = r.value;
+          if (db.expires.get(key)! <= ks.now && thread.locks.canUseKey(key)) {
             ks.expireKey(dbi, db, key);
             expired++;
           }

@@ -63,15 +63,17 @@ const PREFETCH_MAX = 32;
 /** prefetch()'s scratch: bucket heads, then the keys and values of their entries. */
 const prefetchEntries = new Int32Array(PREFETCH_MAX);
 const prefetchKeys: string[] = new Array<string>(PREFETCH_MAX).fill('');
-const prefetchValues: (RawValue | undefined)[] = new Array<RawValue | undefined>(PREFETCH_MAX).fill(undefined);
+const prefetchValues: unknown[] = new Array<unknown>(PREFETCH_MAX).fill(undefined);
 
-type KvPage = (string | RawValue | undefined)[];
+/** Keys and values side by side (V: the values' type). */
+type KvPage<V> = (string | V | undefined)[];
 
-function kvPage(entries: number): KvPage {
-  return new Array<string | RawValue | undefined>(entries * 2).fill(undefined);
+function kvPage<V>(entries: number): KvPage<V> {
+  return new Array<string | V | undefined>(entries * 2).fill(undefined);
 }
 
-export class KeyTable {
+/** Keys to values of type V: a database's values (RawValue), or its keys' expiry times (numbers). */
+export class KeyTable<V = RawValue> {
   /** Live entries. */
   size = 0;
   /** Entry slots used so far (live entries and holes). */
@@ -87,9 +89,9 @@ export class KeyTable {
   /** Entry pages (see the top of the file): META words each in metaPages, key and value in kvPages; `allocated` slots in all. */
   private allocated: number;
   private metaPages: Int32Array[];
-  private kvPages: KvPage[];
+  private kvPages: KvPage<V>[];
   /** Iterators still running: compaction moves them along with the entries. */
-  private readonly iterators = new Set<KeyIterator>();
+  private readonly iterators = new Set<KeyIterator<V>>();
   /** The fast hash (seededHash; tests pass a weak one to provoke flooding). */
   private readonly fastHash: (key: string) => number;
   /** Set once the table saw a flooded chain: keys are hashed with SipHash under this key from then on. */
@@ -104,7 +106,7 @@ export class KeyTable {
     this.buckets = new Int32Array(capacity);
     this.allocated = Math.min(capacity, PAGE);
     this.metaPages = [new Int32Array(this.allocated * META)];
-    this.kvPages = [kvPage(this.allocated)];
+    this.kvPages = [kvPage<V>(this.allocated)];
   }
 
   /** Buckets (the live entries stay between a quarter of it and all of it). */
@@ -160,8 +162,8 @@ export class KeyTable {
   }
 
   /** See prefetch(). */
-  prefetchedValue(i: number): RawValue | undefined {
-    return prefetchValues[i];
+  prefetchedValue(i: number): V | undefined {
+    return prefetchValues[i] as V | undefined;
   }
 
   /** Let go of the values prefetch() noted. */
@@ -195,7 +197,7 @@ export class KeyTable {
       const kv = kvPages[e >>> PAGE_SHIFT];
       const k = kv[s * 2];
       prefetchKeys[i] = k === undefined ? '' : (k as string);
-      prefetchValues[i] = kv[s * 2 + 1] as RawValue | undefined;
+      prefetchValues[i] = kv[s * 2 + 1];
     }
     for (let i = 0; i < n; i++) {
       if (at[i] !== 0) sink ^= prefetchKeys[i].length;
@@ -230,7 +232,7 @@ export class KeyTable {
     return -1;
   }
 
-  get(key: string): RawValue | undefined {
+  get(key: string): V | undefined {
     const e = this.find(key);
     return e < 0 ? undefined : this.valueAt(e);
   }
@@ -240,11 +242,11 @@ export class KeyTable {
   }
 
   /** Value of an entry found by find(). */
-  valueAt(e: number): RawValue {
-    return this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2 + 1] as RawValue;
+  valueAt(e: number): V {
+    return this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2 + 1] as V;
   }
 
-  setValueAt(e: number, v: RawValue): void {
+  setValueAt(e: number, v: V): void {
     this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2 + 1] = v;
   }
 
@@ -257,7 +259,7 @@ export class KeyTable {
   }
 
   /** Store v under key (a new entry at the end, or the existing one updated); returns the entry. */
-  set(key: string, v: RawValue, clock = 0): number {
+  set(key: string, v: V, clock = 0): number {
     const h = this.hash(key);
     const found = this.findHashed(key, h);
     if (found < 0) return this.insert(key, h, v, clock);
@@ -269,7 +271,7 @@ export class KeyTable {
   }
 
   /** set() of a key not in the table (h: its hash); kept apart so that set() stays small enough to inline. */
-  private insert(key: string, h: number, v: RawValue, clock: number): number {
+  private insert(key: string, h: number, v: V, clock: number): number {
     if (this.walked >= FLOODED_CHAIN && this.sipKey === null) {
       this.harden();
       h = this.hash(key);
@@ -356,7 +358,7 @@ export class KeyTable {
       const meta = new Int32Array(size * META);
       meta.set(this.metaPages[0]);
       this.metaPages[0] = meta;
-      const kv = kvPage(size);
+      const kv = kvPage<V>(size);
       const from = this.kvPages[0];
       for (let i = 0; i < from.length; i++) kv[i] = from[i];
       this.kvPages[0] = kv;
@@ -364,7 +366,7 @@ export class KeyTable {
       return;
     }
     this.metaPages.push(new Int32Array(PAGE * META));
-    this.kvPages.push(kvPage(PAGE));
+    this.kvPages.push(kvPage<V>(PAGE));
     this.allocated += PAGE;
   }
 
@@ -527,11 +529,11 @@ export class KeyTable {
   }
 
   /** Live iterator over the keys in insertion order (see the top of the file); close it with return() when abandoned. */
-  keys(): KeyIterator {
-    return new KeyIterator(this);
+  keys(): KeyIterator<V> {
+    return new KeyIterator<V>(this);
   }
 
-  [Symbol.iterator](): KeyIterator {
+  [Symbol.iterator](): KeyIterator<V> {
     return this.keys();
   }
 
@@ -550,22 +552,22 @@ export class KeyTable {
     return this.kvPages[e >>> PAGE_SHIFT][(e & PAGE_MASK) * 2] as string;
   }
 
-  openIterator(it: KeyIterator): void {
+  openIterator(it: KeyIterator<V>): void {
     this.iterators.add(it);
   }
 
-  closeIterator(it: KeyIterator): void {
+  closeIterator(it: KeyIterator<V>): void {
     this.iterators.delete(it);
   }
 }
 
-export class KeyIterator implements IterableIterator<string> {
-  private readonly table: KeyTable;
+export class KeyIterator<V = RawValue> implements IterableIterator<string> {
+  private readonly table: KeyTable<V>;
   /** The first entry not reached yet (the table moves it when it compacts). */
   position = 0;
   private open = true;
 
-  constructor(table: KeyTable) {
+  constructor(table: KeyTable<V>) {
     this.table = table;
     table.openIterator(this);
   }
@@ -594,7 +596,7 @@ export class KeyIterator implements IterableIterator<string> {
     this.table.closeIterator(this);
   }
 
-  [Symbol.iterator](): KeyIterator {
+  [Symbol.iterator](): KeyIterator<V> {
     return this;
   }
 }

@@ -57,7 +57,8 @@ export interface KeyspaceStats {
 export class Db {
   /** Keys, values and each key's LRU clock (unix seconds of its last access: OBJECT IDLETIME, DEBUG OBJECT). */
   readonly dict = new KeyTable();
-  readonly expires = new Map<string, number>();
+  /** Keys with a TTL: when they expire (unix ms). */
+  readonly expires = new KeyTable<number>();
   /** Bumped on every write to a key (WATCH, and SCAN sessions know the db changed). */
   version = 0;
 }
