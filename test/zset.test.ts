@@ -29,7 +29,7 @@ function treeElems(t: ZTree): Elem[] {
   return out;
 }
 
-/** A tree with its element store, driven by member like ZSetValue does (dict ids, rebuild remaps). */
+/** A tree with its element store, driven by member like ZSetValue does (dict ids, remaps after a shrink). */
 class Harness {
   d = new ZDict();
   t = new ZTree(this.d);
@@ -70,6 +70,78 @@ function zElems(z: ZSetValue): Elem[] {
   while (c.next());
   return out;
 }
+
+describe('ZDict', () => {
+  it('ids stay put while it grows and its index moves incrementally; freed ids are reused; a shrink remaps them', () => {
+    const rand = prng(9);
+    const d = new ZDict();
+    const ids = new Map<string, number>();
+    const wrong: string[] = [];
+    for (let i = 0; i < 100000; i++) {
+      const m = 'z' + i;
+      ids.set(m, d.add(m, i));
+      expect(d.remap).toBe(null);
+      if (i % 7 === 0) {
+        // Remove one at random: its id goes back to the free list.
+        const victim = 'z' + Math.floor(rand() * i);
+        const id = ids.get(victim);
+        if (id !== undefined) {
+          d.removeAt(id);
+          ids.delete(victim);
+          const again = d.add('again' + i, -i);
+          if (again !== id) wrong.push(`freed ${id} not reused (${again})`);
+          d.removeAt(again);
+        }
+      }
+      if (i % 97 === 0) {
+        const probe = 'z' + Math.floor(rand() * i);
+        const want = ids.get(probe);
+        if (d.find(probe) !== (want ?? -1)) wrong.push('find ' + probe);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(d.size).toBe(ids.size);
+    for (const [m, id] of ids) if (d.find(m) !== id || d.key(id) !== m || d.vals[id] !== Number(m.slice(1))) wrong.push(m);
+    expect(wrong).toEqual([]);
+    // A scan that runs while members come and go reaches every member present all along.
+    const stay = new Set([...ids.keys()].filter(() => rand() < 0.5));
+    const seen = new Set<string>();
+    let pos = 0;
+    const epoch = d.epoch & 0xffff;
+    let n = 0;
+    do {
+      const ms: string[] = [];
+      const ss: number[] = [];
+      pos = d.scan(pos, epoch, 100, ms, ss);
+      for (const m of ms) seen.add(m);
+      for (let k = 0; k < 50; k++) {
+        const m = 'z' + Math.floor(rand() * 100000);
+        const id = ids.get(m);
+        if (id !== undefined && !stay.has(m)) {
+          d.removeAt(id);
+          ids.delete(m);
+        } else if (id === undefined) ids.set(m, d.add(m, n++));
+      }
+    } while (pos >= 0);
+    expect([...stay].filter((m) => !seen.has(m))).toEqual([]);
+    // Removing nearly everything shrinks the arrays: ids are renumbered once, through remap.
+    const before = d.capacity;
+    let remapped = 0;
+    for (const m of [...ids.keys()].slice(0, ids.size - 100)) {
+      d.removeAt(ids.get(m)!);
+      ids.delete(m);
+      if (d.remap !== null) {
+        remapped++;
+        for (const [k, old] of ids) ids.set(k, d.remap[old]);
+        d.remap = null;
+      }
+    }
+    expect(remapped).toBeGreaterThan(0);
+    expect(d.capacity).toBeLessThan(before / 8);
+    for (const [m, id] of ids) if (d.find(m) !== id || d.key(id) !== m) wrong.push(m);
+    expect(wrong).toEqual([]);
+  });
+});
 
 describe('ZTree against a naive model', () => {
   for (const [seed, members] of [[1, 40], [2, 300], [3, 3000], [4, 20000]] as const) {

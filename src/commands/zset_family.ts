@@ -1500,11 +1500,10 @@ async function crossFetchAndStore(client: Client, keys: string[], dst: string, r
 // ---- ZSCAN --------------------------------------------------------------------------------
 
 // ZSCAN: a listpack-encoded set is returned whole in one call with cursor 0,
-// as Redis does; a skiplist-encoded one is walked slot by slot over its hash
-// table with a stateless cursor (position and table epoch, zset_dict.ts):
-// slots only move when the table is rebuilt, and a cursor from before a
-// rebuild starts over, so members present for the whole scan are returned at
-// least once.
+// as Redis does; a skiplist-encoded one is walked id by id over its element
+// store with a stateless cursor (position and store epoch, zset_dict.ts): ids
+// only move when the store shrinks, and a cursor from before that starts
+// over, so members present for the whole scan are returned at least once.
 
 /** parseScanCursorOrReply: strtoul rules; null when invalid. */
 function parseCursor(s: string): bigint | null {
@@ -1563,7 +1562,7 @@ function zscanHandler(c: ExecContext, argv: string[]): void {
       ss.push(ls[k]);
     }
   } else {
-    // Cursor: slot position * 2^16 + the table's rebuild epoch (zset_dict.ts).
+    // Cursor: id position * 2^16 + the store's epoch (zset_dict.ts).
     const pos = Number(cursor / 65536n);
     const epoch = Number(cursor % 65536n);
     const d = z.dict!;

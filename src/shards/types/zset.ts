@@ -4,7 +4,7 @@
 //    bytes and the score (one char for an integer 0..127, else a tag char and
 //    4 to 8 more: int32, int48, an exact float32 or the double); lookups by member scan
 //    it, as Redis scans a listpack, and writes build a new string;
-//  - skiplist: the elements in a compact hash table (zset_dict.ts: member ->
+//  - skiplist: the elements in a store with a hash index (zset_dict.ts: member ->
 //    score, O(1) ZSCORE) and an order-statistic B+tree over their ids
 //    (zset_btree.ts) for order and ranks, O(log n).
 // A set starts as listpack (unless its first member is already too long or
@@ -260,7 +260,7 @@ export class ZSetValue implements TypedValue {
     return this.tree!.d.get(m);
   }
 
-  /** Apply a dict rebuild to the tree's ids. */
+  /** Apply a dict shrink's renumbering to the tree's ids. */
   private remapped(): void {
     const t = this.tree!;
     const d = t.d;

@@ -537,7 +537,7 @@ export class ZTree {
     this.insert(id);
   }
 
-  /** Apply a dict rebuild's old id -> new id map to every leaf. */
+  /** Apply a dict shrink's old id -> new id map to every leaf. */
   remap(map: Int32Array): void {
     for (let l: ZLeaf | null = this.first; l !== null; l = l.next) {
       const ids = l.ids;

@@ -1,58 +1,81 @@
 // The element store of a skiplist-encoded sorted set, doubling as Redis's
-// zset dict (member -> score): open addressing with linear probing, members in
-// one array and scores unboxed in a Float64Array. A slot index is the
-// element's id: the ordered tree (zset_btree.ts) stores ids in its leaves, so
-// each member and score is held once (16 bytes a slot; a JS Map would cost
-// ~28 bytes a slot plus a 16-byte heap number per non-small-integer score,
-// and the tree its own copy of both).
+// zset dict (member -> score). An element's id is its slot in two flat
+// arrays, `keys` (the member) and `vals` (the score, unboxed): the ordered
+// tree (zset_btree.ts) stores ids in its leaves and reads members and scores
+// straight from them, so each member and score is held once.
 //
-// Deletions leave tombstones, so ids never move except when the table is
-// rebuilt (growing past 3/4 occupied slots, shrinking under 1/8 live, or
-// purging tombstones): a rebuild records `remap` (old id -> new id) for the
-// owner to apply to the tree before anything else, and bumps `epoch`, which
-// ZSCAN cursors carry (scan()).
+// Ids are stable: a removed element's slot goes on a free list and is handed
+// to a later member, and nothing renumbers the live ones except a shrink (a
+// set that fell under 1/8 of its slots: `remap`, old id -> new id, for the
+// owner to apply to the tree before anything else, and `epoch` bumped, which
+// ZSCAN cursors carry). The hash index over the ids is chained (`buckets`
+// holds 1 + the first id of a chain, `next` 1 + the following one, `hashes`
+// each id's hash, compared before the member) and grows incrementally, as
+// Redis's dict rehashes: the bucket array doubles, the old one stays, and its
+// chains move to the new one a few buckets per write (one per lookup); a hash
+// whose old bucket has not moved yet is still found, inserted and removed
+// there. So a set passing a million members pays for copying its flat arrays
+// (a few milliseconds), not for re-inserting every member and renumbering
+// the tree (143 ms at 1.5M members before).
 
-import { randomSipKey, seededHash, sipHash, openTableCapacity, OPEN_TABLE_MIN, FLOODED_PROBES, type SipKey } from '../string_hash.ts';
+import { randomSipKey, seededHash, sipHash, OPEN_TABLE_MIN, type SipKey } from '../string_hash.ts';
 
-/** Marks a deleted slot (never equal to any member string). */
-const TOMB: unknown = Object.freeze({ tomb: true });
 const MIN_CAP = OPEN_TABLE_MIN;
+/** A chain this long on insertion means members chosen to collide: SipHash under a secret key from then on. */
+const FLOODED_CHAIN = 100;
+/** Old buckets a write moves to the new bucket array while the index grows (a lookup moves one). */
+const MOVE_PER_WRITE = 8;
 
 export class ZDict {
-  /** Member per slot: a string, undefined (empty) or TOMB. */
+  /** Member per id: a string, or undefined (a free slot). */
   keys: unknown[];
-  /** Score per slot. */
+  /** Score per id. */
   vals: Float64Array;
+  /** Per id: its member's hash, and 1 + the next id of its chain (free slots: 1 + the next free one). */
+  private hashes: Int32Array;
+  private next: Int32Array;
+  /** The index: 1 + the first id of each chain; while it grows, the previous array, its mask and how many of its buckets moved. */
+  private buckets: Int32Array;
   private mask: number;
+  private oldBuckets: Int32Array | null = null;
+  private oldMask = 0;
+  private moved = 0;
+  /** Ids handed out so far (ids from here on were never used), and 1 + the first free id (0: none). */
+  private top = 0;
+  private free = 0;
   /** Live entries. */
   size = 0;
-  /** Live entries plus tombstones. */
-  private used = 0;
-  /** Bumped by every rebuild (ZSCAN cursors carry it). */
+  /** Bumped by every renumbering (ZSCAN cursors carry it). */
   epoch = 0;
-  /** Set by a rebuild: old id -> new id (-1 for free slots); the owner applies it to the tree and clears it. */
+  /** Set by a shrink: old id -> new id (-1 for free slots); the owner applies it to the tree and clears it. */
   remap: Int32Array | null = null;
 
   /** The fast hash (seededHash; tests pass a weak one to provoke flooding). */
   private readonly fastHash: (m: string) => number;
-  /** Set once members were seen flooding a probe sequence: SipHash under this key from then on. */
+  /** Set once members were seen flooding a chain: SipHash under this key from then on. */
   private sipKey: SipKey | null = null;
 
-  /** An empty table of `cap` slots (a power of two, at least 16). */
+  /** An empty store with room for `cap` ids (a power of two, at least 16). */
   constructor(cap = MIN_CAP, fastHash: (m: string) => number = seededHash) {
     this.fastHash = fastHash;
-    this.keys = new Array(cap);
+    this.keys = new Array(cap).fill(undefined);
     this.vals = new Float64Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+    this.buckets = new Int32Array(cap);
     this.mask = cap - 1;
   }
 
-  /** A table sized for n entries. */
+  /** A store sized for n entries. */
   static withSize(n: number): ZDict {
-    return new ZDict(openTableCapacity(n));
+    let cap = MIN_CAP;
+    while (cap < n) cap *= 2;
+    return new ZDict(cap);
   }
 
+  /** Ids the flat arrays hold. */
   get capacity(): number {
-    return this.mask + 1;
+    return this.vals.length;
   }
 
   /** The table switched to SipHash after members chosen to collide. */
@@ -64,17 +87,26 @@ export class ZDict {
     return this.sipKey === null ? this.fastHash(m) : sipHash(m, this.sipKey);
   }
 
+  /** 1 + the first id of the chain of hash h (0: empty), in the old buckets while h's has not moved. */
+  private head(h: number): number {
+    const old = this.oldBuckets;
+    return old !== null && (h & this.oldMask) >= this.moved ? old[h & this.oldMask] : this.buckets[h & this.mask];
+  }
+
   /** The id of member m, -1 when absent. */
   find(m: string): number {
+    if (this.oldBuckets !== null) this.moveBuckets(1);
+    const h = this.hash(m);
+    const hashes = this.hashes;
     const keys = this.keys;
-    const mask = this.mask;
-    let i = this.hash(m) & mask;
-    for (;;) {
-      const k = keys[i];
-      if (k === m) return i;
-      if (k === undefined) return -1;
-      i = (i + 1) & mask;
+    const next = this.next;
+    let e = this.head(h);
+    while (e !== 0) {
+      const i = e - 1;
+      if (hashes[i] === h && keys[i] === m) return i;
+      e = next[i];
     }
+    return -1;
   }
 
   get(m: string): number | undefined {
@@ -90,110 +122,198 @@ export class ZDict {
     return this.keys[id] as string;
   }
 
-  /**
-   * Add a member that is absent; returns its id. May rebuild the table first
-   * (then `remap` is set for the ids handed out before).
-   */
+  /** Add a member that is absent; returns its id (ids handed out before stay valid). */
   add(m: string, s: number): number {
-    if ((this.used + 1) * 4 > this.capacity * 3) this.rebuild(openTableCapacity(Math.ceil((this.size + 1) * 1.5)));
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = this.hash(m) & mask;
-    let tomb = -1;
-    for (let n = 0; ; n++) {
-      const k = keys[i];
-      if (k === undefined) break;
-      if (k === TOMB && tomb < 0) tomb = i;
-      if (n >= FLOODED_PROBES && this.sipKey === null) {
-        this.harden();
-        return this.add(m, s);
-      }
-      i = (i + 1) & mask;
+    let h = this.hash(m);
+    let chain = 0;
+    for (let e = this.head(h); e !== 0; e = this.next[e - 1]) chain++;
+    if (chain >= FLOODED_CHAIN && this.sipKey === null) {
+      this.harden();
+      h = this.hash(m);
     }
-    if (tomb >= 0) i = tomb;
-    else this.used++;
-    keys[i] = m;
-    this.vals[i] = s;
+    if (this.size >= this.buckets.length) this.resize(this.buckets.length * 2);
+    let id: number;
+    if (this.free !== 0) {
+      id = this.free - 1;
+      this.free = this.next[id];
+    } else {
+      if (this.top === this.vals.length) this.growIds(this.vals.length * 2);
+      id = this.top++;
+    }
+    this.keys[id] = m;
+    this.vals[id] = s;
+    this.hashes[id] = h;
+    const old = this.oldBuckets;
+    if (old !== null && (h & this.oldMask) >= this.moved) {
+      this.next[id] = old[h & this.oldMask];
+      old[h & this.oldMask] = id + 1;
+    } else {
+      this.next[id] = this.buckets[h & this.mask];
+      this.buckets[h & this.mask] = id + 1;
+    }
     this.size++;
-    return i;
+    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+    return id;
   }
 
-  /** Members were chosen to collide: hash every one again with SipHash (one remap for the owner, composed with any pending). */
-  private harden(): void {
-    const before = this.remap;
-    this.sipKey = randomSipKey();
-    this.rebuild(this.capacity);
-    if (before !== null) {
-      const after = this.remap!;
-      for (let j = 0; j < before.length; j++) if (before[j] >= 0) before[j] = after[before[j]];
-      this.remap = before;
-    }
-  }
-
-  /** Remove the element with this id. May shrink the table (then `remap` is set). */
+  /** Remove the element with this id. May shrink the store (then `remap` is set). */
   removeAt(id: number): void {
-    this.keys[id] = TOMB;
+    const h = this.hashes[id];
+    const old = this.oldBuckets;
+    const inOld = old !== null && (h & this.oldMask) >= this.moved;
+    const heads = inOld ? old : this.buckets;
+    const b = inOld ? h & this.oldMask : h & this.mask;
+    const next = this.next;
+    if (heads[b] === id + 1) heads[b] = next[id];
+    else {
+      let e = heads[b];
+      while (next[e - 1] !== id + 1) e = next[e - 1];
+      next[e - 1] = next[id];
+    }
+    this.keys[id] = undefined;
+    next[id] = this.free;
+    this.free = id + 1;
     this.size--;
-    if (this.size * 8 < this.capacity && this.capacity > MIN_CAP) this.rebuild(openTableCapacity(this.size * 2));
+    if (this.size * 8 < this.vals.length && this.vals.length > MIN_CAP) this.shrink();
+    else if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
   }
 
   clear(): void {
-    this.keys = new Array(MIN_CAP);
+    this.keys = new Array(MIN_CAP).fill(undefined);
     this.vals = new Float64Array(MIN_CAP);
+    this.hashes = new Int32Array(MIN_CAP);
+    this.next = new Int32Array(MIN_CAP);
+    this.buckets = new Int32Array(MIN_CAP);
     this.mask = MIN_CAP - 1;
+    this.oldBuckets = null;
+    this.top = 0;
+    this.free = 0;
     this.size = 0;
-    this.used = 0;
     this.epoch++;
     this.remap = null;
   }
 
-  /** Re-insert every live entry into a table of `cap` slots, recording old id -> new id. */
-  private rebuild(cap: number): void {
+  /** Members were chosen to collide: hash every one again with SipHash (ids stay). */
+  private harden(): void {
+    const sk = randomSipKey();
+    this.sipKey = sk;
+    for (let i = 0; i < this.top; i++) {
+      const k = this.keys[i];
+      if (typeof k === 'string') this.hashes[i] = sipHash(k, sk);
+    }
+    this.reindex(this.buckets.length);
+  }
+
+  /** Room for more ids: the flat arrays are copied into ones of `cap` slots. */
+  private growIds(cap: number): void {
+    const keys = new Array(cap).fill(undefined);
+    const from = this.keys;
+    for (let i = 0; i < from.length; i++) keys[i] = from[i];
+    this.keys = keys;
+    const vals = new Float64Array(cap);
+    vals.set(this.vals);
+    this.vals = vals;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    this.next = next;
+  }
+
+  /** Twice the buckets; the chains move over incrementally (moveBuckets). */
+  private resize(buckets: number): void {
+    if (this.oldBuckets !== null) this.moveBuckets(this.oldMask + 1);
+    this.oldBuckets = this.buckets;
+    this.oldMask = this.mask;
+    this.moved = 0;
+    this.buckets = new Int32Array(buckets);
+    this.mask = buckets - 1;
+  }
+
+  /** Move the chains of the next `n` old buckets to the new bucket array; the last one ends the growth. */
+  private moveBuckets(n: number): void {
+    const old = this.oldBuckets!;
+    const end = Math.min(this.moved + n, this.oldMask + 1);
+    const buckets = this.buckets;
+    const mask = this.mask;
+    const hashes = this.hashes;
+    const next = this.next;
+    for (let b = this.moved; b < end; b++) {
+      let e = old[b];
+      while (e !== 0) {
+        const i = e - 1;
+        e = next[i];
+        const nb = hashes[i] & mask;
+        next[i] = buckets[nb];
+        buckets[nb] = i + 1;
+      }
+    }
+    this.moved = end;
+    if (end === this.oldMask + 1) this.oldBuckets = null;
+  }
+
+  /** Every chain rebuilt at once in `buckets` buckets (ends any incremental growth). */
+  private reindex(buckets: number): void {
+    this.oldBuckets = null;
+    this.buckets = new Int32Array(buckets);
+    this.mask = buckets - 1;
+    for (let i = 0; i < this.top; i++) {
+      if (typeof this.keys[i] !== 'string') continue;
+      const b = this.hashes[i] & this.mask;
+      this.next[i] = this.buckets[b];
+      this.buckets[b] = i + 1;
+    }
+  }
+
+  /** Few live elements in many slots: renumber them 0.. in id order into smaller arrays, recording old id -> new id. */
+  private shrink(): void {
+    let cap = MIN_CAP;
+    while (cap < this.size * 2) cap *= 2;
     const oldK = this.keys;
     const oldV = this.vals;
-    const keys: unknown[] = new Array(cap);
-    const vals = new Float64Array(cap);
-    const remap = new Int32Array(oldK.length);
-    const mask = cap - 1;
-    for (let j = 0; j < oldK.length; j++) {
-      const k = oldK[j];
-      if (typeof k !== 'string') {
-        remap[j] = -1;
-        continue;
-      }
-      let i = this.hash(k) & mask;
-      while (keys[i] !== undefined) i = (i + 1) & mask;
-      keys[i] = k;
-      vals[i] = oldV[j];
-      remap[j] = i;
+    const oldH = this.hashes;
+    const remap = new Int32Array(oldK.length).fill(-1);
+    this.keys = new Array(cap).fill(undefined);
+    this.vals = new Float64Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+    let j = 0;
+    for (let i = 0; i < this.top; i++) {
+      const k = oldK[i];
+      if (typeof k !== 'string') continue;
+      this.keys[j] = k;
+      this.vals[j] = oldV[i];
+      this.hashes[j] = oldH[i];
+      remap[i] = j++;
     }
-    this.keys = keys;
-    this.vals = vals;
-    this.mask = mask;
-    this.used = this.size;
+    this.top = j;
+    this.free = 0;
+    this.reindex(cap);
     this.epoch++;
     this.remap = remap;
   }
 
-  /** Every live member, in slot order. */
+  /** Every live member, in id order. */
   *members(): IterableIterator<string> {
     const keys = this.keys;
-    for (let j = 0; j < keys.length; j++) {
+    for (let j = 0; j < this.top; j++) {
       const k = keys[j];
       if (typeof k === 'string') yield k;
     }
   }
 
   /**
-   * One SCAN step: from slot `pos` of the table as it was at `epoch` (a
-   * cursor from another epoch starts over at 0), collect live entries until
-   * `count` were found or count*10 slots were examined. Returns the next
-   * position, or -1 at the end of the table.
+   * One SCAN step: from id `pos` of the store as it was at `epoch` (a cursor
+   * from another epoch starts over at 0), collect live entries until `count`
+   * were found or count*10 slots were examined. Returns the next position,
+   * or -1 at the end. Ids only move when the epoch changes, so an element
+   * present all along is reached.
    */
   scan(pos: number, epoch: number, count: number, outM: string[], outS: number[]): number {
     if (epoch !== (this.epoch & 0xffff)) pos = 0;
     const keys = this.keys;
-    const n = keys.length;
+    const n = this.top;
     let found = 0;
     let budget = count * 10;
     while (pos < n && found < count && budget-- > 0) {
@@ -208,8 +328,8 @@ export class ZDict {
     return pos < n ? pos : -1;
   }
 
-  /** Bytes held by the table (MEMORY USAGE). */
+  /** Bytes held by the store (MEMORY USAGE): per id slot a member pointer, a score, a hash and a link; 4 per bucket. */
   bytes(): number {
-    return 2 * 80 + this.capacity * 16;
+    return 2 * 80 + this.vals.length * 24 + this.buckets.length * 4;
   }
 }
