@@ -109,8 +109,13 @@ export class KeyTable<V = RawValue> {
     this.kvPages = [kvPage<V>(this.allocated)];
   }
 
+  /** Entry slots in use: live entries and holes (compaction keeps the holes under about as many as the live ones). */
+  get usedSlots(): number {
+    return this.used;
+  }
+
   /** Buckets (the live entries stay between a quarter of it and all of it). */
-  get slots(): number {
+  get bucketCount(): number {
     return this.capacity;
   }
 
