@@ -62,6 +62,41 @@ describe('MemberIndex', () => {
     });
   }
 
+  it('resizes incrementally: lookups, removals and moves agree with the model while the old table still holds members', () => {
+    const rnd = prng(17);
+    const d = new Dense();
+    const model = new Set<string>();
+    const wrong: string[] = [];
+    let sawResizing = 0;
+    for (let i = 0; i < 120000; i++) {
+      const m = 'r' + i;
+      d.add(m);
+      model.add(m);
+      if (d.index.resizing > 0) {
+        sawResizing++;
+        const probe = 'r' + Math.floor(rnd() * i);
+        if ((d.index.get(probe) >= 0) !== model.has(probe)) wrong.push('get ' + probe);
+        // A removal moves the last member into the hole (index.move), in either table.
+        if (rnd() < 0.3 && d.remove(probe) !== model.delete(probe)) wrong.push('remove ' + probe);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(sawResizing).toBeGreaterThan(1000);
+    check(d, model);
+    // Shrinking is incremental too.
+    let sawShrinking = 0;
+    for (const m of [...model]) {
+      if (rnd() < 0.97) {
+        d.remove(m);
+        model.delete(m);
+        if (d.index.resizing > 0) sawShrinking++;
+      }
+    }
+    expect(sawShrinking).toBeGreaterThan(100);
+    check(d, model);
+    expect(d.index.get('absent')).toBe(-1);
+  });
+
   it('members chosen to collide switch it to SipHash, and it keeps working', () => {
     const d = new Dense(() => 42);
     const model = new Set<string>();
