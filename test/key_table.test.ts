@@ -269,6 +269,17 @@ describe('KeyTable', () => {
     for (let i = 0; i < 2000; i++) expect(m.has(t.keyOf(t.randomEntry()))).toBe(true);
   });
 
+  it('nextEntry() walks the same entries as the key iterator, their values readable at each', () => {
+    const t = new KeyTable<number>();
+    for (let i = 0; i < 5000; i++) t.set('e' + i, i * 10);
+    for (let i = 0; i < 5000; i += 3) t.delete('e' + i);
+    const it = t.keys();
+    const got: [string, number][] = [];
+    for (let e = it.nextEntry(); e >= 0; e = it.nextEntry()) got.push([t.keyOf(e), t.valueAt(e)]);
+    expect(got).toEqual([...t.keys()].map((k) => [k, t.get(k)]));
+    expect(it.nextEntry()).toBe(-1);
+  });
+
   it('keeps an LRU clock per entry', () => {
     const t = new KeyTable();
     t.set('a', 1, 100);

@@ -546,14 +546,16 @@ interface ThreadInfo {
 function ttlSample(expires: KeyTable<number>, now: number): [number, number] {
   let sum = 0;
   let n = 0;
-  for (const key of expires) {
-    if (n >= 128) break;
-    const ttl = expires.get(key)! - now;
+  const it = expires.keys();
+  for (let e = it.nextEntry(); e >= 0 && n < 128; e = it.nextEntry()) {
+    const ttl = expires.valueAt(e) - now;
     if (ttl > 0) {
       sum += ttl;
       n++;
     }
   }
+  // Stopped early: the iterator must leave the table (an open one is moved along by every compaction).
+  it.return();
   return [sum, n];
 }
 

@@ -41,8 +41,8 @@ export function startExpireCycle(thread: ShardThread): void {
             it = db.expires.keys();
             iters.set(db, it);
           }
-          const r = it.next();
-          if (r.done) {
+          const e = it.nextEntry();
+          if (e < 0) {
             // Start over from the beginning (at most once per round); a finished
             // iterator must not stay cached, or this db would never be scanned again.
             it = undefined;
@@ -52,8 +52,8 @@ export function startExpireCycle(thread: ShardThread): void {
             continue;
           }
           checked++;
-          const key = r.value;
-          if (db.expires.get(key)! <= ks.now && thread.locks.canUseKey(key)) {
+          const key = db.expires.keyOf(e);
+          if (db.expires.valueAt(e) <= ks.now && thread.locks.canUseKey(key)) {
             ks.expireKey(dbi, db, key);
             expired++;
           }

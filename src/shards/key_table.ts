@@ -25,7 +25,7 @@
 // the chains move to the new one a few buckets per write (and one per
 // lookup) from the first bucket on, as Redis's dict rehashes: a hash whose
 // old bucket has not moved yet is still looked up, inserted and deleted
-// there. Holes are dropped by compaction, which starts when they outnumber
+// there (chain_buckets.ts, shared with the sorted sets' ZDict). Holes are dropped by compaction, which starts when they outnumber
 // the live entries and moves the live ones to the front a few slots per
 // write (see "compaction" below); an open iterator moves with its next
 // entry. So a table passing a million keys, or a churning cache, pauses for
@@ -37,6 +37,7 @@
 
 import type { RawValue } from './keyspace.ts';
 import { randomSipKey, seededHash, sipHash, type SipKey } from './string_hash.ts';
+import { ChainBuckets, type ChainLinks } from './chain_buckets.ts';
 
 const MIN_CAPACITY = 8;
 /** Int32 words per entry in a meta page: hash, 1 + next entry of the chain, LRU clock. */
@@ -73,19 +74,13 @@ function kvPage<V>(entries: number): KvPage<V> {
 }
 
 /** Keys to values of type V: a database's values (RawValue), or its keys' expiry times (numbers). */
-export class KeyTable<V = RawValue> {
+export class KeyTable<V = RawValue> implements ChainLinks {
   /** Live entries. */
   size = 0;
   /** Entry slots used so far (live entries and holes). */
   private used = 0;
-  /** Buckets: twice as many when the live entries reach it, half when they fall under a quarter. */
-  private capacity: number;
-  private mask: number;
-  private buckets: Int32Array;
-  /** While re-indexing: the previous bucket array, its mask, and how many of its buckets moved (the first ones). */
-  private oldBuckets: Int32Array | null = null;
-  private oldMask = 0;
-  private moved = 0;
+  /** The index (chain_buckets.ts): twice the buckets when the live entries reach their number, half under a quarter. */
+  private readonly index: ChainBuckets;
   /** Entry pages (see the top of the file): META words each in metaPages, key and value in kvPages; `allocated` slots in all. */
   private allocated: number;
   private metaPages: Int32Array[];
@@ -101,9 +96,7 @@ export class KeyTable<V = RawValue> {
 
   constructor(capacity = MIN_CAPACITY, fastHash: (key: string) => number = seededHash) {
     this.fastHash = fastHash;
-    this.capacity = capacity;
-    this.mask = capacity - 1;
-    this.buckets = new Int32Array(capacity);
+    this.index = new ChainBuckets(capacity);
     this.allocated = Math.min(capacity, PAGE);
     this.metaPages = [new Int32Array(this.allocated * META)];
     this.kvPages = [kvPage<V>(this.allocated)];
@@ -116,7 +109,7 @@ export class KeyTable<V = RawValue> {
 
   /** Buckets (the live entries stay between a quarter of it and all of it). */
   get bucketCount(): number {
-    return this.capacity;
+    return this.index.count;
   }
 
   /** The table switched to SipHash after keys chosen to collide. */
@@ -126,7 +119,7 @@ export class KeyTable<V = RawValue> {
 
   /** Old buckets not moved yet (0: not re-indexing). */
   get reindexing(): number {
-    return this.oldBuckets === null ? 0 : this.oldMask + 1 - this.moved;
+    return this.index.pending;
   }
 
   /** Entry slots still to look at while the table compacts (0: not compacting). */
@@ -138,10 +131,18 @@ export class KeyTable<V = RawValue> {
     return this.sipKey === null ? this.fastHash(key) : sipHash(key, this.sipKey);
   }
 
-  /** 1 + the first entry of the chain of hash h (0: empty), in the old buckets while h's has not moved. */
-  private head(h: number): number {
-    const old = this.oldBuckets;
-    return old !== null && (h & this.oldMask) >= this.moved ? old[h & this.oldMask] : this.buckets[h & this.mask];
+  // ---- ChainLinks (the index reads and relinks chains through these) ----
+
+  hashAt(i: number): number {
+    return this.metaPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * META];
+  }
+
+  nextAt(i: number): number {
+    return this.metaPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * META + 1];
+  }
+
+  setNextAt(i: number, next: number): void {
+    this.metaPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * META + 1] = next;
   }
 
   /**
@@ -160,7 +161,7 @@ export class KeyTable<V = RawValue> {
     const at = prefetchEntries;
     for (let i = 0; i < n; i++) {
       const k = keyAt[from + i];
-      at[i] = k !== 0 ? this.head(this.hash(argvs[from + i][k])) : 0;
+      at[i] = k !== 0 ? this.index.head(this.hash(argvs[from + i][k])) : 0;
     }
     this.prefetchEntries(n);
     return n;
@@ -180,7 +181,7 @@ export class KeyTable<V = RawValue> {
   prefetchArgs(argv: string[], first: number, last: number, step: number): void {
     const at = prefetchEntries;
     let n = 0;
-    for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = this.head(this.hash(argv[i]));
+    for (let i = first; i <= last && n < PREFETCH_MAX; i += step) at[n++] = this.index.head(this.hash(argv[i]));
     this.prefetchEntries(n);
     this.clearPrefetched(n);
   }
@@ -216,12 +217,12 @@ export class KeyTable<V = RawValue> {
 
   /** The entry of key, or -1. */
   find(key: string): number {
-    if (this.oldBuckets !== null) this.moveBuckets(1);
+    if (this.index.resizing) this.index.move(1, this);
     return this.findHashed(key, this.hash(key));
   }
 
   private findHashed(key: string, h: number): number {
-    let e = this.head(h);
+    let e = this.index.head(h);
     const metaPages = this.metaPages;
     const kvPages = this.kvPages;
     let walked = 0;
@@ -281,7 +282,7 @@ export class KeyTable<V = RawValue> {
       this.harden();
       h = this.hash(key);
     }
-    if (this.size >= this.capacity) this.resize(this.capacity * 2);
+    if (this.size >= this.index.count) this.index.resize(this.index.count * 2, this);
     // The write's share of the background work comes first: compaction must not move the entry returned.
     this.afterWrite();
     const e = this.used++;
@@ -291,7 +292,7 @@ export class KeyTable<V = RawValue> {
     const m = (e & PAGE_MASK) * META;
     meta[m] = h;
     meta[m + 2] = clock;
-    this.link(e, h);
+    this.index.link(e, h, this);
     const kv = this.kvPages[p];
     kv[(e & PAGE_MASK) * 2] = key;
     kv[(e & PAGE_MASK) * 2 + 1] = v;
@@ -301,10 +302,8 @@ export class KeyTable<V = RawValue> {
 
   delete(key: string): boolean {
     const h = this.hash(key);
-    const old = this.oldBuckets;
-    const inOld = old !== null && (h & this.oldMask) >= this.moved;
-    const heads = inOld ? old : this.buckets;
-    const b = inOld ? h & this.oldMask : h & this.mask;
+    const heads = this.index.chainOf(h);
+    const b = this.index.at;
     const metaPages = this.metaPages;
     let prev = -1;
     let e = heads[b];
@@ -320,7 +319,8 @@ export class KeyTable<V = RawValue> {
         kv[(i & PAGE_MASK) * 2 + 1] = undefined;
         meta[m + 1] = 0;
         this.size--;
-        if (this.size < this.capacity >> 2 && this.capacity > MIN_CAPACITY) this.resize(this.capacity >> 1);
+        const buckets = this.index.count;
+        if (this.size < buckets >> 2 && buckets > MIN_CAPACITY) this.index.resize(buckets >> 1, this);
         this.afterWrite();
         return true;
       }
@@ -330,27 +330,13 @@ export class KeyTable<V = RawValue> {
     return false;
   }
 
-  /** Put entry e (hash h, not linked yet) at the head of its chain, in the old buckets while h's has not moved. */
-  private link(e: number, h: number): void {
-    const meta = this.metaPages[e >>> PAGE_SHIFT];
-    const m = (e & PAGE_MASK) * META;
-    const old = this.oldBuckets;
-    if (old !== null && (h & this.oldMask) >= this.moved) {
-      meta[m + 1] = old[h & this.oldMask];
-      old[h & this.oldMask] = e + 1;
-    } else {
-      meta[m + 1] = this.buckets[h & this.mask];
-      this.buckets[h & this.mask] = e + 1;
-    }
-  }
-
   /**
    * A write's share of the background work: some old buckets move while the
    * table re-indexes, some entry slots are compacted while it compacts; a
    * table with more holes than live entries starts compacting.
    */
   private afterWrite(): void {
-    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+    if (this.index.resizing) this.index.move(MOVE_PER_WRITE, this);
     if (this.compactFrom >= 0) this.compact(COMPACT_PER_WRITE);
     else if (this.used - this.size > this.size && this.used > MIN_CAPACITY) this.startCompaction();
   }
@@ -384,44 +370,6 @@ export class KeyTable<V = RawValue> {
       if (k !== undefined) this.metaPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * META] = sipHash(k as string, sk);
     }
     this.reindex();
-  }
-
-  /**
-   * Twice or half the buckets. The chains move to the new bucket array
-   * incrementally (moveBuckets), so a table passing a million keys pays for
-   * a zeroed array, not for rebuilding every chain at once.
-   */
-  private resize(capacity: number): void {
-    if (this.oldBuckets !== null) this.moveBuckets(this.oldMask + 1);
-    this.oldBuckets = this.buckets;
-    this.oldMask = this.mask;
-    this.moved = 0;
-    this.capacity = capacity;
-    this.buckets = new Int32Array(capacity);
-    this.mask = capacity - 1;
-  }
-
-  /** Move the chains of the next `n` old buckets to the new bucket array; the last one ends the re-indexing. */
-  private moveBuckets(n: number): void {
-    const old = this.oldBuckets!;
-    const end = Math.min(this.moved + n, this.oldMask + 1);
-    const buckets = this.buckets;
-    const mask = this.mask;
-    const metaPages = this.metaPages;
-    for (let b = this.moved; b < end; b++) {
-      let e = old[b];
-      while (e !== 0) {
-        const i = e - 1;
-        const meta = metaPages[i >>> PAGE_SHIFT];
-        const m = (i & PAGE_MASK) * META;
-        e = meta[m + 1];
-        const nb = meta[m] & mask;
-        meta[m + 1] = buckets[nb];
-        buckets[nb] = i + 1;
-      }
-    }
-    this.moved = end;
-    if (end === this.oldMask + 1) this.oldBuckets = null;
   }
 
   // ---- compaction ----
@@ -473,10 +421,8 @@ export class KeyTable<V = RawValue> {
     const jm = this.metaPages[j >>> PAGE_SHIFT];
     const jo = (j & PAGE_MASK) * META;
     const h = im[io];
-    const old = this.oldBuckets;
-    const inOld = old !== null && (h & this.oldMask) >= this.moved;
-    const heads = inOld ? old : this.buckets;
-    const b = inOld ? h & this.oldMask : h & this.mask;
+    const heads = this.index.chainOf(h);
+    const b = this.index.at;
     if (heads[b] === i + 1) heads[b] = j + 1;
     else {
       let e = heads[b];
@@ -505,21 +451,12 @@ export class KeyTable<V = RawValue> {
     if (this.iterators.size !== 0) for (const it of this.iterators) if (it.position > j && it.position <= i) it.position = j;
   }
 
-  /** Rebuild every bucket chain at once for the current capacity (ends any incremental re-indexing). */
+  /** Rebuild every bucket chain at once (ends any incremental re-indexing). */
   private reindex(): void {
-    const capacity = this.capacity;
-    this.mask = capacity - 1;
-    this.oldBuckets = null;
-    const buckets = new Int32Array(capacity);
+    this.index.reset(this.index.count);
     for (let i = 0; i < this.used; i++) {
-      if (this.kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2] === undefined) continue;
-      const meta = this.metaPages[i >>> PAGE_SHIFT];
-      const m = (i & PAGE_MASK) * META;
-      const b = meta[m] & this.mask;
-      meta[m + 1] = buckets[b];
-      buckets[b] = i + 1;
+      if (this.kvPages[i >>> PAGE_SHIFT][(i & PAGE_MASK) * 2] !== undefined) this.index.link(i, this.hashAt(i), this);
     }
-    this.buckets = buckets;
   }
 
   /** A random live entry (-1 when empty): random slots until one is live (compaction keeps about half the used slots live), then a scan. */
@@ -578,15 +515,23 @@ export class KeyIterator<V = RawValue> implements IterableIterator<string> {
   }
 
   next(): IteratorResult<string> {
-    if (this.open) {
-      const e = this.table.nextLive(this.position);
-      if (e >= 0) {
-        this.position = e + 1;
-        return { value: this.table.keyOf(e), done: false };
-      }
-      this.close();
+    const e = this.nextEntry();
+    return e >= 0 ? { value: this.table.keyOf(e), done: false } : { value: undefined, done: true };
+  }
+
+  /**
+   * The next live entry (its key and value through the table's keyOf() and
+   * valueAt(), until the table is written to), or -1 at the end.
+   */
+  nextEntry(): number {
+    if (!this.open) return -1;
+    const e = this.table.nextLive(this.position);
+    if (e >= 0) {
+      this.position = e + 1;
+      return e;
     }
-    return { value: undefined, done: true };
+    this.close();
+    return -1;
   }
 
   /** Stop early (for ... of with break calls it). */

@@ -8,17 +8,17 @@
 // to a later member, and nothing renumbers the live ones except a shrink (a
 // set that fell under 1/8 of its slots: `remap`, old id -> new id, for the
 // owner to apply to the tree before anything else, and `epoch` bumped, which
-// ZSCAN cursors carry). The hash index over the ids is chained (`buckets`
-// holds 1 + the first id of a chain, `next` 1 + the following one, `hashes`
-// each id's hash, compared before the member) and grows incrementally, as
-// Redis's dict rehashes: the bucket array doubles, the old one stays, and its
-// chains move to the new one a few buckets per write (one per lookup); a hash
-// whose old bucket has not moved yet is still found, inserted and removed
-// there. So a set passing a million members pays for copying its flat arrays
+// ZSCAN cursors carry). The hash index over the ids is chained (`index`, a
+// ChainBuckets: 1 + the first id of each chain; `next` 1 + the following
+// one, `hashes` each id's hash, compared before the member) and grows
+// incrementally, as Redis's dict rehashes (chain_buckets.ts: the chains move
+// to the doubled bucket array a few buckets per write, one per lookup). So a
+// set passing a million members pays for copying its flat arrays
 // (a few milliseconds), not for re-inserting every member and renumbering
 // the tree (143 ms at 1.5M members before).
 
 import { randomSipKey, seededHash, sipHash, OPEN_TABLE_MIN, type SipKey } from '../string_hash.ts';
+import { ChainBuckets, type ChainLinks } from '../chain_buckets.ts';
 
 const MIN_CAP = OPEN_TABLE_MIN;
 /** A chain this long on insertion means members chosen to collide: SipHash under a secret key from then on. */
@@ -26,7 +26,7 @@ const FLOODED_CHAIN = 100;
 /** Old buckets a write moves to the new bucket array while the index grows (a lookup moves one). */
 const MOVE_PER_WRITE = 8;
 
-export class ZDict {
+export class ZDict implements ChainLinks {
   /** Member per id: a string, or undefined (a free slot). */
   keys: unknown[];
   /** Score per id. */
@@ -34,12 +34,8 @@ export class ZDict {
   /** Per id: its member's hash, and 1 + the next id of its chain (free slots: 1 + the next free one). */
   private hashes: Int32Array;
   private next: Int32Array;
-  /** The index: 1 + the first id of each chain; while it grows, the previous array, its mask and how many of its buckets moved. */
-  private buckets: Int32Array;
-  private mask: number;
-  private oldBuckets: Int32Array | null = null;
-  private oldMask = 0;
-  private moved = 0;
+  /** The index over the ids (chain_buckets.ts). */
+  private index: ChainBuckets;
   /** Ids handed out so far (ids from here on were never used), and 1 + the first free id (0: none). */
   private top = 0;
   private free = 0;
@@ -62,8 +58,7 @@ export class ZDict {
     this.vals = new Float64Array(cap);
     this.hashes = new Int32Array(cap);
     this.next = new Int32Array(cap);
-    this.buckets = new Int32Array(cap);
-    this.mask = cap - 1;
+    this.index = new ChainBuckets(cap);
   }
 
   /** A store sized for n entries. */
@@ -87,20 +82,28 @@ export class ZDict {
     return this.sipKey === null ? this.fastHash(m) : sipHash(m, this.sipKey);
   }
 
-  /** 1 + the first id of the chain of hash h (0: empty), in the old buckets while h's has not moved. */
-  private head(h: number): number {
-    const old = this.oldBuckets;
-    return old !== null && (h & this.oldMask) >= this.moved ? old[h & this.oldMask] : this.buckets[h & this.mask];
+  // ---- ChainLinks (the index reads and relinks chains through these) ----
+
+  hashAt(i: number): number {
+    return this.hashes[i];
+  }
+
+  nextAt(i: number): number {
+    return this.next[i];
+  }
+
+  setNextAt(i: number, next: number): void {
+    this.next[i] = next;
   }
 
   /** The id of member m, -1 when absent. */
   find(m: string): number {
-    if (this.oldBuckets !== null) this.moveBuckets(1);
+    if (this.index.resizing) this.index.move(1, this);
     const h = this.hash(m);
     const hashes = this.hashes;
     const keys = this.keys;
     const next = this.next;
-    let e = this.head(h);
+    let e = this.index.head(h);
     while (e !== 0) {
       const i = e - 1;
       if (hashes[i] === h && keys[i] === m) return i;
@@ -126,12 +129,12 @@ export class ZDict {
   add(m: string, s: number): number {
     let h = this.hash(m);
     let chain = 0;
-    for (let e = this.head(h); e !== 0; e = this.next[e - 1]) chain++;
+    for (let e = this.index.head(h); e !== 0; e = this.next[e - 1]) chain++;
     if (chain >= FLOODED_CHAIN && this.sipKey === null) {
       this.harden();
       h = this.hash(m);
     }
-    if (this.size >= this.buckets.length) this.resize(this.buckets.length * 2);
+    if (this.size >= this.index.count) this.index.resize(this.index.count * 2, this);
     let id: number;
     if (this.free !== 0) {
       id = this.free - 1;
@@ -143,26 +146,16 @@ export class ZDict {
     this.keys[id] = m;
     this.vals[id] = s;
     this.hashes[id] = h;
-    const old = this.oldBuckets;
-    if (old !== null && (h & this.oldMask) >= this.moved) {
-      this.next[id] = old[h & this.oldMask];
-      old[h & this.oldMask] = id + 1;
-    } else {
-      this.next[id] = this.buckets[h & this.mask];
-      this.buckets[h & this.mask] = id + 1;
-    }
+    this.index.link(id, h, this);
     this.size++;
-    if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+    if (this.index.resizing) this.index.move(MOVE_PER_WRITE, this);
     return id;
   }
 
   /** Remove the element with this id. May shrink the store (then `remap` is set). */
   removeAt(id: number): void {
-    const h = this.hashes[id];
-    const old = this.oldBuckets;
-    const inOld = old !== null && (h & this.oldMask) >= this.moved;
-    const heads = inOld ? old : this.buckets;
-    const b = inOld ? h & this.oldMask : h & this.mask;
+    const heads = this.index.chainOf(this.hashes[id]);
+    const b = this.index.at;
     const next = this.next;
     if (heads[b] === id + 1) heads[b] = next[id];
     else {
@@ -175,7 +168,7 @@ export class ZDict {
     this.free = id + 1;
     this.size--;
     if (this.size * 8 < this.vals.length && this.vals.length > MIN_CAP) this.shrink();
-    else if (this.oldBuckets !== null) this.moveBuckets(MOVE_PER_WRITE);
+    else if (this.index.resizing) this.index.move(MOVE_PER_WRITE, this);
   }
 
   clear(): void {
@@ -183,9 +176,7 @@ export class ZDict {
     this.vals = new Float64Array(MIN_CAP);
     this.hashes = new Int32Array(MIN_CAP);
     this.next = new Int32Array(MIN_CAP);
-    this.buckets = new Int32Array(MIN_CAP);
-    this.mask = MIN_CAP - 1;
-    this.oldBuckets = null;
+    this.index = new ChainBuckets(MIN_CAP);
     this.top = 0;
     this.free = 0;
     this.size = 0;
@@ -201,7 +192,7 @@ export class ZDict {
       const k = this.keys[i];
       if (typeof k === 'string') this.hashes[i] = sipHash(k, sk);
     }
-    this.reindex(this.buckets.length);
+    this.reindex(this.index.count);
   }
 
   /** Room for more ids: the flat arrays are copied into ones of `cap` slots. */
@@ -221,49 +212,10 @@ export class ZDict {
     this.next = next;
   }
 
-  /** Twice the buckets; the chains move over incrementally (moveBuckets). */
-  private resize(buckets: number): void {
-    if (this.oldBuckets !== null) this.moveBuckets(this.oldMask + 1);
-    this.oldBuckets = this.buckets;
-    this.oldMask = this.mask;
-    this.moved = 0;
-    this.buckets = new Int32Array(buckets);
-    this.mask = buckets - 1;
-  }
-
-  /** Move the chains of the next `n` old buckets to the new bucket array; the last one ends the growth. */
-  private moveBuckets(n: number): void {
-    const old = this.oldBuckets!;
-    const end = Math.min(this.moved + n, this.oldMask + 1);
-    const buckets = this.buckets;
-    const mask = this.mask;
-    const hashes = this.hashes;
-    const next = this.next;
-    for (let b = this.moved; b < end; b++) {
-      let e = old[b];
-      while (e !== 0) {
-        const i = e - 1;
-        e = next[i];
-        const nb = hashes[i] & mask;
-        next[i] = buckets[nb];
-        buckets[nb] = i + 1;
-      }
-    }
-    this.moved = end;
-    if (end === this.oldMask + 1) this.oldBuckets = null;
-  }
-
   /** Every chain rebuilt at once in `buckets` buckets (ends any incremental growth). */
   private reindex(buckets: number): void {
-    this.oldBuckets = null;
-    this.buckets = new Int32Array(buckets);
-    this.mask = buckets - 1;
-    for (let i = 0; i < this.top; i++) {
-      if (typeof this.keys[i] !== 'string') continue;
-      const b = this.hashes[i] & this.mask;
-      this.next[i] = this.buckets[b];
-      this.buckets[b] = i + 1;
-    }
+    this.index.reset(buckets);
+    for (let i = 0; i < this.top; i++) if (typeof this.keys[i] === 'string') this.index.link(i, this.hashes[i], this);
   }
 
   /** Few live elements in many slots: renumber them 0.. in id order into smaller arrays, recording old id -> new id. */
@@ -330,6 +282,6 @@ export class ZDict {
 
   /** Bytes held by the store (MEMORY USAGE): per id slot a member pointer, a score, a hash and a link; 4 per bucket. */
   bytes(): number {
-    return 2 * 80 + this.vals.length * 24 + this.buckets.length * 4;
+    return 2 * 80 + this.vals.length * 24 + this.index.count * 4;
   }
 }
