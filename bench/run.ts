@@ -10,6 +10,9 @@
 //   npm run bench -- --tests set,get --pipelines 1,16 --clients 50 --threads 1,2 --rounds 3 --requests 200000
 //   (--requests is per run at pipeline 1; pipelined runs send up to 8x more)
 //   npm run bench -- --write            # also append the table to bench/RESULTS.md
+//   npm run bench -- --io-threads       # with N > 1 server threads, also against
+//                                       # redis-server --io-threads N (multithreaded C Redis
+//                                       # on the same machine: the last two columns)
 
 import { execFileSync } from 'node:child_process';
 import { argValue, cpuMicros, median, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
@@ -27,6 +30,8 @@ interface Opts {
   requests: number;
   benchThreads: number;
   write: boolean;
+  /** Also run redis-server with --io-threads N (N = server threads, when > 1). */
+  ioThreads: boolean;
 }
 
 function parseArgs(): Opts {
@@ -42,6 +47,7 @@ function parseArgs(): Opts {
     requests: Number(get('requests', '200000')),
     benchThreads: Number(get('bench-threads', '2')),
     write: a.includes('--write'),
+    ioThreads: a.includes('--io-threads'),
   };
 }
 
@@ -88,35 +94,41 @@ async function main(): Promise<void> {
   const o = parseArgs();
   const redis = await startRedis();
   const rows: string[] = [];
-  const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms |';
-  const sep = '|' + '---|'.repeat(14);
+  const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms |' + (o.ioThreads ? ' rps ratio vs io-threads | cpu/op ratio vs io-threads |' : '');
+  const sep = '|' + '---|'.repeat(o.ioThreads ? 16 : 14);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, rounds ${o.rounds}`);
   console.log(header);
   console.log(sep);
   try {
     for (const threads of o.threads) {
       const ours = await startOurs(threads);
+      // Redis's own threaded I/O with as many threads, where asked: what multithreaded C Redis does on this machine.
+      const mt = o.ioThreads && threads > 1 ? await startRedis(['--io-threads', String(threads), '--io-threads-do-reads', 'yes']) : null;
       try {
         for (const test of o.tests) {
           for (const P of o.pipelines) {
             for (const clients of o.clients) {
               const a: Sample[] = [];
               const b: Sample[] = [];
+              const c: Sample[] = [];
               // Not measured: a quarter-length run on each server first, so that the rounds
               // measure the steady state (ours compiles the command's path on its first
               // thousands of requests; a cross-shard one took ~2 s to reach full speed).
               runOnce(ours, test, P, clients, o, requestsFor(P, o) >> 2);
               runOnce(redis, test, P, clients, o, requestsFor(P, o) >> 2);
+              if (mt !== null) runOnce(mt, test, P, clients, o, requestsFor(P, o) >> 2);
               for (let r = 0; r < o.rounds; r++) {
                 const x = runOnce(ours, test, P, clients, o);
                 const y = runOnce(redis, test, P, clients, o);
+                const z = mt !== null ? runOnce(mt, test, P, clients, o) : null;
                 if (x) a.push(x);
                 if (y) b.push(y);
+                if (z) c.push(z);
               }
               if (a.length === 0 || b.length === 0) continue;
               const m = (s: Sample[], k: keyof Sample) => median(s.map((v) => v[k]));
               const f = (x: number, d = 2) => x.toFixed(d);
-              const row = `| ${threads} | ${test} | ${P} | ${clients} | **${f(m(a, 'rps') / m(b, 'rps'))}** | ${f(m(a, 'cpuUsPerOp') / m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p50') / m(b, 'p50'))} | ${f(m(a, 'p99') / m(b, 'p99'))} | ${Math.round(m(a, 'rps'))} | ${Math.round(m(b, 'rps'))} | ${f(m(a, 'cpuUsPerOp'))} | ${f(m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p99'), 3)} | ${f(m(b, 'p99'), 3)} |`;
+              const row = `| ${threads} | ${test} | ${P} | ${clients} | **${f(m(a, 'rps') / m(b, 'rps'))}** | ${f(m(a, 'cpuUsPerOp') / m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p50') / m(b, 'p50'))} | ${f(m(a, 'p99') / m(b, 'p99'))} | ${Math.round(m(a, 'rps'))} | ${Math.round(m(b, 'rps'))} | ${f(m(a, 'cpuUsPerOp'))} | ${f(m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p99'), 3)} | ${f(m(b, 'p99'), 3)} |` + (o.ioThreads ? (c.length === 0 ? ' – | – |' : ` ${f(m(a, 'rps') / m(c, 'rps'))} | ${f(m(a, 'cpuUsPerOp') / m(c, 'cpuUsPerOp'))} |`) : '');
               console.log(row);
               rows.push(row);
             }
@@ -124,6 +136,7 @@ async function main(): Promise<void> {
         }
       } finally {
         await stopServer(ours);
+        if (mt !== null) await stopServer(mt);
       }
     }
   } finally {
@@ -133,7 +146,7 @@ async function main(): Promise<void> {
     const cmdline = 'npm run bench -- ' + process.argv.slice(2).join(' ');
     appendFileSync(
       path.join(root, 'bench/RESULTS.md'),
-      `\n### ${new Date().toISOString().slice(0, 16)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r 1000000, ${o.rounds} alternating rounds, medians)\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
+      `\n### ${new Date().toISOString().slice(0, 16)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r 1000000, ${o.rounds} alternating rounds, medians${o.ioThreads ? '; last two columns: ours / redis-server --io-threads N --io-threads-do-reads yes, N = server threads' : ''})\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
     );
   }
 }
