@@ -10,6 +10,9 @@
 //   npm run bench -- --tests set,get --pipelines 1,16 --clients 50 --threads 1,2 --rounds 3 --requests 200000
 //   (--requests is per run at pipeline 1; pipelined runs send up to 8x more)
 //   npm run bench -- --write            # also append the table to bench/RESULTS.md
+//   npm run bench -- --data-size 16384 --keyspace 10000
+//                                       # values of that many bytes over that many keys
+//                                       # (redis-benchmark -d, -r; defaults 3 and 1000000)
 //   npm run bench -- --io-threads       # with N > 1 server threads, also against
 //                                       # redis-server --io-threads N (multithreaded C Redis
 //                                       # on the same machine: the last two columns)
@@ -32,6 +35,9 @@ interface Opts {
   write: boolean;
   /** Also run redis-server with --io-threads N (N = server threads, when > 1). */
   ioThreads: boolean;
+  /** Value size in bytes (redis-benchmark -d) and keys the load spreads over (-r). */
+  dataSize: number;
+  keyspace: number;
 }
 
 function parseArgs(): Opts {
@@ -48,6 +54,8 @@ function parseArgs(): Opts {
     benchThreads: Number(get('bench-threads', '2')),
     write: a.includes('--write'),
     ioThreads: a.includes('--io-threads'),
+    dataSize: Number(get('data-size', '3')),
+    keyspace: Number(get('keyspace', '1000000')),
   };
 }
 
@@ -76,7 +84,7 @@ function runOnce(srv: Server, test: string, pipeline: number, clients: number, o
   const before = cpuMicros(srv.proc.pid!);
   let out: string;
   try {
-    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', '1000000', '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
+    out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', String(o.keyspace), '-d', String(o.dataSize), '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
   } catch {
     return null;
   }
@@ -96,7 +104,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms |' + (o.ioThreads ? ' rps ratio vs io-threads | cpu/op ratio vs io-threads |' : '');
   const sep = '|' + '---|'.repeat(o.ioThreads ? 16 : 14);
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, rounds ${o.rounds}`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r ${o.keyspace}, -d ${o.dataSize}, rounds ${o.rounds}`);
   console.log(header);
   console.log(sep);
   try {
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
     const cmdline = 'npm run bench -- ' + process.argv.slice(2).join(' ');
     appendFileSync(
       path.join(root, 'bench/RESULTS.md'),
-      `\n### ${new Date().toISOString().slice(0, 16)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r 1000000, ${o.rounds} alternating rounds, medians${o.ioThreads ? '; last two columns: ours / redis-server --io-threads N --io-threads-do-reads yes, N = server threads' : ''})\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
+      `\n### ${new Date().toISOString().slice(0, 16)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}\n\nCommand: \`${cmdline}\` (redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r ${o.keyspace}, -d ${o.dataSize}, ${o.rounds} alternating rounds, medians${o.ioThreads ? '; last two columns: ours / redis-server --io-threads N --io-threads-do-reads yes, N = server threads' : ''})\n\n${header}\n${sep}\n${rows.join('\n')}\n`,
     );
   }
 }

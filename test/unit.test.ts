@@ -11,7 +11,7 @@ import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
 import { LockTable } from '../src/shards/locks.ts';
 import { packStepOutput, packStepReplies, stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros, unpackStepReplies } from '../src/router/step_replies.ts';
-import { ReplyWriter } from '../src/proto/reply_writer.ts';
+import { ReplyWriter, releaseOutput, HANDOFF_BYTES } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
 
 function parseAll(p: RequestParser): string[][] {
@@ -345,6 +345,34 @@ describe('reply writer and reader', () => {
     w.nullBulk();
     w.bool(true);
     expect(w.take().toString()).toBe('%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n');
+  });
+  it('hands its buffer off whole; a released buffer comes back once, an unreleased one never', () => {
+    const w = new ReplyWriter();
+    const big = 'x'.repeat(HANDOFF_BYTES);
+    w.bulk(big);
+    const a = w.handOff();
+    expect(a.toString('latin1')).toBe(`$${big.length}\r\n${big}\r\n`);
+    // Writing goes on elsewhere: the handed-off bytes stay as they were.
+    w.bulk('y'.repeat(HANDOFF_BYTES));
+    const b = w.handOff();
+    expect(a.buffer).not.toBe(b.buffer);
+    expect(a.toString('latin1')).toBe(`$${big.length}\r\n${big}\r\n`);
+    // a released twice is one spare: the next two hand-offs do not share a buffer.
+    releaseOutput(a);
+    releaseOutput(a);
+    w.simple('one');
+    const c = w.handOff();
+    w.simple('two');
+    const d = w.handOff();
+    w.simple('three');
+    const e = w.handOff();
+    expect(new Set([c.buffer, d.buffer, e.buffer]).size).toBe(3);
+    expect(c.toString()).toBe('+one\r\n');
+    expect(d.toString()).toBe('+two\r\n');
+    expect(e.toString()).toBe('+three\r\n');
+    // Buffers that were never handed off are not taken as spares.
+    releaseOutput(Buffer.alloc(64 * 1024));
+    expect(b.toString('latin1').startsWith(`$${HANDOFF_BYTES}\r\nyyy`)).toBe(true);
   });
 });
   it('writes integers as String(n) would, at every digit count and sign', () => {

@@ -13,6 +13,7 @@
 // one read buffer, and each copies what it keeps (RequestParser.keep).
 
 import net from 'node:net';
+import { releaseOutput } from '../proto/reply_writer.ts';
 
 /** Bytes a read may bring (libuv's reads are bounded by the buffer). */
 export const READ_BUFFER_BYTES = 64 * 1024;
@@ -94,13 +95,19 @@ function loadStreamWrap(): StreamWrapBinding | null {
 
 const streamWrap = loadStreamWrap();
 
-/** An asynchronous write finished: drop the bytes; a failed one closes the socket (as net.Socket does). */
+/** An asynchronous write finished: drop the bytes (a handed-off output buffer is free again); a failed one closes the socket (as net.Socket does). */
 function onWriteComplete(this: WriteReq, status: number): void {
+  if (this.buffer !== null) releaseOutput(this.buffer);
   this.buffer = null;
   if (status < 0 && !this.socket.destroyed) this.socket.destroy(new Error(`write failed (${status})`));
 }
 
-/** Write b to the socket, straight to its handle when that is possible (see above). */
+/**
+ * Write b to the socket, straight to its handle when that is possible (see
+ * above). Once the bytes are no longer needed, b goes to releaseOutput()
+ * (reply_writer.ts): at once after a synchronous write, at the completion of
+ * an asynchronous one; never when socket.write has it.
+ */
 export function writeToSocket(socket: net.Socket, b: Buffer): void {
   const handle = (socket as unknown as WithHandle)._handle as unknown as WritableHandle | null;
   if (streamWrap === null || handle === null || handle === undefined || typeof handle.writeBuffer !== 'function' || socket.destroyed) {
@@ -116,9 +123,11 @@ export function writeToSocket(socket: net.Socket, b: Buffer): void {
   req.socket = socket;
   const err = handle.writeBuffer(req, b);
   if (err !== 0) {
+    releaseOutput(b);
     socket.destroy(new Error(`write failed (${err})`));
     return;
   }
   // Queued by libuv (the kernel took part of it): the bytes must outlive this call.
   if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) req.buffer = b;
+  else releaseOutput(b);
 }

@@ -14,7 +14,7 @@ import { Blocking, K_BLOCK } from './blocking.ts';
 import { ThreadStats } from './stats.ts';
 import { deliverMonitorLines } from './monitor.ts';
 import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlog.ts';
-import { ReplyWriter } from '../proto/reply_writer.ts';
+import { ReplyWriter, HANDOFF_BYTES } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
@@ -284,7 +284,7 @@ export class ShardThread {
       return;
     }
     this.stats.netOutput += this.scratch.len;
-    c.write(this.scratch.take());
+    c.write(this.scratch.len >= HANDOFF_BYTES ? this.scratch.handOff() : this.scratch.take());
   }
 
   /** When the last command of the client being served ended (-1: the next command reads the clock). */
