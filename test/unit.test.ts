@@ -54,6 +54,56 @@ describe('RequestParser', () => {
     expect(got[0][1].length).toBe(big.length);
   });
 
+  it('parses a stream read into one reused buffer, commands cut anywhere, big and small (carry buffers)', () => {
+    // As a server thread reads: every read lands in the same buffer, which the next read
+    // overwrites, so the parser keeps (keep()) what it has not consumed. Values from a few bytes
+    // to past the 32 KB held-bulk size, and a stream that stops between commands now and then
+    // (the carry goes back to the spares and is taken again), or idles (trim()).
+    const rnd = prng(41);
+    const cmds: string[][] = [];
+    const ends: number[] = [];
+    let wire = '';
+    for (let i = 0; i < 400; i++) {
+      const size = [1, 100, 3000, 16384, 40000, 70000][Math.floor(rnd() * 6)];
+      let v = '';
+      while (v.length < size) v += String.fromCharCode(33 + Math.floor(rnd() * 200)).repeat(1 + Math.floor(rnd() * 50));
+      v = v.slice(0, size);
+      const c = ['SET', 'k' + i, v];
+      cmds.push(c);
+      wire += `*3\r\n$3\r\nSET\r\n$${c[1].length}\r\n${c[1]}\r\n$${v.length}\r\n${v}\r\n`;
+      ends.push(wire.length);
+    }
+    const bytes = Buffer.from(wire, 'latin1');
+    // Three connections of one thread, served in turn: their carry buffers come from the same spares.
+    const conns = [1, 2, 3].map((seed) => ({ cut: prng(seed), p: new RequestParser(), at: 0, got: [] as string[][] }));
+    const readBuf = Buffer.alloc(64 * 1024);
+    while (conns.some((c) => c.at < bytes.length)) {
+      for (const c of conns) {
+        if (c.at >= bytes.length) continue;
+        // Reads of 1 byte to 64 KB; now and then one that ends exactly where a command ends.
+        let n = Math.min(bytes.length - c.at, 1 + Math.floor(c.cut() * (c.cut() < 0.3 ? 100 : 65536)));
+        if (c.cut() < 0.2) {
+          const end = ends.find((e) => e > c.at)!;
+          if (end - c.at <= 65536) n = end - c.at;
+        }
+        bytes.copy(readBuf, 0, c.at, c.at + n);
+        c.at += n;
+        c.p.feedTransient(readBuf.subarray(0, n));
+        c.got.push(...parseAll(c.p));
+        c.p.keep();
+        // Now and then the connection idles: its partial command leaves the carry (clientsCron).
+        if (c.cut() < 0.1) c.p.trim();
+        readBuf.fill(0x7e); // the next read overwrites the buffer
+      }
+    }
+    for (const c of conns) {
+      expect(c.p.error).toBeNull();
+      expect(c.got.length).toBe(cmds.length);
+      const wrong = c.got.map((x, i) => (x.join('\0') === cmds[i].join('\0') ? -1 : i)).filter((i) => i >= 0);
+      expect(wrong).toEqual([]);
+    }
+  });
+
   it('keeps binary bytes as latin1', () => {
     const p = new RequestParser();
     const bytes = Buffer.from([0, 1, 255, 128, 13, 10]);

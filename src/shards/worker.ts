@@ -97,14 +97,17 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
 
 /**
  * Like Redis's clientsCron: close clients idle longer than `timeout` seconds
- * (not replicas, monitors, blocked or Pub/Sub clients), and restart the
- * read-buffer peak figure of CLIENT LIST.
+ * (not replicas, monitors, blocked or Pub/Sub clients), restart the
+ * read-buffer peak figure of CLIENT LIST, and give back the input buffer
+ * room of clients idle for two seconds (RequestParser.trim).
  */
 function clientsCron(): void {
   const timeout = numOr('timeout', 0);
-  const nowSec = Math.floor(Date.now() / 1000);
+  const now = Date.now();
+  const nowSec = Math.floor(now / 1000);
   for (const c of thread.clients.values()) {
     c.readPeak = 0;
+    if (now - c.lastInteraction > 2000) c.parser.trim();
     if (timeout <= 0 || c.closed) continue;
     if (c.replicaLike || c.blocked !== null || c.pausedNow || c.sub + c.psub + c.ssub > 0) continue;
     if (nowSec - Math.floor(c.lastInteraction / 1000) > timeout) {
