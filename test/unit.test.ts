@@ -11,7 +11,7 @@ import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
 import { LockTable } from '../src/shards/locks.ts';
 import { packStepOutput, packStepReplies, stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros, unpackStepReplies } from '../src/router/step_replies.ts';
-import { ReplyWriter, releaseOutput, HANDOFF_BYTES } from '../src/proto/reply_writer.ts';
+import { ReplyWriter, releaseOutput, trimOutputSpares, HANDOFF_BYTES } from '../src/proto/reply_writer.ts';
 import { arrayElements, intValue, skipValue } from '../src/proto/reply_reader.ts';
 
 function parseAll(p: RequestParser): string[][] {
@@ -420,6 +420,30 @@ describe('reply writer and reader', () => {
     expect(c.toString()).toBe('+one\r\n');
     expect(d.toString()).toBe('+two\r\n');
     expect(e.toString()).toBe('+three\r\n');
+    // A writer that grew for big batches goes on at that size (no growing again, copying, per batch).
+    const g = new ReplyWriter();
+    g.bulk('z'.repeat(200 * 1024));
+    const grown = g.buf.length;
+    releaseOutput(g.handOff());
+    expect(g.buf.length).toBeGreaterThanOrEqual(grown);
+    // Trimming keeps the last two spares: handed off again, they are distinct buffers.
+    const t1 = new ReplyWriter();
+    const four = [0, 1, 2, 3].map((i) => {
+      t1.simple('s' + i);
+      return t1.handOff();
+    });
+    for (const h of four) releaseOutput(h);
+    trimOutputSpares();
+    t1.simple('a');
+    const x = t1.handOff();
+    t1.simple('b');
+    const y = t1.handOff();
+    t1.simple('c');
+    const z = t1.handOff();
+    t1.simple('d');
+    const u = t1.handOff();
+    expect(new Set([x.buffer, y.buffer, z.buffer, u.buffer]).size).toBe(4);
+    expect([x.toString(), y.toString(), z.toString(), u.toString()]).toEqual(['+a\r\n', '+b\r\n', '+c\r\n', '+d\r\n']);
     // Buffers that were never handed off are not taken as spares.
     releaseOutput(Buffer.alloc(64 * 1024));
     expect(b.toString('latin1').startsWith(`$${HANDOFF_BYTES}\r\nyyy`)).toBe(true);

@@ -23,9 +23,9 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** Output of at least this many bytes leaves the writer by handOff() rather than take(). */
 export const HANDOFF_BYTES = 16 * 1024;
-/** Spare writer buffers kept: at most SPARE_BYTES in all, none over SPARE_MAX_BYTES. */
-const SPARE_BYTES = 8 * 1024 * 1024;
-const SPARE_MAX_BYTES = 1024 * 1024;
+/** Spare writer buffers kept: at most SPARE_BYTES in all, none over SPARE_MAX_BYTES (the size a writer keeps, SHRINK_ABOVE). */
+const SPARE_BYTES = 16 * 1024 * 1024;
+const SPARE_MAX_BYTES = SHRINK_ABOVE;
 const spares: ArrayBuffer[] = [];
 let spareBytes = 0;
 /** Buffers handed off and not yet released (released once: a buffer is never a spare twice). */
@@ -34,6 +34,26 @@ const handedOff = new WeakSet<ArrayBuffer>();
 /** A writer buffer of `size` bytes on an ArrayBuffer of its own (handOff() gives the whole of it away). */
 function ownBuffer(size: number): Buffer {
   return Buffer.allocUnsafeSlow(size);
+}
+
+/**
+ * A buffer of at least `size` bytes for a writer that gave its own away: the
+ * last spare when it is that big, else a new one (a writer that had grown
+ * to hold big batches would otherwise grow again, copying, for every batch).
+ */
+function spareOf(size: number): Buffer {
+  const last = spares.length - 1;
+  if (last >= 0 && spares[last].byteLength >= size) {
+    const ab = spares.pop()!;
+    spareBytes -= ab.byteLength;
+    return Buffer.from(ab);
+  }
+  return ownBuffer(size);
+}
+
+/** Once a second (clientsCron): keep two spares at most, so a burst of big output does not hold memory for good. */
+export function trimOutputSpares(): void {
+  while (spares.length > 2) spareBytes -= spares.shift()!.byteLength;
 }
 
 /** `b` (the output of handOff(), or any other Buffer) was written: a handed-off buffer becomes a spare. */
@@ -94,11 +114,10 @@ export class ReplyWriter {
    * passes the result to releaseOutput() once nothing reads it any more.
    */
   handOff(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    handedOff.add(this.buf.buffer as ArrayBuffer);
-    const spare = spares.pop();
-    if (spare !== undefined) spareBytes -= spare.byteLength;
-    this.buf = spare !== undefined ? Buffer.from(spare) : ownBuffer(INITIAL);
+    const given = this.buf;
+    const out = given.subarray(0, this.len);
+    handedOff.add(given.buffer as ArrayBuffer);
+    this.buf = spareOf(given.length <= SHRINK_ABOVE ? given.length : INITIAL);
     this.len = 0;
     return out;
   }

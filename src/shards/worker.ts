@@ -11,6 +11,7 @@ import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
 import { readIntoBuffer, READ_BUFFER_BYTES } from './conn_socket.ts';
+import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
 import { initMonitors } from './monitor.ts';
@@ -99,9 +100,11 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
  * Like Redis's clientsCron: close clients idle longer than `timeout` seconds
  * (not replicas, monitors, blocked or Pub/Sub clients), restart the
  * read-buffer peak figure of CLIENT LIST, and give back the input buffer
- * room of clients idle for two seconds (RequestParser.trim).
+ * room of clients idle for two seconds (RequestParser.trim) and the reply
+ * writer's spare buffers beyond two.
  */
 function clientsCron(): void {
+  trimOutputSpares();
   const timeout = numOr('timeout', 0);
   const now = Date.now();
   const nowSec = Math.floor(now / 1000);
