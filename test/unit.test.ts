@@ -407,19 +407,19 @@ describe('reply writer and reader', () => {
     const b = w.handOff();
     expect(a.buffer).not.toBe(b.buffer);
     expect(a.toString('latin1')).toBe(`$${big.length}\r\n${big}\r\n`);
-    // a released twice is one spare: the next two hand-offs do not share a buffer.
+    /** Hand off one simple reply per text; each in a buffer of its own, each still intact after all. */
+    const handOffsAreDistinct = (wr: ReplyWriter, texts: string[]): void => {
+      const outs = texts.map((t) => {
+        wr.simple(t);
+        return wr.handOff();
+      });
+      expect(new Set(outs.map((o) => o.buffer)).size).toBe(texts.length);
+      expect(outs.map((o) => o.toString())).toEqual(texts.map((t) => `+${t}\r\n`));
+    };
+    // a released twice is one spare: the next hand-offs do not share a buffer.
     releaseOutput(a);
     releaseOutput(a);
-    w.simple('one');
-    const c = w.handOff();
-    w.simple('two');
-    const d = w.handOff();
-    w.simple('three');
-    const e = w.handOff();
-    expect(new Set([c.buffer, d.buffer, e.buffer]).size).toBe(3);
-    expect(c.toString()).toBe('+one\r\n');
-    expect(d.toString()).toBe('+two\r\n');
-    expect(e.toString()).toBe('+three\r\n');
+    handOffsAreDistinct(w, ['one', 'two', 'three']);
     // A writer that grew for big batches goes on at that size (no growing again, copying, per batch).
     const g = new ReplyWriter();
     g.bulk('z'.repeat(200 * 1024));
@@ -434,16 +434,7 @@ describe('reply writer and reader', () => {
     });
     for (const h of four) releaseOutput(h);
     trimOutputSpares();
-    t1.simple('a');
-    const x = t1.handOff();
-    t1.simple('b');
-    const y = t1.handOff();
-    t1.simple('c');
-    const z = t1.handOff();
-    t1.simple('d');
-    const u = t1.handOff();
-    expect(new Set([x.buffer, y.buffer, z.buffer, u.buffer]).size).toBe(4);
-    expect([x.toString(), y.toString(), z.toString(), u.toString()]).toEqual(['+a\r\n', '+b\r\n', '+c\r\n', '+d\r\n']);
+    handOffsAreDistinct(t1, ['a', 'b', 'c', 'd']);
     // Buffers that were never handed off are not taken as spares.
     releaseOutput(Buffer.alloc(64 * 1024));
     expect(b.toString('latin1').startsWith(`$${HANDOFF_BYTES}\r\nyyy`)).toBe(true);
