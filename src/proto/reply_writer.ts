@@ -18,8 +18,8 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // collector (18% of the profile). handOff() gives the writer's buffer itself
 // away and continues on a spare one; once the bytes are on the socket
 // (conn_socket.ts; at the end of the event-loop turn, or at once for output
-// over 64 KB: Client.send) releaseOutput() returns the buffer to the spares,
-// which hold enough for the clients of a turn (SPARE_BYTES).
+// over 64 KB: Client.send) releaseOutput() returns the buffer to the spares
+// (up to SPARE_BYTES; clientsCron trims them to two every second).
 
 /** Output of at least this many bytes leaves the writer by handOff() rather than take(). */
 export const HANDOFF_BYTES = 16 * 1024;
