@@ -3,6 +3,7 @@
 // methods; `resp` selects the protocol for the types that differ.
 
 import { formatDouble } from './number_format.ts';
+import { SpareBuffers } from './spare_buffers.ts';
 
 const INITIAL = 64 * 1024;
 const SHRINK_ABOVE = 4 * 1024 * 1024;
@@ -19,15 +20,12 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // away and continues on a spare one; once the bytes are on the socket
 // (conn_socket.ts; at the end of the event-loop turn, or at once for output
 // over 64 KB: Client.send) releaseOutput() returns the buffer to the spares
-// (up to SPARE_BYTES; clientsCron trims them to two every second).
+// (clientsCron trims them to two every second).
 
 /** Output of at least this many bytes leaves the writer by handOff() rather than take(). */
 export const HANDOFF_BYTES = 16 * 1024;
-/** Spare writer buffers kept: at most SPARE_BYTES in all, none over SPARE_MAX_BYTES (the size a writer keeps, SHRINK_ABOVE). */
-const SPARE_BYTES = 16 * 1024 * 1024;
-const SPARE_MAX_BYTES = SHRINK_ABOVE;
-const spares: ArrayBuffer[] = [];
-let spareBytes = 0;
+/** Spare writer buffers (spare_buffers.ts): 16 MB in all, each at most the size a writer keeps (SHRINK_ABOVE). */
+const spares = new SpareBuffers(16 * 1024 * 1024, SHRINK_ABOVE);
 /** Buffers handed off and not yet released (released once: a buffer is never a spare twice). */
 const handedOff = new WeakSet<ArrayBuffer>();
 
@@ -36,34 +34,14 @@ function ownBuffer(size: number): Buffer {
   return Buffer.allocUnsafeSlow(size);
 }
 
-/**
- * A buffer of at least `size` bytes for a writer that gave its own away: the
- * last spare when it is that big, else a new one (a writer that had grown
- * to hold big batches would otherwise grow again, copying, for every batch).
- */
-function spareOf(size: number): Buffer {
-  const last = spares.length - 1;
-  if (last >= 0 && spares[last].byteLength >= size) {
-    const ab = spares.pop()!;
-    spareBytes -= ab.byteLength;
-    return Buffer.from(ab);
-  }
-  return ownBuffer(size);
-}
-
 /** Once a second (clientsCron): keep two spares at most, so a burst of big output does not hold memory for good. */
 export function trimOutputSpares(): void {
-  while (spares.length > 2) spareBytes -= spares.shift()!.byteLength;
+  spares.trim(2);
 }
 
 /** `b` (the output of handOff(), or any other Buffer) was written: a handed-off buffer becomes a spare. */
 export function releaseOutput(b: Buffer): void {
-  const ab = b.buffer as ArrayBuffer;
-  if (!handedOff.delete(ab)) return;
-  if (ab.byteLength <= SPARE_MAX_BYTES && spareBytes + ab.byteLength <= SPARE_BYTES) {
-    spares.push(ab);
-    spareBytes += ab.byteLength;
-  }
+  if (handedOff.delete(b.buffer as ArrayBuffer)) spares.give(b);
 }
 
 /** "00" "01" ... "99" as ASCII bytes: two decimal digits per lookup. */
@@ -117,7 +95,8 @@ export class ReplyWriter {
     const given = this.buf;
     const out = given.subarray(0, this.len);
     handedOff.add(given.buffer as ArrayBuffer);
-    this.buf = spareOf(given.length <= SHRINK_ABOVE ? given.length : INITIAL);
+    // At least the size it had grown to: a writer holding big batches would otherwise grow again, copying, for every batch.
+    this.buf = spares.take(given.length <= SHRINK_ABOVE ? given.length : INITIAL);
     this.len = 0;
     return out;
   }

@@ -5,6 +5,7 @@
 
 import { splitArgs } from '../config/splitargs.ts';
 import { latin1 } from './latin1.ts';
+import { SpareBuffers } from './spare_buffers.ts';
 
 export { splitArgs };
 
@@ -24,21 +25,15 @@ const EMPTY = Buffer.alloc(0);
 // their size, not the carry (trim(), from clientsCron, as Redis resizes an
 // idle client's query buffer).
 
-/** Carry buffers are this big (or a power of two above, for bigger leftovers); spares of this size are kept, at most CARRY_SPARES. */
+/** Carry buffers are this big (or a power of two above, for bigger leftovers); 16 spares of this size are kept (spare_buffers.ts). */
 const CARRY_SIZE = 128 * 1024;
-const CARRY_SPARES = 16;
-const carrySpares: Buffer[] = [];
+const carrySpares = new SpareBuffers(16 * CARRY_SIZE, CARRY_SIZE);
 
 /** A carry buffer of at least n bytes. */
 function takeCarry(n: number): Buffer {
-  if (n <= CARRY_SIZE) return carrySpares.pop() ?? Buffer.allocUnsafeSlow(CARRY_SIZE);
   let size = CARRY_SIZE;
   while (size < n) size *= 2;
-  return Buffer.allocUnsafeSlow(size);
-}
-
-function giveCarry(b: Buffer): void {
-  if (b.length === CARRY_SIZE && carrySpares.length < CARRY_SPARES) carrySpares.push(b);
+  return carrySpares.take(size);
 }
 
 /**
@@ -160,7 +155,7 @@ export class RequestParser {
     const c = takeCarry(room);
     src.copy(c, 0, from, src.length);
     this.carry = c;
-    if (old !== null) giveCarry(old);
+    if (old !== null) carrySpares.give(old);
   }
 
   /**
@@ -181,7 +176,7 @@ export class RequestParser {
     const c = this.carry;
     if (c === null) return;
     this.carry = null;
-    giveCarry(c);
+    carrySpares.give(c);
   }
 
   /** The caller's reusable buffer fed last (feedTransient), while the parser may still point into it. */

@@ -9,6 +9,16 @@
 // where. So a table passing a million entries pays for a zeroed array, not
 // for relinking every entry at once.
 
+/** Old buckets a table's write moves to the new array while it resizes (a lookup moves one). */
+export const MOVE_PER_WRITE = 8;
+
+/**
+ * A chain this long on insertion means entries chosen to collide (the odds
+ * against it by chance are astronomical at load factor 1): the table then
+ * hashes everything again with SipHash under a secret key, as Redis hashes.
+ */
+export const FLOODED_CHAIN = 100;
+
 /** What a table tells about its entries: each one's hash and chain link (1 + the next entry, 0: none). */
 export interface ChainLinks {
   hashAt(i: number): number;

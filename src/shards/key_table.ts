@@ -25,10 +25,10 @@
 // the chains move to the new one a few buckets per write (and one per
 // lookup) from the first bucket on, as Redis's dict rehashes: a hash whose
 // old bucket has not moved yet is still looked up, inserted and deleted
-// there (chain_buckets.ts, shared with the sorted sets' ZDict). Holes are dropped by compaction, which starts when they outnumber
-// the live entries and moves the live ones to the front a few slots per
-// write (see "compaction" below); an open iterator moves with its next
-// entry. So a table passing a million keys, or a churning cache, pauses for
+// there (chain_buckets.ts, shared with the sorted sets' ZDict). Holes are
+// dropped by compaction, which starts when they outnumber the live entries
+// and moves the live ones to the front a few slots per write (see
+// "compaction" below); an open iterator moves with its next entry. So a table passing a million keys, or a churning cache, pauses for
 // the allocation of a zeroed bucket array, not for copying entries and
 // rebuilding every chain (before: 175 ms at 1M keys, 778 ms at 2M, 250 ms
 // compacting 2M live keys). Iterators register while they run and leave
@@ -37,7 +37,7 @@
 
 import type { RawValue } from './keyspace.ts';
 import { randomSipKey, seededHash, sipHash, type SipKey } from './string_hash.ts';
-import { ChainBuckets, type ChainLinks } from './chain_buckets.ts';
+import { ChainBuckets, MOVE_PER_WRITE, FLOODED_CHAIN, type ChainLinks } from './chain_buckets.ts';
 
 const MIN_CAPACITY = 8;
 /** Int32 words per entry in a meta page: hash, 1 + next entry of the chain, LRU clock. */
@@ -46,18 +46,9 @@ const META = 3;
 const PAGE_SHIFT = 14;
 const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
-/** Old buckets a write moves to the new bucket array while the table re-indexes (a lookup moves one). */
-const MOVE_PER_WRITE = 8;
 /** Entry slots a write compacts while the table compacts; a table of at most COMPACT_AT_ONCE slots compacts at once. */
 const COMPACT_PER_WRITE = 16;
 const COMPACT_AT_ONCE = 4096;
-
-/**
- * A chain this long on insertion means keys chosen to collide (the odds
- * against it by chance are astronomical at load factor 1): the table then
- * rehashes everything with SipHash under a secret key, as Redis hashes.
- */
-const FLOODED_CHAIN = 100;
 
 /** Keys one prefetch() call reads ahead for, at most. */
 const PREFETCH_MAX = 32;

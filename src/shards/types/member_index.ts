@@ -24,9 +24,11 @@
 // by empty buckets, and no insertion goes there), so a lookup probes the
 // old table, then the new one. A big hash or set passing a million members
 // pays for a zeroed array, not for re-inserting every member (37 ms at
-// 1.57M before). Members
-// chosen to collide (a probe sequence of FLOODED_PROBES on insertion) switch
-// the table to SipHash under a secret key, as Redis hashes its dicts.
+// 1.57M before).
+//
+// Members chosen to collide (a probe sequence of FLOODED_PROBES on
+// insertion) switch the table to SipHash under a secret key, as Redis
+// hashes its dicts.
 
 import { randomSipKey, seededHash, sipHash, openTableCapacity, OPEN_TABLE_MIN, FLOODED_PROBES, type SipKey } from '../string_hash.ts';
 
