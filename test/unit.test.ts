@@ -316,6 +316,54 @@ describe('LockTable', () => {
     t.unlock(3);
     expect(t.conflictAt(2, ['a', 'b'], false, 1)).toBe(-1);
   });
+
+  it('agrees with a model through growth, unlocks that shift entries back, and trim', () => {
+    const t = new LockTable();
+    const model = new Map<string, number>();
+    const held = new Map<number, string[]>();
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const ownerOf = (i: number): number => (i + 1) * 128 + (i % 3);
+    for (let round = 0; round < 4000; round++) {
+      const o = ownerOf(rnd(300));
+      if (held.has(o) && rnd(3) === 0) {
+        expect(t.unlock(o)).toBe(true);
+        for (const k of held.get(o)!) model.delete(k);
+        held.delete(o);
+      } else {
+        // Few distinct keys, so that owners collide and probe runs are long.
+        const keys: string[] = [];
+        for (let n = 1 + rnd(8); n > 0; n--) keys.push('k' + rnd(400));
+        const free = keys.every((k) => !model.has(k) || model.get(k) === o);
+        const c = t.conflictAt(o, keys, false, keys.length);
+        expect(c < 0).toBe(free);
+        if (c >= 0) expect(model.get(keys[c])).not.toBe(o);
+        if (free) {
+          t.lock(o, keys, false);
+          const mine = held.get(o) ?? [];
+          for (const k of keys) {
+            if (!model.has(k)) mine.push(k);
+            model.set(k, o);
+          }
+          held.set(o, mine);
+        }
+      }
+      expect(t.active).toBe(held.size);
+      const probe = 'k' + rnd(400);
+      expect(t.canUseKey(probe)).toBe(!model.has(probe));
+    }
+    expect(t.heldFromElsewhere(0)).toBe([...held.keys()].some((o) => o % 128 !== 0));
+    for (const o of [...held.keys()]) t.unlock(o);
+    expect(t.active).toBe(0);
+    expect(t.unlock(ownerOf(1))).toBe(false);
+    t.trim();
+    t.lock(5 * 128, ['a'], false);
+    expect(t.canUseKey('a')).toBe(false);
+    expect(t.holds(5 * 128)).toBe(true);
+  });
 });
 
 describe('step replies', () => {

@@ -100,11 +100,12 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
  * Like Redis's clientsCron: close clients idle longer than `timeout` seconds
  * (not replicas, monitors, blocked or Pub/Sub clients), restart the
  * read-buffer peak figure of CLIENT LIST, and give back the input buffer
- * room of clients idle for two seconds (RequestParser.trim) and the reply
- * writer's spare buffers beyond two.
+ * room of clients idle for two seconds (RequestParser.trim), the reply
+ * writer's spare buffers beyond two and the room the lock table grew to.
  */
 function clientsCron(): void {
   trimOutputSpares();
+  thread.locks.trim();
   const timeout = numOr('timeout', 0);
   const now = Date.now();
   const nowSec = Math.floor(now / 1000);
