@@ -108,10 +108,15 @@ export function keyIndexes(spec: CommandSpec, argv: string[]): number[] {
 
 export function rangeKeys(k: KeySpec, argc: number): number[] {
   if (k.first === 0 || k.first >= argc) return [];
-  const last = k.last < 0 ? argc + k.last : Math.min(k.last, argc - 1);
+  const last = lastKeyAt(k, argc);
   const out: number[] = [];
   for (let i = k.first; i <= last; i += k.step) out.push(i);
   return out;
+}
+
+/** The argv index of the last key of a request with argc arguments, by its key range (k.first when it has one key). */
+export function lastKeyAt(k: KeySpec, argc: number): number {
+  return k.last < 0 ? argc + k.last : Math.min(k.last, argc - 1);
 }
 
 /** The keys of a request. */
@@ -119,10 +124,22 @@ export function keysOf(spec: CommandSpec, argv: string[]): string[] {
   if (spec.getKeys === undefined && spec.keys.first !== 0 && spec.keys.first === spec.keys.last) {
     return spec.keys.first < argv.length ? [argv[spec.keys.first]] : [];
   }
-  const idx = keyIndexes(spec, argv);
-  const out: string[] = new Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = argv[idx[i]];
+  const out: string[] = [];
+  pushKeys(spec, argv, out);
   return out;
+}
+
+/** Append the keys of a request to `out` (keysOf without a list of its own). */
+export function pushKeys(spec: CommandSpec, argv: string[], out: string[]): void {
+  if (spec.getKeys !== undefined) {
+    const idx = spec.getKeys(argv);
+    for (let i = 0; i < idx.length; i++) out.push(argv[idx[i]]);
+    return;
+  }
+  const k = spec.keys;
+  if (k.first === 0 || k.first >= argv.length) return;
+  const last = lastKeyAt(k, argv.length);
+  for (let p = k.first; p <= last; p += k.step) out.push(argv[p]);
 }
 
 /**
@@ -147,10 +164,23 @@ export function shardOf(spec: CommandSpec, argv: string[], shards: number): numb
     // The common single-key case, without allocating.
     return k.first < argv.length ? keyShard(argv[k.first], shards) : NO_SHARD;
   }
-  const idx = keyIndexes(spec, argv);
-  if (idx.length === 0) return spec.crossIf !== undefined && spec.crossIf(argv, NO_SHARD, shards) ? MULTI_SHARD : NO_SHARD;
-  const s = keyShard(argv[idx[0]], shards);
-  for (let i = 1; i < idx.length; i++) if (keyShard(argv[idx[i]], shards) !== s) return MULTI_SHARD;
+  let s = NO_SHARD;
+  if (spec.getKeys !== undefined) {
+    const idx = spec.getKeys(argv);
+    for (let i = 0; i < idx.length; i++) {
+      const ks = keyShard(argv[idx[i]], shards);
+      if (s === NO_SHARD) s = ks;
+      else if (ks !== s) return MULTI_SHARD;
+    }
+  } else if (k.first !== 0 && k.first < argv.length) {
+    // A key range (MSET, DEL ...), without a list of positions.
+    const last = lastKeyAt(k, argv.length);
+    for (let p = k.first; p <= last; p += k.step) {
+      const ks = keyShard(argv[p], shards);
+      if (s === NO_SHARD) s = ks;
+      else if (ks !== s) return MULTI_SHARD;
+    }
+  }
   if (spec.crossIf !== undefined && spec.crossIf(argv, s, shards)) return MULTI_SHARD;
   return s;
 }

@@ -66,8 +66,13 @@ export function isErrorAt(b: Uint8Array, at: number): boolean {
 
 /** The integer of a ':' reply (NaN otherwise). */
 export function intValue(b: Buffer): number {
-  if (b[0] !== 58) return NaN;
-  return Number(b.latin1Slice(1, b.indexOf(13)));
+  return intValueAt(b, 0);
+}
+
+/** The integer of the ':' reply that starts at b[at] (NaN otherwise). */
+export function intValueAt(b: Buffer, at: number): number {
+  if (b[at] !== 58) return NaN;
+  return Number(b.latin1Slice(at + 1, b.indexOf(13, at)));
 }
 
 /** Text of a simple string / bulk string reply. */

@@ -17,7 +17,7 @@ import { pause, pauseHolds, hold, dropHeld, commandClass, CLS_WRITE, CLS_READ, C
 import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 import { writeToSocket } from './conn_socket.ts';
-import { PipelineTxn, worthATransaction, type PipelinedCommand } from '../router/pipeline.ts';
+import { PipelineTxn } from '../router/pipeline.ts';
 import { cstr } from '../proto/c_string.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
@@ -472,10 +472,11 @@ export class Client implements WaitAccount {
     const thread = this.thread;
     // CLIENT PAUSE and a replica's restrictions are judged command by command (dispatch).
     if (pause.type !== 0 || this.replicaLike || !pipelinable(spec, argv, shard)) return false;
-    const cmds: PipelinedCommand[] = [{ spec, argv, shard }];
     const ahead = this.ahead;
     // Only a stretch with a split command is worth it (worthATransaction): look for one first, by name.
     if (shard >= 0 && !this.splitAhead()) return false;
+    const txn = PipelineTxn.take(this, this.crossDone);
+    txn.add(spec, argv, shard);
     if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
       for (let i = this.aheadAt; i < ahead.length; i++) {
         const a = ahead[i];
@@ -483,24 +484,27 @@ export class Client implements WaitAccount {
         if (sp === undefined || !arityOk(sp, a)) break;
         const s = shardOf(sp, a, thread.threads);
         if (!pipelinable(sp, a, s)) break;
-        cmds.push({ spec: sp, argv: a, shard: s });
+        txn.add(sp, a, s);
       }
-      if (!worthATransaction(cmds, thread.index)) {
-        this.pipelineChecked = this.aheadAt - 1 + cmds.length;
-        cmds.length = 1;
+      if (!txn.worthIt(thread.index)) {
+        this.pipelineChecked = this.aheadAt - 1 + txn.count;
+        txn.truncate(1);
       }
     }
-    if (cmds.length === 1 && shard >= 0) return false;
-    this.aheadAt += cmds.length - 1;
+    if (txn.count === 1 && shard >= 0) {
+      txn.drop();
+      return false;
+    }
+    this.aheadAt += txn.count - 1;
     if (this.aheadAt === ahead.length) {
       ahead.length = 0;
       this.aheadAt = 0;
     }
-    this.lastCommand = fullName(cmds[cmds.length - 1].spec);
-    if (monitorsActive()) for (const c of cmds) this.feedMonitor(c.spec, c.argv);
+    this.lastCommand = fullName(txn.specAt(txn.count - 1));
+    if (monitorsActive()) for (let i = 0; i < txn.count; i++) this.feedMonitor(txn.specAt(i), txn.argvAt(i));
     this.waitState = WAIT_CROSS;
     this.nextReplyMode();
-    new PipelineTxn(this, cmds, this.crossDone).start();
+    txn.start();
     return true;
   }
 

@@ -28,10 +28,12 @@ export class LockTable {
   private keyHashes = new Int32Array(KEY_SLOTS_MIN);
   private keyOwners = new Int32Array(KEY_SLOTS_MIN);
   private keyCount = 0;
-  // owner -> the keys it holds: ownerIds[i] (0: empty), ownerHeld[i] (keys and their hashes, alternating).
+  // owner -> the keys it holds: ownerIds[i] (0: empty), ownerHeld[i][0, ownerHeldLen[i]) (keys and
+  // their hashes, alternating; the lists are reused, and a list cut short would lose its room).
   private ownerIds = new Int32Array(OWNER_SLOTS_MIN);
-  private ownerHeld: (string | number)[][] = emptyHeld(OWNER_SLOTS_MIN);
-  private readonly spareHeld: (string | number)[][] = [];
+  private ownerHeld: (string | number | undefined)[][] = emptyHeld(OWNER_SLOTS_MIN);
+  private ownerHeldLen = new Int32Array(OWNER_SLOTS_MIN);
+  private readonly spareHeld: (string | number | undefined)[][] = [];
   /**
    * The keys conflictAt() looked up last and their hashes: lock() of the same
    * array (the usual check, then lock) hashes nothing again.
@@ -89,12 +91,16 @@ export class LockTable {
     if (at < 0) at = this.addOwner(owner);
     if (all) this.allOwner = owner;
     const held = this.ownerHeld[at];
+    let len = this.ownerHeldLen[at];
     const hashed = keys === this.hashedKeys;
     this.hashedKeys = null;
     for (let i = 0; i < keys.length; i++) {
       const h = hashed ? this.hashes[i] : seededHash(keys[i]);
-      if (this.claim(keys[i], h, owner)) held.push(keys[i], h);
+      if (!this.claim(keys[i], h, owner)) continue;
+      held[len++] = keys[i];
+      held[len++] = h;
     }
+    this.ownerHeldLen[at] = len;
   }
 
   /** Owner of the whole-shard lock (0: none). */
@@ -117,15 +123,16 @@ export class LockTable {
     const at = this.ownerSlot(owner);
     if (at < 0) return false;
     const held = this.ownerHeld[at];
-    for (let i = 0; i < held.length; i += 2) this.release(held[i] as string, held[i + 1] as number);
+    const len = this.ownerHeldLen[at];
+    for (let i = 0; i < len; i += 2) {
+      this.release(held[i] as string, held[i + 1] as number);
+      held[i] = undefined;
+    }
     if (this.allOwner === owner) this.allOwner = 0;
     this.active--;
     this.byThread[owner % OWNER_THREADS]--;
     this.removeOwnerAt(at);
-    if (held.length <= 2 * SPARE_HELD_MAX_LEN && this.spareHeld.length < SPARE_HELD) {
-      held.length = 0;
-      this.spareHeld.push(held);
-    }
+    if (held.length <= 2 * SPARE_HELD_MAX_LEN && this.spareHeld.length < SPARE_HELD) this.spareHeld.push(held);
     return true;
   }
 
@@ -136,6 +143,7 @@ export class LockTable {
     if (this.ownerIds.length > OWNER_SLOTS_MIN) {
       this.ownerIds = new Int32Array(OWNER_SLOTS_MIN);
       this.ownerHeld = emptyHeld(OWNER_SLOTS_MIN);
+      this.ownerHeldLen = new Int32Array(OWNER_SLOTS_MIN);
     }
   }
 
@@ -231,6 +239,7 @@ export class LockTable {
     while (ids[i] !== 0) i = (i + 1) & mask;
     ids[i] = owner;
     this.ownerHeld[i] = this.spareHeld.pop() ?? [];
+    this.ownerHeldLen[i] = 0;
     this.active++;
     this.byThread[owner % OWNER_THREADS]++;
     return i;
@@ -239,6 +248,7 @@ export class LockTable {
   private removeOwnerAt(at: number): void {
     const ids = this.ownerIds;
     const held = this.ownerHeld;
+    const lens = this.ownerHeldLen;
     const mask = ids.length - 1;
     let i = at;
     for (let j = (i + 1) & mask; ids[j] !== 0; j = (j + 1) & mask) {
@@ -246,17 +256,21 @@ export class LockTable {
       if (((j - home) & mask) < ((j - i) & mask)) continue;
       ids[i] = ids[j];
       held[i] = held[j];
+      lens[i] = lens[j];
       i = j;
     }
     ids[i] = 0;
     held[i] = NONE_HELD;
+    lens[i] = 0;
   }
 
   private resizeOwners(capacity: number): void {
     const ids = this.ownerIds;
     const held = this.ownerHeld;
+    const lens = this.ownerHeldLen;
     this.ownerIds = new Int32Array(capacity);
     this.ownerHeld = emptyHeld(capacity);
+    this.ownerHeldLen = new Int32Array(capacity);
     const mask = capacity - 1;
     for (let j = 0; j < ids.length; j++) {
       if (ids[j] === 0) continue;
@@ -264,15 +278,16 @@ export class LockTable {
       while (this.ownerIds[i] !== 0) i = (i + 1) & mask;
       this.ownerIds[i] = ids[j];
       this.ownerHeld[i] = held[j];
+      this.ownerHeldLen[i] = lens[j];
     }
   }
 }
 
 /** An empty owner slot's held list (never written: a slot gets its own list when taken). */
-const NONE_HELD: (string | number)[] = [];
+const NONE_HELD: (string | number | undefined)[] = [];
 
-function emptyHeld(n: number): (string | number)[][] {
-  return new Array<(string | number)[]>(n).fill(NONE_HELD);
+function emptyHeld(n: number): (string | number | undefined)[][] {
+  return new Array<(string | number | undefined)[]>(n).fill(NONE_HELD);
 }
 
 /** Where an owner's probe starts: owner ids differ mostly in their high bits (a counter above the thread index). */

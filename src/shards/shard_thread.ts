@@ -19,7 +19,7 @@ import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
-import { commandById, firstKeyAt, keysOf, lookupAny } from '../commands/table.ts';
+import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
@@ -449,7 +449,7 @@ export class ShardThread {
   execLocal(client: Client, spec: CommandSpec, argv: string[]): boolean {
     if (this.locks.active !== 0) {
       const keys = keysOf(spec, argv);
-      if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin('c' + client.id)) {
+      if (!this.locks.canUse(0, keys, false) || (this.waitingOrigins.size !== 0 && this.hasWaitingOrigin('c' + client.id))) {
         const w = new Waiting(0, 'c' + client.id, keys, false);
         w.client = client;
         w.spec = spec;
@@ -585,10 +585,9 @@ export class ShardThread {
   private remoteCommand(from: number, resp: 2 | 3, db: number, id: number, tag: number, argv: string[]): void {
     const spec = specOfTag(tag);
     if (this.locks.active !== 0 || this.waiting.length !== 0) {
-      const origin = from + ':' + id;
       const keys = keysOf(spec, argv);
-      if (!this.locks.canUse(0, keys, false) || this.hasWaitingOrigin(origin)) {
-        const w = new Waiting(1, origin, keys, false).sentBy(from, resp, db, id, tag);
+      if (!this.locks.canUse(0, keys, false) || (this.waitingOrigins.size !== 0 && this.hasWaitingOrigin(from + ':' + id))) {
+        const w = new Waiting(1, from + ':' + id, keys, false).sentBy(from, resp, db, id, tag);
         w.spec = spec;
         w.argv = argv;
         this.wait(w);
@@ -679,15 +678,14 @@ export class ShardThread {
   private runStep(from: number, owner: number, resp: 2 | 3, db: number, flags: number, keys: string[], cmds: string[][], tags: number[] | null = null, clientId = 0): void {
     const all = (flags & STEP_LOCK_ALL) !== 0;
     const wantsLock = (flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0;
-    const origin = 't' + owner;
     if (this.locks.active !== 0 || this.waiting.length !== 0) {
       const conflict = this.locks.conflictAt(owner, keys, all, keys.length);
-      if (conflict >= 0 || (!this.locks.holds(owner) && this.hasWaitingOrigin(origin))) {
+      if (conflict >= 0 || (this.waitingOrigins.size !== 0 && !this.locks.holds(owner) && this.hasWaitingOrigin('t' + owner))) {
         if ((flags & STEP_TRY) !== 0) {
           this.deliverStep(from, owner, [], 0);
           return;
         }
-        const w = new Waiting(2, origin, keys, all).sentBy(from, resp, db, owner, flags);
+        const w = new Waiting(2, 't' + owner, keys, all).sentBy(from, resp, db, owner, flags);
         w.cmds = cmds;
         w.tags = tags;
         w.clientId = clientId;
@@ -1009,7 +1007,7 @@ function specOfTag(tag: number): CommandSpec {
 /** The keys a pipeline step locks: every key of its commands. */
 function pipelineKeys(tags: number[], cmds: string[][]): string[] {
   const keys: string[] = [];
-  for (let i = 0; i < tags.length; i++) for (const k of keysOf(specOfTag(tags[i]), cmds[i])) keys.push(k);
+  for (let i = 0; i < tags.length; i++) pushKeys(specOfTag(tags[i]), cmds[i], keys);
   return keys;
 }
 
