@@ -18,20 +18,20 @@ export function skipValue(b: Buffer, pos: number): number {
     case 36: // $
     case 33: // !
     case 61: { // =
-      const n = Number(b.latin1Slice(pos + 1, nl - 1));
+      const n = lineInt(b, pos + 1, nl - 1);
       return n < 0 ? line : line + n + 2;
     }
     case 42: // *
     case 126: // ~
     case 62: { // >
-      const n = Number(b.latin1Slice(pos + 1, nl - 1));
+      const n = lineInt(b, pos + 1, nl - 1);
       let p = line;
       for (let i = 0; i < n; i++) p = skipValue(b, p);
       return p;
     }
     case 37: // %
     case 124: { // |
-      const n = Number(b.latin1Slice(pos + 1, nl - 1)) * 2;
+      const n = lineInt(b, pos + 1, nl - 1) * 2;
       let p = line;
       for (let i = 0; i < n; i++) p = skipValue(b, p);
       return p;
@@ -39,6 +39,14 @@ export function skipValue(b: Buffer, pos: number): number {
     default:
       throw new Error('bad reply byte ' + t);
   }
+}
+
+/** The integer written in b[from, to) (a length or count of a reply header: an optional '-', then digits). */
+export function lineInt(b: Uint8Array, from: number, to: number): number {
+  const neg = b[from] === 45;
+  let n = 0;
+  for (let i = neg ? from + 1 : from; i < to; i++) n = n * 10 + (b[i] - 48);
+  return neg ? -n : n;
 }
 
 /** The elements of an aggregate reply as byte slices (views). */

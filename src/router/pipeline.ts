@@ -18,13 +18,12 @@
 
 import type { Client } from '../shards/client.ts';
 import type { CommandSpec } from '../commands/types.ts';
-import { keyIndexes, lastKeyAt } from '../commands/table.ts';
+import { lastKeyAt } from '../commands/table.ts';
 import type { CrossShardTxn } from './txn.ts';
 import type { ReplyWriter } from '../proto/reply_writer.ts';
 import { TAG_PART } from '../shards/shard_thread.ts';
-import { intValueAt, isErrorAt } from '../proto/reply_reader.ts';
+import { intValueAt, isErrorAt, skipValue } from '../proto/reply_reader.ts';
 import { stepBytesAt, stepReplyEnd, stepReplyMicros } from './step_replies.ts';
-import { writeSplitReply, type ShardPart } from './cross.ts';
 import { keyShard } from './slot.ts';
 
 /**
@@ -56,6 +55,10 @@ const pool: PipelineTxn[] = [];
 const POOL_MAX = 64;
 const NO_ARGV: string[] = [];
 const POSITIONS_KEPT = 4096;
+/** Where each key's element is in the parts' replies of an 'array' merge, by argv position (scratch). */
+let elemAt = new Int32Array(64);
+let elemEnd = new Int32Array(64);
+let elemUnit = new Int32Array(64);
 /** The shard of each key of the split command being divided (scratch). */
 let keyShards = new Int32Array(64);
 
@@ -370,11 +373,31 @@ export class PipelineTxn {
       out.int(sum);
       return;
     }
-    const parts: ShardPart[] = [];
-    for (let u = from; u < to; u++) {
-      const positions = this.positions.slice(this.unitPosFrom[u], this.unitPosTo[u]);
-      parts.push({ group: { shard: this.unitShard[u], positions }, reply: this.unitReply[u]!.subarray(this.unitStart[u], this.unitEnd[u]) });
+    // 'array' (MGET): each part's array holds its keys' elements in its order; they go out in the
+    // command's key order, straight from the parts' replies.
+    const argc = this.cmdArgv[i]!.length;
+    if (elemAt.length < argc) {
+      elemAt = new Int32Array(argc * 2);
+      elemEnd = new Int32Array(argc * 2);
+      elemUnit = new Int32Array(argc * 2);
     }
-    writeSplitReply(out, merge, keyIndexes(this.cmdSpec[i]!, this.cmdArgv[i]!), parts);
+    let n = 0;
+    for (let u = from; u < to; u++) {
+      const b = this.unitReply[u]!;
+      let at = this.unitStart[u];
+      at = b.indexOf(10, at) + 1;
+      for (let k = this.unitPosFrom[u]; k < this.unitPosTo[u]; k++) {
+        const p = this.positions[k];
+        const end = skipValue(b, at);
+        elemAt[p] = at;
+        elemEnd[p] = end;
+        elemUnit[p] = u;
+        at = end;
+        n++;
+      }
+    }
+    const keys = this.cmdSpec[i]!.keys;
+    out.array(n);
+    for (let p = keys.first, last = lastKeyAt(keys, argc); p <= last; p += keys.step) out.raw(this.unitReply[elemUnit[p]]!, elemAt[p], elemEnd[p]);
   }
 }
