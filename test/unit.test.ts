@@ -163,6 +163,35 @@ describe('slots', () => {
     expect(keyHashSlot('{}x')).not.toBe(keyHashSlot('x'));
     expect(keyHashSlot('123456789')).toBe(0x31c3 & 16383);
   });
+  it('agrees with a bit-by-bit CRC16 and the hash tag rule on random keys (odd and even lengths, tags anywhere)', () => {
+    const crc16 = (s: string): number => {
+      let crc = 0;
+      for (let i = 0; i < s.length; i++) {
+        crc ^= s.charCodeAt(i) << 8;
+        for (let k = 0; k < 8; k++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+      }
+      return crc;
+    };
+    const slot = (key: string): number => {
+      const s = key.indexOf('{');
+      if (s >= 0) {
+        const e = key.indexOf('}', s + 1);
+        if (e > s + 1) return crc16(key.slice(s + 1, e)) & 16383;
+      }
+      return crc16(key) & 16383;
+    };
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const alphabet = 'ab{}z\xff\x00:9';
+    for (let t = 0; t < 3000; t++) {
+      let key = '';
+      for (let n = rnd(24); n > 0; n--) key += rnd(4) === 0 ? alphabet[rnd(alphabet.length)] : String.fromCharCode(rnd(256));
+      expect(keyHashSlot(key)).toBe(slot(key));
+    }
+  });
   it('maps slots onto shards', () => {
     expect(keyShard('anything', 1)).toBe(0);
     expect(keyShard('foo', 4)).toBe(12182 % 4);
