@@ -74,7 +74,7 @@ export async function runPerShard(client: Client, argv: string[], positions: num
   });
 }
 
-/** A shard's part of a command split by key (runPerShard, pipeline transactions) and its reply. */
+/** A shard's part of a command split by key (runPerShard) and its reply. */
 export interface ShardPart {
   group: ShardGroup;
   reply: Buffer;

@@ -18,7 +18,7 @@ import { seededHash } from './string_hash.ts';
 const OWNER_THREADS = 128;
 const KEY_SLOTS_MIN = 64;
 const OWNER_SLOTS_MIN = 32;
-/** Held-key arrays kept for reuse, and the length past which one is not kept. */
+/** Held-key lists kept for reuse, and the number of keys past which one is not kept (a list holds two entries a key). */
 const SPARE_HELD = 64;
 const SPARE_HELD_MAX_LEN = 1024;
 
