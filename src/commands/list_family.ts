@@ -5,10 +5,11 @@
 // deleted, as Redis does.
 //
 // Multi-key commands whose keys live on several shards go through `cross`
-// handlers under the transaction locks: LMOVE / RPOPLPUSH probe both keys'
-// types (__ltypes), pop on the source's shard (__lpop1) and push on the
-// destination's (__lpush1); LMPOP probes every key and runs LMPOP on the first
-// one holding a list; the blocking ones use blockAcrossShards.
+// handlers under the transaction locks: LMOVE / RPOPLPUSH lock and probe the
+// keys (__ltypes) as they go, in three steps (moveLocking: __lpeek, __lpush1,
+// __lpop1 when the source's shard comes first); LMPOP probes every key and
+// runs LMPOP on the first one holding a list; the blocking ones use
+// blockAcrossShards.
 
 import { def } from './define.ts';
 import type { CommandSpec, ExecContext } from './types.ts';
@@ -19,7 +20,7 @@ import { ListValue } from '../shards/types/list.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { withTxn } from '../router/cross.ts';
 import { keyShard } from '../router/slot.ts';
-import { arrayElements, intValue, stringValue } from '../proto/reply_reader.ts';
+import { arrayElements, intValue, isError, stringValue } from '../proto/reply_reader.ts';
 import { registerBlockingCommand, parseTimeout, canBlock, blockHere, blockAcrossShards, NOT_SERVED, SERVED, REPLIED, type BlockingCommand, type WaitInfo } from '../shards/blocking.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -324,9 +325,10 @@ function bulkBytes(s: string): Buffer {
 }
 
 /**
- * LMOVE between shards, inside t with src and dst locked: the checks in
- * Redis's order (src missing: null; src or dst of another type: WRONGTYPE),
- * then pop on src's shard and push on dst's. Returns the reply.
+ * LMOVE between shards, inside t with src and dst locked already (a blocked
+ * BLMOVE being served: blockAcrossShards took both): the checks in Redis's
+ * order (src missing: null; src or dst of another type: WRONGTYPE), then pop
+ * on src's shard and push on dst's. Returns the reply.
  */
 async function moveAcross(t: CrossShardTxn, client: Client, src: string, dst: string, fromHead: boolean, toHead: boolean, srcState: number, dstState: number): Promise<Buffer | string | null> {
   if (srcState === 0) return null;
@@ -339,25 +341,52 @@ async function moveAcross(t: CrossShardTxn, client: Client, src: string, dst: st
   return bulkBytes(value);
 }
 
-/** Lock src and dst (ascending shards) and read their states (__ltypes). */
-async function lockPair(t: CrossShardTxn, client: Client, src: string, dst: string): Promise<[number, number]> {
+/**
+ * LMOVE between shards, taking the locks as it goes: three steps (two on the
+ * shard locked first), where locking both keys and reading their types
+ * first, then popping and pushing, takes four. The keys stay locked to the
+ * end, so nobody sees the element in neither list or in both. Redis's order
+ * of checks holds: src missing: null; src of another type, then dst of
+ * another type: WRONGTYPE.
+ * - src's shard first: its type and the element a pop would take; the push
+ *   on dst (which answers WRONGTYPE without pushing); the pop. dst's push
+ *   event comes before src's pop event, as in Redis.
+ * - dst's shard first: its type; src's type and, when dst can take it, the
+ *   pop (which pops nothing from a missing list or another type); the push.
+ */
+async function moveLocking(t: CrossShardTxn, client: Client, src: string, dst: string, fromHead: boolean, toHead: boolean): Promise<Buffer | string | null> {
   const n = client.thread.threads;
   const ss = keyShard(src, n);
   const sd = keyShard(dst, n);
-  const order: [number, string][] = ss < sd ? [[ss, src], [sd, dst]] : [[sd, dst], [ss, src]];
-  const st = new Map<string, number>();
-  for (const [shard, key] of order) {
-    const [r] = await t.step(shard, [['__ltypes', key]], [key]);
-    st.set(key, intValue(arrayElements(r)[0]));
+  const from = fromHead ? '1' : '0';
+  const to = toHead ? '1' : '0';
+  if (ss < sd) {
+    const [types, peeked] = await t.step(ss, [['__ltypes', src], ['__lpeek', src, from]], [src]);
+    const st = intValue(arrayElements(types)[0]);
+    if (st === 0) return null;
+    if (st === 2) return WRONGTYPE;
+    const value = stringValue(peeked);
+    if (value === null) return null;
+    const [pushed] = await t.step(sd, [['__lpush1', dst, to, value]], [dst]);
+    if (isError(pushed)) return WRONGTYPE;
+    await t.step(ss, [['__lpop1', src, from]], null);
+    return bulkBytes(value);
   }
-  return [st.get(src)!, st.get(dst)!];
+  const [dtypes] = await t.step(sd, [['__ltypes', dst]], [dst]);
+  const dstOk = intValue(arrayElements(dtypes)[0]) !== 2;
+  const cmds = dstOk ? [['__ltypes', src], ['__lpop1', src, from]] : [['__ltypes', src]];
+  const [types, popped] = await t.step(ss, cmds, [src]);
+  const st = intValue(arrayElements(types)[0]);
+  if (st === 0) return null;
+  if (st === 2 || !dstOk) return WRONGTYPE;
+  const value = stringValue(popped);
+  if (value === null) return null;
+  await t.step(sd, [['__lpush1', dst, to, value]], null);
+  return bulkBytes(value);
 }
 
 async function lmoveCrossGeneric(client: Client, src: string, dst: string, fromHead: boolean, toHead: boolean): Promise<void> {
-  const reply = await withTxn(client, async (t) => {
-    const [a, b] = await lockPair(t, client, src, dst);
-    return moveAcross(t, client, src, dst, fromHead, toHead, a, b);
-  });
+  const reply = await withTxn(client, (t) => moveLocking(t, client, src, dst, fromHead, toHead));
   const out = client.out();
   if (reply === null) out.nullBulk();
   else if (typeof reply === 'string') out.error(reply);
@@ -655,6 +684,13 @@ function lpop1(c: ExecContext, argv: string[]): void {
   afterRemove(c, argv[1], v);
 }
 
+/** __lpeek key head(1|0): the element a pop would take (null when there is none). */
+function lpeek(c: ExecContext, argv: string[]): void {
+  const v = c.ks.get(c.db, argv[1]);
+  if (!(v instanceof ListValue) || v.length === 0) return c.out.nullBulk();
+  v.replyAt(c.out, argv[2] === '1' ? 0 : v.length - 1);
+}
+
 /** __lpush1 key head(1|0) element: push one element (creating the list); the new length. */
 function lpush1(c: ExecContext, argv: string[]): void {
   const v = c.ks.get(c.db, argv[1]);
@@ -705,6 +741,7 @@ export const listCommands: CommandSpec[] = [
   def('blmpop', { arity: -5, flags: ['write', 'blocking', 'movablekeys'], getKeys: (argv) => mpopKeys(argv, 2), acl: W_BLOCK, group: 'list', summary: 'Pop elements from a list, or block until one is available', since: '7.0.0', complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.', handler: blmpop, cross: blmpopCross }),
   // Internal steps of the cross-shard handlers (invisible to clients).
   def('__ltypes', { arity: -2, flags: ['readonly'], keys: [1, -1, 1], group: 'internal', summary: 'List kinds of keys', since: '7.0.0', handler: ltypes }),
+  def('__lpeek', { arity: 3, flags: ['readonly'], keys: [1, 1, 1], group: 'internal', summary: 'Read the list element a pop would take', since: '7.0.0', handler: lpeek }),
   def('__lpop1', { arity: 3, flags: ['write'], keys: [1, 1, 1], group: 'internal', summary: 'Pop one list element', since: '7.0.0', handler: lpop1 }),
   def('__lpush1', { arity: 4, flags: ['write'], keys: [1, 1, 1], group: 'internal', summary: 'Push one list element', since: '7.0.0', handler: lpush1 }),
 ];
