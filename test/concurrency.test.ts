@@ -198,6 +198,50 @@ describe('invariants with 4 threads', () => {
     expect(bad).toBe(0);
   }, 60000);
 
+  it('LMOVE / RPOPLPUSH back and forth across shards: atomic readers (MULTI, scripts) always count every element once, and none is lost', async () => {
+    const [qa, qb] = keysOnDifferentShards('mv:');
+    const TOTAL = 40;
+    const setup = connect();
+    await setup.rpush(qa, ...Array.from({ length: TOTAL }, (_, i) => `e${i}`));
+    let done = false;
+    let torn = 0;
+    let reads = 0;
+    const movers = Array.from({ length: 6 }, async (_, m) => {
+      const c = connect();
+      for (let i = 0; i < 400; i++) {
+        // Both directions and both ends: the source's shard locks first one way, the destination's the other.
+        const [from, to] = (i + m) % 2 === 0 ? [qa, qb] : [qb, qa];
+        if (i % 3 === 0) await c.rpoplpush(from, to);
+        else await c.lmove(from, to, i % 2 === 0 ? 'LEFT' : 'RIGHT', m % 2 === 0 ? 'LEFT' : 'RIGHT');
+      }
+      c.disconnect();
+    });
+    const readers = Array.from({ length: 3 }, async (_, r) => {
+      const c = connect();
+      while (!done) {
+        let a: number;
+        let b: number;
+        if (r === 0) [a, b] = (await c.eval('return {redis.call("llen", KEYS[1]), redis.call("llen", KEYS[2])}', 2, qa, qb)) as [number, number];
+        else {
+          const res = await c.multi().llen(qa).llen(qb).exec();
+          a = Number(res![0][1]);
+          b = Number(res![1][1]);
+        }
+        reads++;
+        if (a + b !== TOTAL) torn++;
+      }
+      c.disconnect();
+    });
+    await Promise.all(movers);
+    done = true;
+    await Promise.all(readers);
+    const all = [...(await setup.lrange(qa, 0, -1)), ...(await setup.lrange(qb, 0, -1))].sort();
+    setup.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+    expect(all).toEqual(Array.from({ length: TOTAL }, (_, i) => `e${i}`).sort());
+  }, 60000);
+
   it('DEL across shards removes all keys atomically', async () => {
     const c = connect();
     const keys = Array.from({ length: 40 }, (_, i) => `del:${i}`);

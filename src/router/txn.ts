@@ -76,6 +76,24 @@ export class CrossShardTxn {
   }
 
   /**
+   * The transaction's last step on `shard`, where it holds locks already:
+   * runs `cmds` and releases that shard's locks right after (no unlock
+   * message at finish()). Only when it takes no lock after this (its growing
+   * phase is over: two-phase locking allows the release) and has nothing
+   * more to do on that shard; never inside EXEC, whose block holds its locks
+   * to the end.
+   */
+  closingStep(shard: number, cmds: string[][]): Promise<Buffer[]> {
+    const at = this.locked.indexOf(shard);
+    if (at >= 0) this.locked.splice(at, 1);
+    if (this.account !== null) this.sentAt = this.resumed();
+    return new Promise<Buffer[]>((resolve) => {
+      this.resolve = resolve;
+      this.thread.sendTxnStep(this, shard, cmds, null, true);
+    });
+  }
+
+  /**
    * A step of a pipeline transaction (router/pipeline.ts), with a callback
    * instead of a promise: a client's commands for `shard` (`tags`: their
    * command ids and flags, as K_PSTEP), run there as its own commands after
