@@ -212,7 +212,7 @@ describe('invariants with 4 threads', () => {
         // Both directions and both ends: the source's shard locks first one way, the destination's the other.
         const [from, to] = (i + m) % 2 === 0 ? [qa, qb] : [qb, qa];
         if (i % 3 === 0) await c.rpoplpush(from, to);
-        else await c.lmove(from, to, i % 2 === 0 ? 'LEFT' : 'RIGHT', m % 2 === 0 ? 'LEFT' : 'RIGHT');
+        else await c.call('LMOVE', from, to, i % 2 === 0 ? 'LEFT' : 'RIGHT', m % 2 === 0 ? 'LEFT' : 'RIGHT');
       }
       c.disconnect();
     });
