@@ -242,6 +242,42 @@ describe('invariants with 4 threads', () => {
     expect(all).toEqual(Array.from({ length: TOTAL }, (_, i) => `e${i}`).sort());
   }, 60000);
 
+  it('SMOVE back and forth across shards: atomic readers (MULTI) always count every member once, and none is lost', async () => {
+    const [sa, sb] = keysOnDifferentShards('smv:');
+    const TOTAL = 30;
+    const members = Array.from({ length: TOTAL }, (_, i) => `m${i}`);
+    const setup = connect();
+    await setup.sadd(sa, ...members);
+    let done = false;
+    let torn = 0;
+    let reads = 0;
+    const movers = Array.from({ length: 6 }, async (_, k) => {
+      const c = connect();
+      for (let i = 0; i < 400; i++) {
+        const [from, to] = (i + k) % 2 === 0 ? [sa, sb] : [sb, sa];
+        await c.smove(from, to, members[(i * 7 + k) % TOTAL]);
+      }
+      c.disconnect();
+    });
+    const readers = Array.from({ length: 2 }, async () => {
+      const c = connect();
+      while (!done) {
+        const res = await c.multi().scard(sa).scard(sb).exec();
+        reads++;
+        if (Number(res![0][1]) + Number(res![1][1]) !== TOTAL) torn++;
+      }
+      c.disconnect();
+    });
+    await Promise.all(movers);
+    done = true;
+    await Promise.all(readers);
+    const all = [...(await setup.smembers(sa)), ...(await setup.smembers(sb))].sort();
+    setup.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+    expect(all).toEqual([...members].sort());
+  }, 60000);
+
   it('DEL across shards removes all keys atomically', async () => {
     const c = connect();
     const keys = Array.from({ length: 40 }, (_, i) => `del:${i}`);
