@@ -25,6 +25,46 @@ function connect(): Redis {
   return new Redis({ port: srv.port, host: '127.0.0.1', enableReadyCheck: false });
 }
 
+/**
+ * Six clients move items between a and b, 400 moves each (move: client,
+ * from, to, move number, mover number), while `readers` atomic readers
+ * (read: client, reader number; the sizes of a and b) count the reads whose
+ * sizes do not add up to `total`.
+ */
+async function moveBackAndForth(
+  a: string,
+  b: string,
+  total: number,
+  readers: number,
+  move: (c: Redis, from: string, to: string, i: number, m: number) => Promise<void>,
+  read: (c: Redis, r: number) => Promise<[number, number]>,
+): Promise<{ reads: number; torn: number }> {
+  let done = false;
+  let reads = 0;
+  let torn = 0;
+  const movers = Array.from({ length: 6 }, async (_, m) => {
+    const c = connect();
+    for (let i = 0; i < 400; i++) {
+      if ((i + m) % 2 === 0) await move(c, a, b, i, m);
+      else await move(c, b, a, i, m);
+    }
+    c.disconnect();
+  });
+  const readerRuns = Array.from({ length: readers }, async (_, r) => {
+    const c = connect();
+    while (!done) {
+      const [x, y] = await read(c, r);
+      reads++;
+      if (x + y !== total) torn++;
+    }
+    c.disconnect();
+  });
+  await Promise.all(movers);
+  done = true;
+  await Promise.all(readerRuns);
+  return { reads, torn };
+}
+
 beforeAll(async () => {
   srv = await startServer(['--server-threads', String(THREADS)]);
 });
@@ -200,82 +240,62 @@ describe('invariants with 4 threads', () => {
 
   it('LMOVE / RPOPLPUSH back and forth across shards: atomic readers (MULTI, scripts) always count every element once, and none is lost', async () => {
     const [qa, qb] = keysOnDifferentShards('mv:');
-    const TOTAL = 40;
+    const items = Array.from({ length: 40 }, (_, i) => `e${i}`);
     const setup = connect();
-    await setup.rpush(qa, ...Array.from({ length: TOTAL }, (_, i) => `e${i}`));
-    let done = false;
-    let torn = 0;
-    let reads = 0;
-    const movers = Array.from({ length: 6 }, async (_, m) => {
-      const c = connect();
-      for (let i = 0; i < 400; i++) {
-        // Both directions and both ends: the source's shard locks first one way, the destination's the other.
-        const [from, to] = (i + m) % 2 === 0 ? [qa, qb] : [qb, qa];
-        if (i % 3 === 0) await c.rpoplpush(from, to);
-        else await c.call('LMOVE', from, to, i % 2 === 0 ? 'LEFT' : 'RIGHT', m % 2 === 0 ? 'LEFT' : 'RIGHT');
-      }
-      c.disconnect();
+    await setup.rpush(qa, ...items);
+    const { reads, torn } = await moveBackAndForth(qa, qb, items.length, 3, async (c, from, to, i, m) => {
+      // Both directions and both ends: the source's shard locks first one way, the destination's the other.
+      if (i % 3 === 0) await c.rpoplpush(from, to);
+      else await c.call('LMOVE', from, to, i % 2 === 0 ? 'LEFT' : 'RIGHT', m % 2 === 0 ? 'LEFT' : 'RIGHT');
+    }, async (c, r) => {
+      if (r === 0) return (await c.eval('return {redis.call("llen", KEYS[1]), redis.call("llen", KEYS[2])}', 2, qa, qb)) as [number, number];
+      const res = await c.multi().llen(qa).llen(qb).exec();
+      return [Number(res![0][1]), Number(res![1][1])];
     });
-    const readers = Array.from({ length: 3 }, async (_, r) => {
-      const c = connect();
-      while (!done) {
-        let a: number;
-        let b: number;
-        if (r === 0) [a, b] = (await c.eval('return {redis.call("llen", KEYS[1]), redis.call("llen", KEYS[2])}', 2, qa, qb)) as [number, number];
-        else {
-          const res = await c.multi().llen(qa).llen(qb).exec();
-          a = Number(res![0][1]);
-          b = Number(res![1][1]);
-        }
-        reads++;
-        if (a + b !== TOTAL) torn++;
-      }
-      c.disconnect();
-    });
-    await Promise.all(movers);
-    done = true;
-    await Promise.all(readers);
     const all = [...(await setup.lrange(qa, 0, -1)), ...(await setup.lrange(qb, 0, -1))].sort();
     setup.disconnect();
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
-    expect(all).toEqual(Array.from({ length: TOTAL }, (_, i) => `e${i}`).sort());
+    expect(all).toEqual(items.sort());
   }, 60000);
 
   it('SMOVE back and forth across shards: atomic readers (MULTI) always count every member once, and none is lost', async () => {
     const [sa, sb] = keysOnDifferentShards('smv:');
-    const TOTAL = 30;
-    const members = Array.from({ length: TOTAL }, (_, i) => `m${i}`);
+    const members = Array.from({ length: 30 }, (_, i) => `m${i}`);
     const setup = connect();
     await setup.sadd(sa, ...members);
-    let done = false;
-    let torn = 0;
-    let reads = 0;
-    const movers = Array.from({ length: 6 }, async (_, k) => {
-      const c = connect();
-      for (let i = 0; i < 400; i++) {
-        const [from, to] = (i + k) % 2 === 0 ? [sa, sb] : [sb, sa];
-        await c.smove(from, to, members[(i * 7 + k) % TOTAL]);
-      }
-      c.disconnect();
+    const { reads, torn } = await moveBackAndForth(sa, sb, members.length, 2, async (c, from, to, i, m) => {
+      await c.smove(from, to, members[(i * 7 + m) % members.length]);
+    }, async (c) => {
+      const res = await c.multi().scard(sa).scard(sb).exec();
+      return [Number(res![0][1]), Number(res![1][1])];
     });
-    const readers = Array.from({ length: 2 }, async () => {
-      const c = connect();
-      while (!done) {
-        const res = await c.multi().scard(sa).scard(sb).exec();
-        reads++;
-        if (Number(res![0][1]) + Number(res![1][1]) !== TOTAL) torn++;
-      }
-      c.disconnect();
-    });
-    await Promise.all(movers);
-    done = true;
-    await Promise.all(readers);
     const all = [...(await setup.smembers(sa)), ...(await setup.smembers(sb))].sort();
     setup.disconnect();
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
-    expect(all).toEqual([...members].sort());
+    expect(all).toEqual(members.sort());
+  }, 60000);
+
+  it('LMOVE and SMOVE across shards inside EXEC keep their keys locked to the end of the block (an element moved there and back is never seen moved)', async () => {
+    const [qa, qb] = keysOnDifferentShards('xmv:');
+    const [sa, sb] = keysOnDifferentShards('xsmv:');
+    const setup = connect();
+    await setup.rpush(qa, 'a1', 'a2', 'a3');
+    await setup.sadd(sa, 'm1', 'm2');
+    const { reads, torn } = await moveBackAndForth(qa, qb, 0, 2, async (c, _from, _to, i) => {
+      // There and back in one block: nothing has moved once the block is done.
+      if (i % 2 === 0) await c.multi().lmove(qa, qb, 'LEFT', 'LEFT').lmove(qb, qa, 'LEFT', 'LEFT').exec();
+      else await c.multi().smove(sa, sb, 'm1').smove(sb, sa, 'm1').exec();
+    }, async (c) => {
+      const res = await c.multi().llen(qb).scard(sb).exec();
+      return [Number(res![0][1]), Number(res![1][1])];
+    });
+    expect(await setup.lrange(qa, 0, -1)).toEqual(['a1', 'a2', 'a3']);
+    expect((await setup.smembers(sa)).sort()).toEqual(['m1', 'm2']);
+    setup.disconnect();
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
   }, 60000);
 
   it('DEL across shards removes all keys atomically', async () => {

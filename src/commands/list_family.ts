@@ -360,11 +360,10 @@ async function moveLocking(t: CrossShardTxn, client: Client, src: string, dst: s
   const sd = keyShard(dst, n);
   const from = fromHead ? '1' : '0';
   const to = toHead ? '1' : '0';
-  // Outside EXEC each shard lets go of its key after its last step (the second lock is the last one
-  // taken): the first key is held only until its last step, the second only during its step. The
-  // element stays visible throughout: the pop comes after the push, or the key popped is free only
-  // once the other is locked until the push.
-  const own = client.txn === null;
+  // Each shard lets go of its key after its last step (the second lock is the last one taken; not
+  // inside EXEC: CrossShardTxn.lent): the first key is held only until its last step, the second
+  // only during its step. The element stays visible throughout: the pop comes after the push, or
+  // the key popped is free only once the other is locked until the push.
   if (ss < sd) {
     const [types, peeked] = await t.step(ss, [['__ltypes', src], ['__lpeek', src, from]], [src]);
     const st = intValue(arrayElements(types)[0]);
@@ -372,26 +371,21 @@ async function moveLocking(t: CrossShardTxn, client: Client, src: string, dst: s
     if (st === 2) return WRONGTYPE;
     const value = stringValue(peeked);
     if (value === null) return null;
-    const push = [['__lpush1', dst, to, value]];
-    const [pushed] = own ? await t.lastStep(sd, push, [dst]) : await t.step(sd, push, [dst]);
+    const [pushed] = await t.lastStep(sd, [['__lpush1', dst, to, value]], [dst]);
     if (isError(pushed)) return WRONGTYPE;
-    const pop = [['__lpop1', src, from]];
-    if (own) await t.closingStep(ss, pop);
-    else await t.step(ss, pop, null);
+    await t.closingStep(ss, [['__lpop1', src, from]]);
     return bulkBytes(value);
   }
   const [dtypes] = await t.step(sd, [['__ltypes', dst]], [dst]);
   const dstOk = intValue(arrayElements(dtypes)[0]) !== 2;
   const cmds = dstOk ? [['__ltypes', src], ['__lpop1', src, from]] : [['__ltypes', src]];
-  const [types, popped] = own ? await t.lastStep(ss, cmds, [src]) : await t.step(ss, cmds, [src]);
+  const [types, popped] = await t.lastStep(ss, cmds, [src]);
   const st = intValue(arrayElements(types)[0]);
   if (st === 0) return null;
   if (st === 2 || !dstOk) return WRONGTYPE;
   const value = stringValue(popped);
   if (value === null) return null;
-  const push = [['__lpush1', dst, to, value]];
-  if (own) await t.closingStep(sd, push);
-  else await t.step(sd, push, null);
+  await t.closingStep(sd, [['__lpush1', dst, to, value]]);
   return bulkBytes(value);
 }
 

@@ -318,15 +318,12 @@ async function smoveCross(client: Client, argv: string[]): Promise<void> {
     const kd = intValue(kinds[1][0]);
     if (ks === 0) return 0;
     if (ks === 2 || kd === 2) return WRONGTYPE;
-    // Outside EXEC each key is let go by its last step (CrossShardTxn.closingStep): the source once
-    // the member left it, while the destination stays locked until the member is in.
-    const own = client.txn === null;
-    const rem = [['srem', src, m]];
-    const [removed] = own ? await t.closingStep(sa, rem) : await t.step(sa, rem, null);
+    // Each key is let go by its last step (CrossShardTxn.closingStep; not inside EXEC): the source
+    // once the member left it, while the destination stays locked until the member is in.
+    const [removed] = await t.closingStep(sa, [['srem', src, m]]);
     if (isError(removed)) return removed;
     if (intValue(removed) === 0) return 0;
-    const add = [['sadd', dst, m]];
-    const [added] = own ? await t.closingStep(sb, add) : await t.step(sb, add, null);
+    const [added] = await t.closingStep(sb, [['sadd', dst, m]]);
     if (isError(added)) return added;
     return 1;
   });

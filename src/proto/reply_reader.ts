@@ -80,7 +80,7 @@ export function intValue(b: Buffer): number {
 /** The integer of the ':' reply that starts at b[at] (NaN otherwise). */
 export function intValueAt(b: Buffer, at: number): number {
   if (b[at] !== 58) return NaN;
-  return Number(b.latin1Slice(at + 1, b.indexOf(13, at)));
+  return lineInt(b, at + 1, b.indexOf(13, at));
 }
 
 /** Text of a simple string / bulk string reply. */

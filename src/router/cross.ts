@@ -37,10 +37,15 @@ export function groupKeys(argv: string[], positions: number[], shards: number): 
 export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promise<T>): Promise<T> {
   const outer = client.txn;
   if (outer !== null) {
-    // Inside EXEC: the enclosing transaction already holds the locks.
+    // Inside EXEC: the enclosing transaction already holds the locks, and keeps them.
     outer.db = client.db;
     outer.resp = client.resp;
-    return fn(outer);
+    outer.lent++;
+    try {
+      return await fn(outer);
+    } finally {
+      outer.lent--;
+    }
   }
   const t = client.thread.beginTxn(client.db, client.resp, client);
   try {
@@ -57,9 +62,8 @@ export async function withTxn<T>(client: Client, fn: (t: CrossShardTxn) => Promi
  */
 export async function runPerShard(client: Client, argv: string[], positions: number[], span: number, prefix: string[] = [argv[0]]): Promise<ShardPart[]> {
   const groups = groupKeys(argv, positions, client.thread.threads);
-  // Outside EXEC the last shard's part is the transaction's last lock: it is released
-  // as soon as that part ran (lastStep), without an unlock message after.
-  const own = client.txn === null;
+  // The last shard's part is the transaction's last lock: it is released as soon as that
+  // part ran (lastStep), without an unlock message after (not inside EXEC: CrossShardTxn.lent).
   return withTxn(client, async (t) => {
     const out: ShardPart[] = [];
     for (let i = 0; i < groups.length; i++) {
@@ -67,7 +71,7 @@ export async function runPerShard(client: Client, argv: string[], positions: num
       const keys: string[] = [];
       for (const p of g.positions) keys.push(argv[p]);
       const sub = partArgv(argv, g.positions, span, prefix);
-      const [reply] = own && i === groups.length - 1 ? await t.lastStep(g.shard, [sub], keys) : await t.step(g.shard, [sub], keys);
+      const [reply] = i === groups.length - 1 ? await t.lastStep(g.shard, [sub], keys) : await t.step(g.shard, [sub], keys);
       out.push({ group: g, reply });
     }
     return out;

@@ -178,7 +178,8 @@ export class PipelineTxn {
         this.unit(i, spec.id!, argv, shard, 0, 0);
         continue;
       }
-      // A split command: the same command over each shard's keys (parts, counted here: countSplit).
+      // A split command: the same command over each shard's keys (parts, counted here: countSplit); what
+      // groupKeys and partArgv (cross.ts) do, into this transaction's reused arrays.
       const first = spec.keys.first;
       const last = lastKeyAt(spec.keys, argv.length);
       const step = spec.keys.step;

@@ -32,6 +32,12 @@ export class CrossShardTxn {
   db: number;
   resp: 2 | 3;
   private readonly locked: number[] = [];
+  /**
+   * Inside EXEC the block's transaction is lent to the commands that cross
+   * shards (withTxn): their lastStep() and closingStep() then release
+   * nothing, since the block holds its locks to the end.
+   */
+  lent = 0;
   /** Who waits for the step in flight: a step()'s promise (a Buffer per reply) or a pipeline step's callback (packed replies). */
   private resolve: ((r: Buffer[]) => void) | null = null;
   private onPacked: ((packed: Buffer) => void) | null = null;
@@ -64,10 +70,11 @@ export class CrossShardTxn {
    * The transaction's last lock-taking step: it locks `lock` on `shard`, runs
    * `cmds` and releases that shard's locks at once (the growing phase is
    * over, so strict two-phase locking allows it); locks held on other shards
-   * stay until finish(). The caller must take no lock after this.
+   * stay until finish(). The caller must take no lock after this. A plain
+   * step while the transaction is lent (see `lent`).
    */
   lastStep(shard: number, cmds: string[][], lock: StepLock): Promise<Buffer[]> {
-    if (this.locked.includes(shard)) return this.step(shard, cmds, lock);
+    if (this.lent !== 0 || this.locked.includes(shard)) return this.step(shard, cmds, lock);
     if (this.account !== null) this.sentAt = this.resumed();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
@@ -80,10 +87,11 @@ export class CrossShardTxn {
    * runs `cmds` and releases that shard's locks right after (no unlock
    * message at finish()). Only when it takes no lock after this (its growing
    * phase is over: two-phase locking allows the release) and has nothing
-   * more to do on that shard; never inside EXEC, whose block holds its locks
-   * to the end.
+   * more to do on that shard. A plain step while the transaction is lent
+   * (see `lent`).
    */
   closingStep(shard: number, cmds: string[][]): Promise<Buffer[]> {
+    if (this.lent !== 0) return this.step(shard, cmds, null);
     const at = this.locked.indexOf(shard);
     if (at >= 0) this.locked.splice(at, 1);
     if (this.account !== null) this.sentAt = this.resumed();
