@@ -168,6 +168,27 @@ function keysOn(shard: number, prefix: string, n: number): string[] {
   return out;
 }
 
+it('a command sent on its own after a pipelined batch goes to its own key\'s shard, whatever the batch ended with', async () => {
+  // The shards of a batch's keys are found once, as it is parsed ahead (Client.prefetch), and
+  // dispatch takes them from there: a command that comes alone afterwards must not take the
+  // batch's last one. For every pair of shards: a batch whose commands all end on one, then GETs
+  // of keys on the other, each on its own.
+  const c = await RawClient.connect(srv.port);
+  for (let last = 0; last < 4; last++) {
+    const batchKeys = keysOn(last, `alone${last}:`, 16);
+    for (let other = 0; other < 4; other++) {
+      if (other === last) continue;
+      const [k] = keysOn(other, `alone${last}:${other}:`, 1);
+      expect(await c.command('SET', k, `v${other}`)).toBe('+OK\r\n');
+      c.write(Buffer.concat(batchKeys.map((b) => encodeCommand(['SET', b, 'x']))));
+      for (let i = 0; i < batchKeys.length; i++) expect(await c.readReply()).toBe('+OK\r\n');
+      expect(await c.command('GET', k)).toBe(`$2\r\nv${other}\r\n`);
+      expect(await c.command('APPEND', k, '!')).toBe(':3\r\n');
+    }
+  }
+  c.close();
+});
+
 it('runs of commands for one shard with CLIENT REPLY SKIP and errors inside answer in request order', async () => {
   const c = await RawClient.connect(srv.port);
   const cmds: string[][] = [];

@@ -154,15 +154,22 @@ export function firstKeyAt(spec: CommandSpec, argv: string[]): number {
   return idx.length !== 0 ? idx[0] : 0;
 }
 
+/** Where a command of the common single-key shape has its key (its shard is that key's), else 0. */
+export function singleKeyAt(spec: CommandSpec): number {
+  const k = spec.keys;
+  return spec.getKeys === undefined && k.first === k.last ? k.first : 0;
+}
+
 export const MULTI_SHARD = -1;
 export const NO_SHARD = -2;
 
 /** The one shard owning all keys of the request, MULTI_SHARD when they span shards, NO_SHARD when keyless. */
 export function shardOf(spec: CommandSpec, argv: string[], shards: number): number {
   const k = spec.keys;
-  if (spec.getKeys === undefined && k.first === k.last && k.first !== 0) {
+  const at = singleKeyAt(spec);
+  if (at !== 0) {
     // The common single-key case, without allocating.
-    return k.first < argv.length ? keyShard(argv[k.first], shards) : NO_SHARD;
+    return at < argv.length ? keyShard(argv[at], shards) : NO_SHARD;
   }
   let s = NO_SHARD;
   if (spec.getKeys !== undefined) {

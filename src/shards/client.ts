@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestParser } from '../proto/request_parser.ts';
-import { lookupCommand, shardOf, arityOk, firstKeyAt, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
+import { lookupCommand, shardOf, singleKeyAt, arityOk, firstKeyAt, MULTI_SHARD, NO_SHARD } from '../commands/table.ts';
 import { keyShard } from '../router/slot.ts';
 import type { CommandSpec } from '../commands/types.ts';
 import type { CrossShardTxn, WaitAccount } from '../router/txn.ts';
@@ -36,6 +36,7 @@ const AHEAD = 16;
 const aheadKeyAt = new Int32Array(AHEAD);
 const ownedAhead: string[][] = [];
 const ownedKeyAt = new Int32Array(AHEAD);
+const EMPTY_POSITIONS = new Int32Array(0);
 
 const WAIT_NONE = 0;
 const WAIT_CROSS = 1; // a cross-shard command is running
@@ -298,6 +299,11 @@ export class Client implements WaitAccount {
   private nextCommand(): string[] | null {
     const ahead = this.ahead;
     if (this.aheadAt < ahead.length) {
+      // (One thread: no shards are kept, the arrays are empty.)
+      if (this.aheadAt < this.aheadKnownAt.length) {
+        this.knownKeyAt = this.aheadKnownAt[this.aheadAt];
+        this.knownShard = this.aheadKnownShard[this.aheadAt];
+      }
       const argv = ahead[this.aheadAt++];
       if (this.aheadAt === ahead.length) {
         ahead.length = 0;
@@ -305,6 +311,7 @@ export class Client implements WaitAccount {
       }
       return argv;
     }
+    this.knownKeyAt = 0;
     const parser = this.parser;
     const first = parser.next();
     if (first === null || !parser.authenticated || parser.pendingBytes === 0) return first;
@@ -325,8 +332,24 @@ export class Client implements WaitAccount {
     this.pipelineChecked = 0;
     this.prefetch(ahead);
     this.aheadAt = 1;
+    if (this.aheadKnownAt.length !== 0) {
+      this.knownKeyAt = this.aheadKnownAt[0];
+      this.knownShard = this.aheadKnownShard[0];
+    }
     return first;
   }
+
+  /**
+   * With several threads, the shard of each command parsed ahead that has the
+   * single-key shape (singleKeyAt), found by prefetch, and where that key is
+   * (0: not known); dispatch takes the shard from here instead of hashing the
+   * key again. knownKeyAt/knownShard: the same for the command nextCommand
+   * returned last (still the stalled one while it waits).
+   */
+  private aheadKnownAt = EMPTY_POSITIONS;
+  private aheadKnownShard = EMPTY_POSITIONS;
+  private knownKeyAt = 0;
+  private knownShard = 0;
 
   /**
    * The lookups of the commands parsed ahead are read ahead (each command's
@@ -336,6 +359,13 @@ export class Client implements WaitAccount {
   private prefetch(ahead: string[][]): void {
     const t = this.thread;
     const keyAt = aheadKeyAt;
+    const sharded = t.threads > 1;
+    if (sharded && this.aheadKnownAt === EMPTY_POSITIONS) {
+      this.aheadKnownAt = new Int32Array(AHEAD);
+      this.aheadKnownShard = new Int32Array(AHEAD);
+    }
+    const knownAt = this.aheadKnownAt;
+    const knownShard = this.aheadKnownShard;
     // A batch mostly repeats one command: look its spec up once per run of the same name.
     let name = '';
     let spec: CommandSpec | undefined;
@@ -345,17 +375,22 @@ export class Client implements WaitAccount {
         name = argv[0];
         spec = this.specOf(name);
       }
-      keyAt[i] = spec === undefined ? 0 : firstKeyAt(spec, argv);
+      const k = spec === undefined ? 0 : firstKeyAt(spec, argv);
+      keyAt[i] = k;
+      if (!sharded) continue;
+      knownAt[i] = k !== 0 && k === singleKeyAt(spec!) ? k : 0;
+      if (k !== 0) knownShard[i] = keyShard(argv[k], t.threads);
     }
-    if (t.threads === 1 || !t.ks.bigKeyspace(this.db)) {
+    if (!sharded) {
       t.ks.prefetch(this.db, ahead, keyAt, 0, ahead.length);
       return;
     }
+    if (!t.ks.bigKeyspace(this.db)) return;
     const own = ownedAhead;
     let m = 0;
     for (let i = 0; i < ahead.length; i++) {
       const k = keyAt[i];
-      if (k === 0 || keyShard(ahead[i][k], t.threads) !== t.index) continue;
+      if (k === 0 || knownShard[i] !== t.index) continue;
       own.push(ahead[i]);
       ownedKeyAt[m++] = k;
     }
@@ -416,7 +451,7 @@ export class Client implements WaitAccount {
 
     const discard = this.discardThis();
     if (spec.route === 'keys') {
-      const shard = shardOf(spec, argv, thread.threads);
+      const shard = this.knownKeyAt !== 0 && this.knownKeyAt === singleKeyAt(spec) ? this.knownShard : shardOf(spec, argv, thread.threads);
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         if (this.inflight === 0 && this.aheadAt < this.ahead.length && this.aheadAt > this.pipelineChecked && thread.threads > 1 && !discard && this.runPipelineTxn(spec, argv, shard)) return true;

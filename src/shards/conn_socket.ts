@@ -27,7 +27,7 @@ interface WithHandle {
  * in `buffer` and reach `onBytes` at once; null when the connection is already
  * gone. `accepted` is left without its handle and destroyed.
  */
-export function readIntoBuffer(accepted: net.Socket, buffer: Buffer, onBytes: (chunk: Buffer) => void): net.Socket | null {
+export function readIntoBuffer(accepted: net.Socket, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket | null {
   const s = accepted as unknown as WithHandle;
   const handle = s._handle;
   if (handle === null || handle === undefined || accepted.destroyed) return null;
@@ -38,15 +38,37 @@ export function readIntoBuffer(accepted: net.Socket, buffer: Buffer, onBytes: (c
     readable: true,
     writable: true,
     onread: {
-      buffer,
+      buffer: reads.buffer,
       callback: (n: number): boolean => {
-        onBytes(buffer.subarray(0, n));
+        onBytes(reads.view(n));
         return true;
       },
     },
   };
   return new net.Socket(opts);
 }
+
+/**
+ * A thread's read buffer and the views of its first n bytes that reads hand
+ * out. A read at pipeline 1 brings one command, and a client repeats the same
+ * command: the view of a small length is made once and handed out again
+ * rather than one Buffer object per read (the bytes are transient anyway:
+ * only valid during the callback).
+ */
+export class ReadBuffer {
+  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private readonly views: (Buffer | undefined)[] = new Array(VIEWS_UP_TO + 1).fill(undefined);
+
+  view(n: number): Buffer {
+    if (n > VIEWS_UP_TO) return this.buffer.subarray(0, n);
+    let v = this.views[n];
+    if (v === undefined) v = this.views[n] = this.buffer.subarray(0, n);
+    return v;
+  }
+}
+
+/** Reads up to this many bytes get a kept view (ReadBuffer). */
+const VIEWS_UP_TO = 1024;
 
 // ---- writing ---------------------------------------------------------------
 //
@@ -70,7 +92,7 @@ interface WriteReq {
   async: boolean;
   bytes: number;
   buffer: Buffer | null;
-  socket: net.Socket;
+  socket: net.Socket | null;
 }
 
 interface StreamWrapBinding {
@@ -99,7 +121,7 @@ const streamWrap = loadStreamWrap();
 function onWriteComplete(this: WriteReq, status: number): void {
   if (this.buffer !== null) releaseOutput(this.buffer);
   this.buffer = null;
-  if (status < 0 && !this.socket.destroyed) this.socket.destroy(new Error(`write failed (${status})`));
+  if (status < 0 && this.socket !== null && !this.socket.destroyed) this.socket.destroy(new Error(`write failed (${status})`));
 }
 
 /**
@@ -114,20 +136,31 @@ export function writeToSocket(socket: net.Socket, b: Buffer): void {
     socket.write(b);
     return;
   }
-  const req = new streamWrap.WriteWrap();
+  let req = spareReq;
+  if (req === null) {
+    req = new streamWrap.WriteWrap();
+    req.oncomplete = onWriteComplete;
+    req.async = false;
+    req.bytes = 0;
+    req.buffer = null;
+  } else spareReq = null;
   req.handle = handle;
-  req.oncomplete = onWriteComplete;
-  req.async = false;
-  req.bytes = 0;
-  req.buffer = null;
   req.socket = socket;
   const err = handle.writeBuffer(req, b);
-  if (err !== 0) {
-    releaseOutput(b);
-    socket.destroy(new Error(`write failed (${err})`));
+  if (err === 0 && streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) {
+    // Queued by libuv (the kernel took part of it): the bytes must outlive this call, and the
+    // request is libuv's until it completes.
+    req.buffer = b;
     return;
   }
-  // Queued by libuv (the kernel took part of it): the bytes must outlive this call.
-  if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) req.buffer = b;
-  else releaseOutput(b);
+  // Written at once (or failed): Node never attached the request object to anything (StreamBase::Write
+  // returns before it makes a write request), so it serves the next write.
+  req.handle = null;
+  req.socket = null;
+  spareReq = req;
+  releaseOutput(b);
+  if (err !== 0) socket.destroy(new Error(`write failed (${err})`));
 }
+
+/** A WriteWrap of a write that completed at once, for the next one (writeToSocket). */
+let spareReq: WriteReq | null = null;

@@ -10,7 +10,7 @@ import { Config } from '../config/config.ts';
 import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
-import { readIntoBuffer, READ_BUFFER_BYTES } from './conn_socket.ts';
+import { readIntoBuffer, ReadBuffer } from './conn_socket.ts';
 import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
@@ -55,7 +55,7 @@ function readLimits(): void {
 readLimits();
 
 /** Where this thread's connections read (conn_socket.ts): one buffer, consumed or copied on each read. */
-const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+const readBuffer = new ReadBuffer();
 
 /** A new connection (accepted paused); `unixPath` is set for the unix socket listener. */
 function onConnection(accepted: net.Socket, unixPath: string): void {
