@@ -7,6 +7,7 @@ import { prng } from './helpers/reply_tree.ts';
 import { keyHashSlot, keyShard } from '../src/router/slot.ts';
 import { Ring, ringBytes } from '../src/router/ring.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
+import { nativeBells } from '../src/router/doorbell.ts';
 import { readArgv, readTaggedArgvs } from '../src/proto/argv_codec.ts';
 import { formatDouble } from '../src/proto/number_format.ts';
 import { LockTable } from '../src/shards/locks.ts';
@@ -246,6 +247,47 @@ describe('Channels', () => {
     expect(got[10][2]).toBe(big);
     expect(got.map((g) => g[1])).toEqual(Array.from({ length: 20 }, (_, i) => 'k' + i));
   });
+});
+
+describe('Channels wake-ups', () => {
+  // Both threads of the pair live on this thread's event loop here; each sleeps on its doorbell
+  // once idle, and a frame from the other must wake it (no pump() by hand).
+  for (const mode of ['native bell', 'Atomics.waitAsync'] as const) {
+    it(`a sleeping thread is woken by its peer's frames (${mode})`, async () => {
+      const bells = mode === 'native bell' ? nativeBells() : null;
+      if (mode === 'native bell') expect(bells).not.toBeNull();
+      const cap = 4096;
+      const rings = [
+        [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+        [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+      ];
+      const control = new SharedArrayBuffer(controlBytes(2));
+      const a = new Channels(0, 2, rings, cap, control, bells);
+      const b = new Channels(1, 2, rings, cap, control, bells);
+      const got: number[] = [];
+      let wake = (): void => {};
+      b.onFrame = (_from, _kind, _resp, _db, id) => {
+        got.push(id);
+        wake();
+      };
+      a.start();
+      b.start();
+      try {
+        for (let round = 0; round < 20; round++) {
+          // Long enough for b to have gone to sleep (two idle turns).
+          await new Promise((r) => setTimeout(r, 2));
+          const arrived = new Promise<void>((r) => (wake = r));
+          a.sendBytes(1, 6, 0, 0, round, 0, Buffer.alloc(0), 0, 0);
+          a.kick();
+          await arrived;
+        }
+      } finally {
+        a.stop();
+        b.stop();
+      }
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    });
+  }
 });
 
 describe('Channels batches', () => {

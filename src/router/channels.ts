@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 import { argvListsSize, writeArgvLists, taggedArgvSize, writeTaggedArgv } from '../proto/argv_codec.ts';
+import { nativeBells, type BellAddon } from './doorbell.ts';
 
 export const FRAME_HEADER = 16;
 
@@ -24,6 +25,10 @@ export const FRAME_HEADER = 16;
 const BELL_STRIDE = 16;
 const BELL_SEQ = 0;
 const BELL_SLEEPING = 1;
+/** The thread's native bell id + 1 (doorbell.ts); 0 while it has none and sleeps in Atomics.waitAsync. */
+const BELL_NATIVE = 2;
+/** Set while the thread blocks in Atomics.wait (waitSync): rung with Atomics.notify even with a native bell. */
+const BELL_SYNC = 3;
 
 export function controlBytes(threads: number): number {
   return (threads + 1) * BELL_STRIDE * 4;
@@ -72,8 +77,10 @@ export class Channels {
   /** Called after every wake-up drain (the owner flushes sockets there). */
   afterDrain: () => void = () => {};
 
-  constructor(self: number, threads: number, rings: SharedArrayBuffer[][], ringCapacity: number, control: SharedArrayBuffer) {
+  /** `bells`: the native doorbells (doorbell.ts), or null to sleep in Atomics.waitAsync. */
+  constructor(self: number, threads: number, rings: SharedArrayBuffer[][], ringCapacity: number, control: SharedArrayBuffer, bells: BellAddon | null = nativeBells()) {
     this.self = self;
+    this.bells = bells;
     this.threads = threads;
     this.bell = new Int32Array(control);
     const ownCore = availableParallelism() > threads;
@@ -204,8 +211,11 @@ export class Channels {
   private ring(to: number): void {
     const base = (to + 1) * BELL_STRIDE;
     Atomics.add(this.bell, base + BELL_SEQ, 1);
-    // Every waiter: a thread in waitSync may also have its waitAsync armed on the same word.
-    if (Atomics.load(this.bell, base + BELL_SLEEPING) !== 0) Atomics.notify(this.bell, base + BELL_SEQ);
+    if (Atomics.load(this.bell, base + BELL_SLEEPING) === 0) return;
+    const id = Atomics.load(this.bell, base + BELL_NATIVE);
+    if (id !== 0) this.bells!.ring(id - 1);
+    // Every waiter on the word: a thread in waitSync, and one asleep in waitAsync (it may have both).
+    if (id === 0 || Atomics.load(this.bell, base + BELL_SYNC) !== 0) Atomics.notify(this.bell, base + BELL_SEQ);
   }
 
   // ---- receiving -----------------------------------------------------------
@@ -327,6 +337,7 @@ export class Channels {
         if (done()) break;
         const seq = Atomics.load(this.bell, base + BELL_SEQ);
         // Senders notify only a thread flagged as sleeping; the flag goes up before the last look.
+        Atomics.store(this.bell, base + BELL_SYNC, 1);
         Atomics.store(this.bell, base + BELL_SLEEPING, 1);
         const n = this.drain();
         if (done()) break;
@@ -336,6 +347,7 @@ export class Channels {
     } finally {
       this.syncWaits--;
     }
+    Atomics.store(this.bell, base + BELL_SYNC, 0);
     Atomics.store(this.bell, base + BELL_SLEEPING, 0);
     this.flush();
     this.kick();
@@ -372,13 +384,14 @@ export class Channels {
 
   // ---- the wake-up loop ------------------------------------------------------
   //
-  // Waking a sleeping thread (Atomics.notify -> waitAsync) costs tens of
-  // microseconds, reading a ring a polling thread already looks at costs
-  // nothing. So while a thread is busy it polls its rings once per event-loop
-  // turn (setImmediate) with its sleeping flag down, and senders skip the
-  // notify; after some idle turns (spinTurns) it raises the flag and waits on
-  // its doorbell. The flag is raised before the last look at the rings and
-  // senders publish before they read it, so no wake-up is lost.
+  // Waking a sleeping thread costs microseconds (its doorbell, doorbell.ts:
+  // native, or Atomics.notify to its Atomics.waitAsync), reading a ring a
+  // polling thread already looks at costs nothing. So while a thread is busy
+  // it polls its rings once per event-loop turn (setImmediate) with its
+  // sleeping flag down, and senders skip the doorbell; after some idle turns
+  // (spinTurns) it raises the flag and sleeps until rung. The flag is raised
+  // before the last look at the rings and senders publish before they read
+  // it, so no wake-up is lost.
   //
   // Polling pays only on a core the thread has to itself. With as many server
   // threads as cores (or more), an idle turn takes CPU time from the thread
@@ -403,12 +416,24 @@ export class Channels {
    */
   expectingSoon: () => boolean = () => false;
 
+  /** Native bells (doorbell.ts), when built: this thread's and the peers'. */
+  private readonly bells: BellAddon | null;
+  private bellId = -1;
+
   start(): void {
+    if (this.bells !== null) {
+      this.bellId = this.bells.open(this.onWake);
+      Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_NATIVE, this.bellId + 1);
+    }
     this.sleep();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.bellId < 0) return;
+    Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_NATIVE, 0);
+    this.bells!.close(this.bellId);
+    this.bellId = -1;
   }
 
   /** Something happened on this thread (a client batch, a frame to send): poll on the next turn. */
@@ -463,7 +488,8 @@ export class Channels {
       this.kick();
       return;
     }
-    if (this.armed) return;
+    // A native bell calls onWake when a peer rings it.
+    if (this.armed || this.bellId >= 0) return;
     const seq = Atomics.load(this.bell, base + BELL_SEQ);
     if (this.hasInbound()) {
       this.kick();
