@@ -422,8 +422,13 @@ export class Channels {
 
   start(): void {
     if (this.bells !== null) {
-      this.bellId = this.bells.open(this.onWake);
-      Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_NATIVE, this.bellId + 1);
+      try {
+        this.bellId = this.bells.open(this.onWake);
+        Atomics.store(this.bell, (this.self + 1) * BELL_STRIDE + BELL_NATIVE, this.bellId + 1);
+      } catch {
+        // No bell to be had (the addon's table is full): this thread sleeps in Atomics.waitAsync.
+        this.bellId = -1;
+      }
     }
     this.sleep();
   }
