@@ -204,17 +204,44 @@ it('runs of commands for one shard with CLIENT REPLY SKIP and errors inside answ
   c.close();
 });
 
-it('a run whose middle command waits for a lock answers in request order once the lock is released', async () => {
-  // A script over keys on shards 0 and 1 holds their locks for ~300 ms while it spins; pipelines
-  // sent meanwhile run [SET p, GET a, SET q, GET q, GET p] on shard 0 (a is locked): p runs at
-  // once, the rest waits behind a. Several clients, so that some are on threads the script does
-  // not occupy.
-  const [a, ...ps] = keysOn(0, 'lockrun:', 17);
-  const [b] = keysOn(1, 'lockrun1:', 1);
-  const s = await RawClient.connect(srv.port);
+/** Per-thread client counts from INFO threads. */
+function threadClients(info: string): number[] {
+  const counts: number[] = [];
+  for (const m of info.matchAll(/^thread_(\d+):clients=(\d+)/gm)) counts[Number(m[1])] = Number(m[2]);
+  return counts;
+}
+
+/** A connection that a thread other than `thread` took (which one, INFO threads tells as it arrives). */
+async function connectOffThread(thread: number): Promise<RawClient> {
+  const probe = await RawClient.connect(srv.port);
+  for (let tries = 0; tries < 50; tries++) {
+    const before = threadClients(await probe.command('INFO', 'threads'));
+    const c = await RawClient.connect(srv.port);
+    const after = threadClients(await probe.command('INFO', 'threads'));
+    if (after[thread] === before[thread]) {
+      probe.close();
+      return c;
+    }
+    c.close();
+  }
+  throw new Error(`every connection went to thread ${thread}`);
+}
+
+/**
+ * A script over keys a (shard 0) and b (shard 1) holds their locks for ~300 ms while it spins;
+ * pipelines sent meanwhile run [SET p, GET a, SET q, GET q, GET p] on shard 0 (a is locked): p
+ * runs at once, the rest waits behind a. Several clients, so that some are on threads the script
+ * does not occupy. `meanwhile` runs while the script holds the locks.
+ */
+async function pipelinesBehindALock(prefix: string, aFirst: boolean, meanwhile: () => Promise<void>): Promise<void> {
+  const [a, ...ps] = keysOn(0, `${prefix}:`, 17);
+  const [b] = keysOn(1, `${prefix}1:`, 1);
+  // The script runs on its client's thread (its keys span shards): not shard 0's, which then stays
+  // free to run other work while a is locked.
+  const s = await connectOffThread(0);
   expect(await s.command('SET', a, 'old')).toBe('+OK\r\n');
-  const script = "redis.call('set', KEYS[1], 'x') redis.call('set', KEYS[2], 'y') local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return 1";
-  const running = s.command('EVAL', script, '2', a, b);
+  const script = "redis.call('set', KEYS[1], 'x') redis.call('set', KEYS[2], 'x') local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return 1";
+  const running = aFirst ? s.command('EVAL', script, '2', a, b) : s.command('EVAL', script, '2', b, a);
   await new Promise((r) => setTimeout(r, 50));
   const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(srv.port)));
   for (let i = 0; i < clients.length; i++) {
@@ -222,6 +249,7 @@ it('a run whose middle command waits for a lock answers in request order once th
     const q = ps[2 * i + 1];
     clients[i].write(Buffer.concat([['SET', p, 'p'], ['GET', a], ['SET', q, 'q'], ['GET', q], ['GET', p]].map(encodeCommand)));
   }
+  await meanwhile();
   for (const c of clients) {
     expect(await c.readReply()).toBe('+OK\r\n');
     expect(['$1\r\nx\r\n', '$3\r\nold\r\n']).toContain(await c.readReply());
@@ -233,4 +261,23 @@ it('a run whose middle command waits for a lock answers in request order once th
   }
   expect(await running).toBe(':1\r\n');
   s.close();
+}
+
+it('a run whose middle command waits for a lock answers in request order once the lock is released', async () => {
+  await pipelinesBehindALock('lockrun', true, async () => {});
+});
+
+it('work waiting for a lock keeps its order while other transactions come and go on its shard', async () => {
+  // With a client running cross-shard MSETs on other keys of shard 0 meanwhile: each one that ends
+  // there runs the shard's waiting queue again while a is still locked, and a pipeline's commands
+  // after GET a must stay behind it.
+  const others0 = keysOn(0, 'lockpass0:', 40);
+  const others2 = keysOn(2, 'lockpass2:', 40);
+  await pipelinesBehindALock('lockpass', false, async () => {
+    const d = await RawClient.connect(srv.port);
+    // For most of the ~250 ms the script still holds a.
+    const until = Date.now() + 200;
+    for (let i = 0; Date.now() < until; i++) expect(await d.command('MSET', others0[i % 40], 'v', others2[i % 40], 'v')).toBe('+OK\r\n');
+    d.close();
+  });
 });

@@ -59,6 +59,14 @@ const STEP_TRY = 4;
 /** The transaction takes no further locks after this step: release this shard's locks right after it ran. */
 const STEP_RELEASE = 8;
 
+/** A client's or a transaction's entries in the waiting queue (ShardThread.wait). */
+class WaitOrigin {
+  /** Entries of this origin in the queue. */
+  count = 0;
+  /** The runWaiting pass that found one of them unable to run (its later entries then wait too). */
+  stuckIn = 0;
+}
+
 /** Something that waits for locks held by a cross-shard transaction. */
 class Waiting {
   /** 0 local command, 1 remote command, 2 transaction step, 3 a remote client's command running again as a transaction (holds back what its client sent after it). */
@@ -80,6 +88,8 @@ class Waiting {
   clientId = 0;
   /** Which of its keys to look at first when the queue is run again (LockTable.conflictAt). */
   conflict = 0;
+  /** Its origin's record, while it is queued. */
+  at: WaitOrigin | null = null;
   constructor(kind: 0 | 1 | 2 | 3, origin: string, keys: string[], all: boolean) {
     this.kind = kind;
     this.origin = origin;
@@ -483,18 +493,24 @@ export class ShardThread {
    * client's or a transaction's later work waits behind its earlier work).
    */
   private waiting: Waiting[] = [];
-  private readonly waitingOrigins = new Map<string, number>();
+  private readonly waitingOrigins = new Map<string, WaitOrigin>();
 
   private wait(w: Waiting): void {
     this.waiting.push(w);
-    this.waitingOrigins.set(w.origin, (this.waitingOrigins.get(w.origin) ?? 0) + 1);
+    let o = this.waitingOrigins.get(w.origin);
+    if (o === undefined) {
+      o = new WaitOrigin();
+      this.waitingOrigins.set(w.origin, o);
+    }
+    o.count++;
+    w.at = o;
   }
 
   /** A waiting entry left the queue (it ran, or its marker was taken down). */
   private waited(w: Waiting): void {
-    const n = this.waitingOrigins.get(w.origin)!;
-    if (n > 1) this.waitingOrigins.set(w.origin, n - 1);
-    else this.waitingOrigins.delete(w.origin);
+    const o = w.at!;
+    w.at = null;
+    if (--o.count === 0) this.waitingOrigins.delete(w.origin);
   }
 
   private hasWaitingOrigin(origin: string): boolean {
@@ -788,36 +804,64 @@ export class ShardThread {
     }
   }
 
+  /** Numbers runWaiting's passes (WaitOrigin.stuckIn). */
+  private waitPasses = 0;
+  /** A pass is going through the queue; another asked for meanwhile runs after it (waitPassAgain). */
+  private inWaitPass = false;
+  private waitPassAgain = false;
+
   /** Retry queued work in order after locks were released; per-origin order is kept. */
   private runWaiting(): void {
     if (this.waiting.length === 0) return;
+    if (this.inWaitPass) {
+      this.waitPassAgain = true;
+      return;
+    }
+    const resume: Client[] = [];
+    let released = false;
+    this.inWaitPass = true;
+    try {
+      released = this.waitPass(resume);
+    } finally {
+      this.inWaitPass = false;
+    }
+    for (const c of resume) c.lockGranted();
+    const again = released || this.waitPassAgain;
+    this.waitPassAgain = false;
+    if (again && this.waiting.length !== 0) this.runWaiting();
+    else this.endBatch();
+  }
+
+  /** One pass of runWaiting over the queue; true when a last step it ran released locks. */
+  private waitPass(resume: Client[]): boolean {
     const queue = this.waiting;
     this.waiting = [];
-    const stuck = new Set<string>();
-    const resume: Client[] = [];
+    const pass = ++this.waitPasses;
     let released = false;
     for (let i = 0; i < queue.length; i++) {
       const w = queue[i];
-      if (stuck.has(w.origin)) {
+      const at = w.at!;
+      // An earlier entry of its origin could not run: this one waits behind it.
+      if (at.stuckIn === pass) {
         this.waiting.push(w);
         continue;
       }
       if (w.kind === 3) {
-        stuck.add(w.origin);
+        at.stuckIn = pass;
         this.waiting.push(w);
         continue;
       }
       const owner = w.kind === 2 ? w.id : 0;
       // Inside a script's synchronous wait only other transactions' own steps run (as in onFrame).
       if (this.syncDepth !== 0 && (w.kind !== 2 || w.tags !== null)) {
-        stuck.add(w.origin);
+        at.stuckIn = pass;
         this.waiting.push(w);
         continue;
       }
       const conflict = this.locks.conflictAt(owner, w.keys, w.all, w.conflict);
       if (conflict >= 0) {
         w.conflict = conflict;
-        stuck.add(w.origin);
+        at.stuckIn = pass;
         this.waiting.push(w);
         continue;
       }
@@ -848,9 +892,7 @@ export class ShardThread {
         this.deliverStep(w.from, w.id, replies, this.stepMs);
       }
     }
-    for (const c of resume) c.lockGranted();
-    if (released && this.waiting.length !== 0) this.runWaiting();
-    else this.endBatch();
+    return released;
   }
 
   /**
