@@ -10,9 +10,7 @@
 // through Node's platform queue per wake-up (two threads under pipelined
 // load: ~3.5% of their CPU in that machinery, bench/RESULTS.md).
 
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { nativeAddon } from '../native_addons.ts';
 
 export interface BellAddon {
   /** A bell on this thread's event loop that calls `onRing` when rung; its process-wide id. */
@@ -23,19 +21,7 @@ export interface BellAddon {
   close(id: number): void;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ADDON_PATH = path.join(root, 'native/build/Release/keydb_bell.node');
-
-let addon: BellAddon | null | undefined;
-
 /** The native bells (loaded once per thread); null when the addon is not built. */
 export function nativeBells(): BellAddon | null {
-  if (addon === undefined) {
-    try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as BellAddon;
-    } catch {
-      addon = null;
-    }
-  }
-  return addon;
+  return nativeAddon<BellAddon>('keydb_bell');
 }

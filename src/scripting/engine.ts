@@ -3,9 +3,7 @@
 // script cache and the function libraries. initScripting() runs once per
 // worker; the command handlers reach the engine through scripting().
 
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { nativeAddon, nativeAddonError } from '../native_addons.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import { ScriptControl, SharedLog, W_BUSY_EVAL, W_BUSY_FUNC, BUSY_EVAL, BUSY_FUNCTION, type ScriptingShared } from './shared.ts';
 import type { CommandSpec } from '../commands/types.ts';
@@ -64,21 +62,9 @@ export interface ScriptingThread {
   globals: GlobalScripts;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const ADDON_PATH = path.join(root, 'native/build/Release/keydb_lua.node');
-
-let addon: LuaAddon | null = null;
-let addonError = '';
-
 /** Load the native addon (once per thread); null when it is not built. */
 export function loadAddon(): LuaAddon | null {
-  if (addon !== null || addonError !== '') return addon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as LuaAddon;
-  } catch (e) {
-    addonError = (e as Error).message;
-  }
-  return addon;
+  return nativeAddon<LuaAddon>('keydb_lua');
 }
 
 let current: ScriptingThread | null = null;
@@ -123,7 +109,7 @@ export function packRunArgs(keys: string[], argv: string[], from: number): boole
 export function initScripting(thread: ShardThread, shared: ScriptingShared): void {
   const lua = loadAddon();
   if (lua === null) {
-    thread.log?.warning(`Scripting disabled: cannot load the Lua engine (${addonError}). Build it with npm install (needs liblua5.1-0-dev lua-cjson lua-bitop).`);
+    thread.log?.warning(`Scripting disabled: cannot load the Lua engine (${nativeAddonError('keydb_lua')}). Build it with npm install (needs liblua5.1-0-dev lua-cjson lua-bitop).`);
     return;
   }
   const ctl = new ScriptControl(shared.control, thread.threads, thread.index);
