@@ -281,3 +281,36 @@ it('work waiting for a lock keeps its order while other transactions come and go
     d.close();
   });
 });
+
+it('commands run for another thread\'s client are timed from their own start, not from the run before', async () => {
+  // A run of commands from another thread (and a pipeline step) reads the clock once per command:
+  // each starts when the one before it in the run ended. A run that comes later must not start
+  // from where the earlier one ended: with a pause between two runs, no command may take the
+  // pause as its own time (slow log, INFO commandstats).
+  const keys = keysOn(2, 'timed:', 8);
+  const [other] = keysOn(3, 'timed3:', 1);
+  const c = await connectOffThread(2);
+  const admin = await RawClient.connect(srv.port);
+  expect(await admin.command('CONFIG', 'SET', 'slowlog-log-slower-than', '200000')).toBe('+OK\r\n');
+  expect(await admin.command('SLOWLOG', 'RESET')).toBe('+OK\r\n');
+  try {
+    for (let round = 0; round < 3; round++) {
+      // A run of GETs and SETs on shard 2, then a split MSET in a pipeline (a pipeline step on each shard).
+      const cmds = keys.flatMap((k) => [['SET', k, `v${round}`], ['GET', k]]);
+      cmds.push(['MSET', keys[0], 'm', other, 'm'], ['GET', keys[0]]);
+      c.write(Buffer.concat(cmds.map(encodeCommand)));
+      for (let i = 0; i < keys.length; i++) {
+        expect(await c.readReply()).toBe('+OK\r\n');
+        expect(await c.readReply()).toBe(`$2\r\nv${round}\r\n`);
+      }
+      expect(await c.readReply()).toBe('+OK\r\n');
+      expect(await c.readReply()).toBe('$1\r\nm\r\n');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(await admin.command('SLOWLOG', 'GET')).toBe('*0\r\n');
+  } finally {
+    expect(await admin.command('CONFIG', 'SET', 'slowlog-log-slower-than', '10000')).toBe('+OK\r\n');
+    admin.close();
+    c.close();
+  }
+});

@@ -513,11 +513,15 @@ export class Client implements WaitAccount {
     const txn = PipelineTxn.take(this, this.crossDone);
     txn.add(spec, argv, shard);
     if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
+      const knownAt = this.aheadKnownAt;
+      const knownShard = this.aheadKnownShard;
       for (let i = this.aheadAt; i < ahead.length; i++) {
         const a = ahead[i];
         const sp = this.specOf(a[0]);
         if (sp === undefined || !arityOk(sp, a)) break;
-        const s = shardOf(sp, a, thread.threads);
+        // The shard prefetch found for a command of the single-key shape (dispatch does the same).
+        const k = knownAt[i];
+        const s = k !== 0 && k === singleKeyAt(sp) ? knownShard[i] : shardOf(sp, a, thread.threads);
         if (!pipelinable(sp, a, s)) break;
         txn.add(sp, a, s);
       }

@@ -297,10 +297,15 @@ export class ShardThread {
     c.write(this.scratch.len >= HANDOFF_BYTES ? this.scratch.handOff() : this.scratch.take());
   }
 
-  /** When the last command of the client being served ended (-1: the next command reads the clock). */
+  /** When the last command run in chainCtx ended (-1: the next command reads the clock). */
   private clock = -1;
-  /** Inside Client.process: nothing but that client's commands runs between two of them. */
-  private chaining = false;
+  /**
+   * The context whose commands run one after another with nothing else in
+   * between (a client's input in Client.process, a run of another thread's
+   * commands, a pipeline step): each starts when the one before it ended, so
+   * a command reads the clock once. Null: every command reads it twice.
+   */
+  private chainCtx: ExecContext | null = null;
 
   /** Clients with output queued this event-loop turn (Client.send). */
   private outputQueue: Client[] = [];
@@ -339,12 +344,12 @@ export class ShardThread {
     // One clock read per command: a client's command that follows its previous one in the same run of
     // its input (Client.process) starts when that one ended; the wall clock for expiry derives from
     // the monotonic one.
-    const client = this.chaining && ctx === this.localCtx;
-    const t0 = client && this.clock >= 0 ? this.clock : performance.now();
+    const chained = ctx === this.chainCtx;
+    const t0 = chained && this.clock >= 0 ? this.clock : performance.now();
     this.ks.now = Math.floor(TIME_ORIGIN + t0);
     this.runHandler(spec, argv, ctx);
     const t1 = performance.now();
-    if (client) this.clock = t1;
+    if (chained) this.clock = t1;
     const us = (t1 - t0) * 1000;
     if (counted) {
       // countCall's body, kept inline on the hot path (one call less per command; countCall serves the coordinators).
@@ -378,13 +383,33 @@ export class ShardThread {
 
   /** A client's input is being run (Client.process): its commands may chain their clock reads. */
   beginClientRun(): void {
-    this.chaining = true;
+    this.chainCtx = this.localCtx;
     this.clock = -1;
   }
 
   endClientRun(): void {
-    this.chaining = false;
+    this.chainCtx = null;
     this.clock = -1;
+  }
+
+  /**
+   * Commands in ctx run back to back from here (a run of another thread's
+   * commands, a pipeline step), their first one starting at `start` (-1:
+   * it reads the clock); returns the chain it interrupts, for endRun().
+   */
+  private beginRun(ctx: ExecContext, start: number): ExecContext | null {
+    const outer = this.chainCtx;
+    this.chainCtx = ctx;
+    this.clock = start;
+    return outer;
+  }
+
+  /** The run begun by beginRun() is over; the interrupted chain reads the clock again. Returns when the run's last command ended (-1: unknown). */
+  private endRun(outer: ExecContext | null): number {
+    const end = this.clock;
+    this.chainCtx = outer;
+    this.clock = -1;
+    return end;
   }
 
   private recordLatency(id: number, us: number): void {
@@ -547,7 +572,9 @@ export class ShardThread {
         const argvs: string[][] = [];
         readTaggedArgvs(payload, start, end, aux, tags, argvs);
         this.prefetchRun(db, tags, argvs);
+        const outer = this.beginRun(this.remoteCtx, -1);
         for (let i = 0; i < aux; i++) this.remoteCommand(from, resp as 2 | 3, db, id, tags[i], argvs[i]);
+        this.endRun(outer);
         return;
       }
       case K_REPLY: {
@@ -779,6 +806,7 @@ export class ShardThread {
     const us = this.stepUs;
     const outerOwner = this.stepOwner;
     this.stepOwner = owner;
+    const outer = this.beginRun(ctx, t0);
     for (let i = 0; i < cmds.length; i++) {
       ctx.db = db;
       this.remoteFrom = from;
@@ -786,11 +814,14 @@ export class ShardThread {
       us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
       ends[i] = out.len;
     }
+    const end = this.endRun(outer);
     this.stepOwner = outerOwner;
     const packed = packStepOutput(out.buf, cmds.length, ends, us);
     out.reset();
-    if (this.blocking.pending) this.blocking.serveReady();
-    this.stepMs = performance.now() - t0;
+    // Serving clients the step's commands unblocked takes time of its own: the clock is read again.
+    const serve = this.blocking.pending;
+    if (serve) this.blocking.serveReady();
+    this.stepMs = (end >= 0 && !serve ? end : performance.now()) - t0;
     return packed;
   }
 
