@@ -10,6 +10,7 @@ import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { startServer, type RunningServer } from './helpers/server.ts';
 import { keyShard } from '../src/router/slot.ts';
+import { connectOffThread } from './helpers/threads.ts';
 
 let srv: RunningServer;
 beforeAll(async () => {
@@ -204,29 +205,6 @@ it('runs of commands for one shard with CLIENT REPLY SKIP and errors inside answ
   c.close();
 });
 
-/** Per-thread client counts from INFO threads. */
-function threadClients(info: string): number[] {
-  const counts: number[] = [];
-  for (const m of info.matchAll(/^thread_(\d+):clients=(\d+)/gm)) counts[Number(m[1])] = Number(m[2]);
-  return counts;
-}
-
-/** A connection that a thread other than `thread` took (which one, INFO threads tells as it arrives). */
-async function connectOffThread(thread: number): Promise<RawClient> {
-  const probe = await RawClient.connect(srv.port);
-  for (let tries = 0; tries < 50; tries++) {
-    const before = threadClients(await probe.command('INFO', 'threads'));
-    const c = await RawClient.connect(srv.port);
-    const after = threadClients(await probe.command('INFO', 'threads'));
-    if (after[thread] === before[thread]) {
-      probe.close();
-      return c;
-    }
-    c.close();
-  }
-  throw new Error(`every connection went to thread ${thread}`);
-}
-
 /**
  * A script over keys a (shard 0) and b (shard 1) holds their locks for ~300 ms while it spins;
  * pipelines sent meanwhile run [SET p, GET a, SET q, GET q, GET p] on shard 0 (a is locked): p
@@ -238,7 +216,7 @@ async function pipelinesBehindALock(prefix: string, aFirst: boolean, meanwhile: 
   const [b] = keysOn(1, `${prefix}1:`, 1);
   // The script runs on its client's thread (its keys span shards): not shard 0's, which then stays
   // free to run other work while a is locked.
-  const s = await connectOffThread(0);
+  const s = await connectOffThread(srv.port, 0);
   expect(await s.command('SET', a, 'old')).toBe('+OK\r\n');
   const script = "redis.call('set', KEYS[1], 'x') redis.call('set', KEYS[2], 'x') local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return 1";
   const running = aFirst ? s.command('EVAL', script, '2', a, b) : s.command('EVAL', script, '2', b, a);
@@ -289,7 +267,7 @@ it('commands run for another thread\'s client are timed from their own start, no
   // pause as its own time (slow log, INFO commandstats).
   const keys = keysOn(2, 'timed:', 8);
   const [other] = keysOn(3, 'timed3:', 1);
-  const c = await connectOffThread(2);
+  const c = await connectOffThread(srv.port, 2);
   const admin = await RawClient.connect(srv.port);
   expect(await admin.command('CONFIG', 'SET', 'slowlog-log-slower-than', '200000')).toBe('+OK\r\n');
   expect(await admin.command('SLOWLOG', 'RESET')).toBe('+OK\r\n');

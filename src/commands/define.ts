@@ -19,6 +19,7 @@ export interface Decl {
   cross?: CrossHandler;
   split?: CommandSpec['split'];
   subcommands?: CommandSpec[];
+  keepsState?: true;
 }
 
 const noHandler: Handler = (c) => c.out.error('ERR this command runs through its coordinator');
@@ -47,5 +48,6 @@ export function def(name: string, d: Decl): CommandSpec {
     cross: d.cross,
     split: d.split,
     subcommands,
+    keepsState: d.keepsState,
   };
 }

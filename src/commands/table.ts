@@ -36,6 +36,8 @@ function index(spec: CommandSpec): void {
   // a script, reach keys it does not declare or has subcommands.
   spec.pipelined =
     spec.route === 'keys' && !spec.blocking && spec.rerun === undefined && spec.crossIf === undefined && spec.getKeys === undefined && spec.subcommands === undefined && spec.parent === undefined && !spec.flags.includes('noscript');
+  spec.mayChange = spec.write || spec.flags.includes('may_replicate') || spec.flags.includes('admin');
+  spec.speculable = spec.pipelined && spec.flags.includes('readonly') && !spec.mayChange && spec.keepsState !== true && singleKeyAt(spec) !== 0;
   byId.push(spec);
   if (spec.subcommands !== undefined) {
     for (const sub of spec.subcommands.values()) {

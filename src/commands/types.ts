@@ -81,6 +81,12 @@ export interface CommandSpec {
    * with the rest of the pipeline.
    */
   split?: { span: 1 | 2; merge: 'ok' | 'sum' | 'array' };
+  /**
+   * A read that keeps state of its own between calls (the member SCAN
+   * sessions, which a call moves on): it must run exactly once per request,
+   * so it is never speculated (router/speculation.ts).
+   */
+  keepsState?: true;
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
   subcommands?: Map<string, CommandSpec>;
   /** Filled by the table: the 'write' flag, read on the hot path. */
@@ -89,6 +95,17 @@ export interface CommandSpec {
   blocking?: boolean;
   /** Filled by the table: may run in a pipeline transaction (router/pipeline.ts; split commands only when split). */
   pipelined?: boolean;
+  /**
+   * Filled by the table: a plain single-key read (pipelined, the 'readonly'
+   * flag, nothing it may write or replicate): may run in a speculative read
+   * batch (router/speculation.ts).
+   */
+  speculable?: boolean;
+  /**
+   * Filled by the table: may change the keyspace ('write', 'may_replicate' or
+   * 'admin'): running it moves Keyspace.changes (router/speculation.ts).
+   */
+  mayChange?: boolean;
   /** Filled by the table: the 'no_auth' flag. */
   noAuth?: boolean;
   /** Filled by the table: index used on the rings and for per-thread stats. */

@@ -1651,6 +1651,7 @@ interface ZDecl {
   acl: string[];
   handler?: (c: ExecContext, argv: string[]) => void;
   cross?: (client: Client, argv: string[]) => Promise<void>;
+  keepsState?: true;
 }
 
 function zdef(name: string, d: ZDecl): CommandSpec {
@@ -1693,7 +1694,7 @@ export const zsetCommands: CommandSpec[] = [
   zdef('zinterstore', { arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: [1, 1, 1], getKeys: numkeysKeys(2, true), acl: [...W, '@slow'], handler: (c, argv) => setOpHandler(c, argv, 'zinterstore', OP_INTER, true, false), cross: setOpCross('zinterstore', OP_INTER, true, false) }),
   zdef('zdiffstore', { arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: [1, 1, 1], getKeys: numkeysKeys(2, true), acl: [...W, '@slow'], handler: (c, argv) => setOpHandler(c, argv, 'zdiffstore', OP_DIFF, true, false), cross: setOpCross('zdiffstore', OP_DIFF, true, false) }),
   zdef('zintercard', { arity: -3, flags: ['readonly', 'movablekeys'], getKeys: numkeysKeys(1, false), acl: [...R, '@slow'], handler: (c, argv) => setOpHandler(c, argv, 'zintercard', OP_INTER, false, true), cross: setOpCross('zintercard', OP_INTER, false, true) }),
-  zdef('zscan', { arity: -3, flags: ['readonly'], keys: [1, 1, 1], acl: [...R, '@slow'], handler: zscanHandler }),
+  zdef('zscan', { arity: -3, flags: ['readonly'], keepsState: true, keys: [1, 1, 1], acl: [...R, '@slow'], handler: zscanHandler }),
   // Internal steps of the cross-shard forms (invisible to clients).
   def('__zfetch', { arity: 3, flags: ['readonly'], keys: [1, 1, 1], group: 'internal', summary: 'Fetch a sorted set or set value', since: '0', handler: zfetchHandler }),
   def('__zstore', { arity: 3, flags: ['write'], keys: [1, 1, 1], group: 'internal', summary: 'Store a sorted set value', since: '0', handler: zstoreHandler }),

@@ -131,17 +131,17 @@ export class Channels {
     ob.len += size;
   }
 
-  /** A frame whose payload is u32 `head`, u32 count, then per command its u32 tag and argv (a pipeline step). */
-  sendTagged(to: number, kind: number, resp: number, db: number, id: number, aux: number, head: number, tags: number[], argvs: string[][]): void {
+  /** A frame whose payload is u32 `head`, u32 count, then per command its u32 tag and argv (a pipeline step); the first n of the lists. */
+  sendTagged(to: number, kind: number, resp: number, db: number, id: number, aux: number, head: number, tags: number[], argvs: string[][], n = argvs.length): void {
     let size = 8;
-    for (let i = 0; i < argvs.length; i++) size += taggedArgvSize(argvs[i]);
+    for (let i = 0; i < n; i++) size += taggedArgvSize(argvs[i]);
     const ob = this.frame(to, kind, resp, db, id, aux, size);
     const b = ob.buf;
     let o = ob.len;
     putU32(b, o, head >>> 0);
-    putU32(b, o + 4, argvs.length);
+    putU32(b, o + 4, n);
     o += 8;
-    for (let i = 0; i < argvs.length; i++) o = writeTaggedArgv(b, o, tags[i], argvs[i]);
+    for (let i = 0; i < n; i++) o = writeTaggedArgv(b, o, tags[i], argvs[i]);
     ob.len = o;
   }
 

@@ -16,13 +16,17 @@ import { getU32, putU32 } from '../proto/u32.ts';
 const HEAD = 4;
 const PER_REPLY = 8;
 
-/** Pack replies written one after another into src[0, ends[n - 1]), command i's ending at ends[i]; us[i]: how long it ran. */
-export function packStepOutput(src: Buffer, n: number, ends: number[], us: number[]): Buffer {
+/**
+ * Pack replies written one after another into src[0, ends[n - 1]), command
+ * i's ending at ends[i]; us[i]: how long it ran. `lead`: bytes left free
+ * before the packed replies, for the caller's own header (they start at b[lead]).
+ */
+export function packStepOutput(src: Buffer, n: number, ends: number[], us: number[], lead = 0): Buffer {
   const bytes = n === 0 ? 0 : ends[n - 1];
-  const at = HEAD + PER_REPLY * n;
+  const at = lead + HEAD + PER_REPLY * n;
   const b = Buffer.allocUnsafe(at + bytes);
-  putU32(b, 0, n);
-  for (let i = 0, o = HEAD; i < n; i++, o += PER_REPLY) {
+  putU32(b, lead, n);
+  for (let i = 0, o = lead + HEAD; i < n; i++, o += PER_REPLY) {
     putU32(b, o, ends[i]);
     const t = Math.round(us[i]);
     putU32(b, o + 4, t < 0xffffffff ? t : 0xffffffff);

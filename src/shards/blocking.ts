@@ -766,6 +766,7 @@ export class Blocking {
         out.len = 0;
         continue;
       }
+      ks.changes++;
       if (r === SERVED) this.touchWatched(w.db, key, w.extraKeys);
       this.remove(w);
       this.deliver(w);

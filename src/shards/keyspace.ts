@@ -94,6 +94,16 @@ export class Keyspace {
   lfuDecayTime = 1;
   /** Time used for expiry checks; refreshed once per command batch. */
   now = Date.now();
+  /**
+   * Moves on every change to any of the shard's keys: here for each keyspace
+   * mutation, in ShardThread.runHandler for each command that may write in
+   * place (CommandSpec.mayChange), and where keys change outside commands
+   * (blocked clients served, member expiry). A speculative read batch that
+   * finds it unchanged knows its reads still hold (router/speculation.ts).
+   */
+  changes = 0;
+  /** The soonest TTL (unix ms) of the live keys looked up since it was last reset to Infinity (router/speculation.ts). */
+  soonestExpiry = Infinity;
   /** Called for each key deleted by expiry (keyspace notifications, replication later). */
   onExpire: ((db: number, key: string) => void) | null = null;
   /** WATCH registrations on this shard (set by the shard thread). */
@@ -123,9 +133,12 @@ export class Keyspace {
     if (e < 0) return -1;
     if (d.expires.size !== 0) {
       const t = d.expires.get(key);
-      if (t !== undefined && t <= this.now) {
-        this.expireKey(db, d, key);
-        return -1;
+      if (t !== undefined) {
+        if (t <= this.now) {
+          this.expireKey(db, d, key);
+          return -1;
+        }
+        if (t < this.soonestExpiry) this.soonestExpiry = t;
       }
     }
     return e;
@@ -302,6 +315,7 @@ export class Keyspace {
     d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
     d.version++;
+    this.changes++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
     if (typeof v === 'object' && v.type === 'cron' && this.onCronStored !== null) this.onCronStored(db, key, v);
   }
@@ -328,6 +342,7 @@ export class Keyspace {
     d.dict.setValueAt(e, v);
     d.dict.touchAt(e, this.lfu ? this.lfuTouched(d.dict.lruAt(e)) : (this.now / 1000) | 0);
     d.version++;
+    this.changes++;
   }
 
   /** Replace the value of an existing key in place (TTL kept). */
@@ -335,6 +350,7 @@ export class Keyspace {
     const d = this.dbs[db];
     d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
     d.version++;
+    this.changes++;
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
 
@@ -343,6 +359,7 @@ export class Keyspace {
     if (!d.dict.delete(key)) return false;
     if (d.expires.size !== 0) d.expires.delete(key);
     d.version++;
+    this.changes++;
     return true;
   }
 
@@ -361,12 +378,14 @@ export class Keyspace {
     const d = this.dbs[db];
     d.expires.set(key, whenMs);
     d.version++;
+    this.changes++;
   }
 
   removeExpire(db: number, key: string): boolean {
     const d = this.dbs[db];
     if (!d.expires.delete(key)) return false;
     d.version++;
+    this.changes++;
     return true;
   }
 
@@ -375,6 +394,7 @@ export class Keyspace {
     d.dict.delete(key);
     d.expires.delete(key);
     d.version++;
+    this.changes++;
     this.stats.expired++;
     if (this.watch !== null && this.watch.active !== 0) this.watch.expired(db, key);
     if (this.onExpire !== null) this.onExpire(db, key);
@@ -386,6 +406,7 @@ export class Keyspace {
     const d = new Db();
     d.version = old.version + 1;
     this.dbs[db] = d;
+    this.changes++;
   }
 
   flushAll(): void {
@@ -402,6 +423,7 @@ export class Keyspace {
     this.dbs[b] = t;
     this.dbs[a].version++;
     this.dbs[b].version++;
+    this.changes++;
     if (this.onSwapDb !== null) this.onSwapDb(a, b);
   }
 

@@ -19,6 +19,7 @@ import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
+import { SPEC_REPLY_HEAD, type SpecBatch } from '../router/speculation.ts';
 import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
@@ -48,6 +49,14 @@ export const K_MONITOR = 8;
 export const K_PSTEP = 9;
 /** Tag bit of a K_PSTEP command: a part of a split command, which its coordinator counts (router/pipeline.ts). */
 export const TAG_PART = 0x40000000;
+/**
+ * A speculative read batch (router/speculation.ts): a client's reads for this
+ * shard, run back to back and uncounted unless a transaction holds locks here.
+ * id = the client id; payload as K_PSTEP's (u32 unused, u32 count, tagged argvs).
+ */
+export const K_SPEC = 10;
+/** Its replies: aux 1 when they ran (payload: speculation.ts's SPEC_REPLY_HEAD, then packed replies), 0 when they did not. */
+export const K_SPEC_REPLY = 11;
 
 /** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
@@ -178,6 +187,7 @@ export class ShardThread {
     this.remoteOut.errors = this.stats;
     this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
     this.remoteCtx = { ks: this.ks, db: 0, out: this.remoteOut, thread: this, client: null };
+    this.specCtx = { ks: this.ks, db: 0, out: this.specOut, thread: this, client: null };
     this.blocking = new Blocking(this);
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
@@ -439,6 +449,8 @@ export class ShardThread {
     } catch (e) {
       this.handlerFailed(spec, ctx, mark, e);
     }
+    // A write in place (a list push, a hash field) moves no keyspace method: counted here.
+    if (spec.mayChange === true) this.ks.changes++;
   }
 
   /**
@@ -599,6 +611,14 @@ export class ShardThread {
         this.runStep(from, id, resp as 2 | 3, db, aux, pipelineKeys(tags, cmds), cmds, tags, clientId);
         return;
       }
+      case K_SPEC:
+        this.runSpeculation(from, resp as 2 | 3, db, id, payload, start, end);
+        return;
+      case K_SPEC_REPLY: {
+        const c = this.clients.get(id);
+        if (c !== undefined) c.speculationReplied(payload, start, end, aux === 1);
+        return;
+      }
       case K_STEP_REPLY: {
         const t = this.txns.get(id);
         if (t !== undefined) t.complete(payload, start, end, aux / 1000);
@@ -709,6 +729,101 @@ export class ShardThread {
       this.log?.warning(`Internal error in '${spec.name}' command: ${(err as Error)?.stack ?? String(err)}`);
       done(Buffer.from(`-ERR internal error in '${spec.name}' command\r\n`, 'latin1'));
     });
+  }
+
+  // ---- speculative read batches (router/speculation.ts) ----------------------
+
+  /** Where a speculation's own commands write their replies (errors not counted: the batch counts them when accepted). */
+  private readonly specOut = new ReplyWriter();
+  private readonly specCtx: ExecContext;
+
+  /** May a speculation read this shard now: no cross-shard transaction holds or waits for locks here. */
+  get speculationFree(): boolean {
+    return this.locks.active === 0 && this.waiting.length === 0;
+  }
+
+  /**
+   * Start `client`'s speculative batch: its commands for batch.remote go out
+   * in one frame (K_SPEC), its commands for this shard run now, uncounted,
+   * their replies, times and keyspace hits and misses kept in the batch.
+   */
+  startSpeculation(client: Client, batch: SpecBatch): void {
+    batch.collectRemote();
+    this.channels.sendTagged(batch.remote, K_SPEC, client.resp, client.db, client.id, 0, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
+    this.channels.kick();
+    const ks = this.ks;
+    const stats = ks.stats;
+    const hits = stats.hits;
+    const misses = stats.misses;
+    batch.changes = ks.changes;
+    ks.soonestExpiry = Infinity;
+    const ctx = this.specCtx;
+    const out = this.specOut;
+    out.resp = client.resp;
+    out.len = 0;
+    ctx.db = client.db;
+    ctx.client = client;
+    const outer = this.beginRun(ctx, -1);
+    for (let i = 0; i < batch.n; i++) {
+      if (!batch.local[i]) continue;
+      const from = out.len;
+      const us = this.call(batch.specs[i]!, batch.argvs[i]!, ctx, false);
+      batch.keepLocal(i, out.buf, from, out.len, us);
+    }
+    this.endRun(outer);
+    ctx.client = null;
+    out.reset();
+    batch.soonestExpiry = ks.soonestExpiry;
+    batch.hits = stats.hits - hits;
+    batch.misses = stats.misses - misses;
+    stats.hits = hits;
+    stats.misses = misses;
+  }
+
+  /**
+   * Another thread's speculative batch (K_SPEC): its commands run here back
+   * to back, uncounted, unless a transaction holds locks here (then none
+   * runs); the reply carries their replies and times and the keyspace hits
+   * and misses, for the client's thread to count if it accepts the batch.
+   */
+  private runSpeculation(from: number, resp: 2 | 3, db: number, id: number, payload: Buffer, start: number, end: number): void {
+    if (!this.speculationFree) {
+      this.channels.sendBytes(from, K_SPEC_REPLY, 0, 0, id, 0, EMPTY, 0, 0);
+      return;
+    }
+    const n = getU32(payload, start + 4);
+    const tags: number[] = [];
+    const cmds: string[][] = [];
+    readTaggedArgvs(payload, start + 8, end, n, tags, cmds);
+    this.prefetchRun(db, tags, cmds);
+    const ctx = this.remoteCtx;
+    const out = this.remoteOut;
+    out.resp = resp;
+    out.len = 0;
+    const errors = out.errors;
+    out.errors = null;
+    const stats = this.ks.stats;
+    const hits = stats.hits;
+    const misses = stats.misses;
+    const ends = this.stepEnds;
+    const us = this.stepUs;
+    const outer = this.beginRun(ctx, -1);
+    for (let i = 0; i < n; i++) {
+      ctx.db = db;
+      this.remoteFrom = from;
+      this.remoteClient = id;
+      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, false);
+      ends[i] = out.len;
+    }
+    this.endRun(outer);
+    out.errors = errors;
+    const packed = packStepOutput(out.buf, n, ends, us, SPEC_REPLY_HEAD);
+    putU32(packed, 0, stats.hits - hits);
+    putU32(packed, 4, stats.misses - misses);
+    stats.hits = hits;
+    stats.misses = misses;
+    out.reset();
+    this.channels.sendBytes(from, K_SPEC_REPLY, 0, 0, id, 1, packed, 0, packed.length);
   }
 
   // ---- cross-shard transactions: shard side ---------------------------------

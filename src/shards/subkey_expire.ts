@@ -201,6 +201,7 @@ export function setMemberExpire(ks: Keyspace, db: number, key: string, v: Member
   const d = ks.dbs[db];
   indexOf(d).set(key, v);
   d.version++;
+  ks.changes++;
 }
 
 export function memberExpireOf(v: MemberHost, member: string): number | undefined {
@@ -241,8 +242,13 @@ export function expireDueMembers(ks: Keyspace, db: number, key: string, v: Membe
   const e = v.memberExpires;
   if (e === null) return true;
   const now = ks.now;
-  if (e.next() > now) return true;
-  return removeDue(ks, db, ks.dbs[db], key, v, e, now, Infinity);
+  if (e.next() <= now && !removeDue(ks, db, ks.dbs[db], key, v, e, now, Infinity)) return false;
+  // A member still to expire: a speculative read must not outlive it (router/speculation.ts).
+  if (v.memberExpires !== null) {
+    const t = e.next();
+    if (t < ks.soonestExpiry) ks.soonestExpiry = t;
+  }
+  return true;
 }
 
 /** ks.get (or ks.read, counting hits and misses) plus lazy member expiry. */
@@ -264,6 +270,7 @@ function removeDue(ks: Keyspace, db: number, d: Db, key: string, v: MemberHost, 
     return false;
   }
   d.version++;
+  ks.changes++;
   return true;
 }
 

@@ -1,0 +1,176 @@
+// Speculative read batches (router/speculation.ts) under concurrent writes and
+// locks: a client's pipelined reads over two shards run their own shard's part
+// at once and the other's in one frame, and are kept only when nothing on the
+// client's shard changed meanwhile. Other clients must never see the
+// difference: reads keep the writers' order (invariant 2), never see inside a
+// script that holds their keys, and every command is counted once, whether its
+// batch was kept or ran again the usual way.
+
+import { it, expect, beforeAll, afterAll } from 'vitest';
+import { RawClient, encodeCommand } from './helpers/resp.ts';
+import { startServer, type RunningServer } from './helpers/server.ts';
+import { keyShard } from '../src/router/slot.ts';
+import { connectOn } from './helpers/threads.ts';
+
+const THREADS = 4;
+let srv: RunningServer;
+beforeAll(async () => {
+  srv = await startServer(['--server-threads', String(THREADS)]);
+});
+afterAll(async () => {
+  await srv?.stop();
+});
+
+/** A key of `prefix` owned by shard `shard`. */
+function keyOn(shard: number, prefix: string): string {
+  for (let i = 0; ; i++) if (keyShard(`${prefix}${i}`, THREADS) === shard) return `${prefix}${i}`;
+}
+
+/** Connections on these threads, one after another (connectOn tells placements apart by counting). */
+async function connectEach(threads: number[]): Promise<RawClient[]> {
+  const out: RawClient[] = [];
+  for (const t of threads) out.push(await connectOn(srv.port, t));
+  return out;
+}
+
+/** Pipeline `cmds` and read their replies. */
+async function pipeline(c: RawClient, cmds: string[][]): Promise<string[]> {
+  c.write(Buffer.concat(cmds.map(encodeCommand)));
+  const out: string[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push(await c.readReply());
+  return out;
+}
+
+function intOf(reply: string): number {
+  const m = /^\$\d+\r\n(\d+)\r\n$/.exec(reply);
+  if (m === null) throw new Error(`not a number: ${JSON.stringify(reply)}`);
+  return Number(m[1]);
+}
+
+it('pipelined reads keep a writer\'s order across shards while it writes (invariant 2)', async () => {
+  // The writer sets x (shard 0) then y (shard 1) to 1, 2, 3 ..., each once the one before it has
+  // answered, through a connection on each key's own thread (so no message between the threads
+  // carries the order: only the writer knows it). At every moment x >= y: a reader that saw y = n
+  // must see x >= n in any later read of its pipeline, and no key may go back.
+  const x = keyOn(0, 'ordx');
+  const y = keyOn(1, 'ordy');
+  const [wx, wy] = await connectEach([0, 1]);
+  expect(await wx.command('MSET', x, '0', y, '0')).toBe('+OK\r\n');
+  const readers = await connectEach([0, 1, 0, 1]);
+  let stop = false;
+  let n = 0;
+  const writing = (async () => {
+    while (!stop) {
+      n++;
+      expect(await wx.command('SET', x, String(n))).toBe('+OK\r\n');
+      expect(await wy.command('SET', y, String(n))).toBe('+OK\r\n');
+    }
+  })();
+  const reads: string[][] = [];
+  for (let i = 0; i < 8; i++) reads.push(['GET', y], ['GET', x]);
+  let batches = 0;
+  await Promise.all(
+    readers.map(async (r) => {
+      for (let b = 0; b < 400; b++) {
+        const replies = await pipeline(r, reads);
+        let lastX = -1;
+        let lastY = -1;
+        for (let i = 0; i < replies.length; i++) {
+          const v = intOf(replies[i]);
+          if (reads[i][1] === y) {
+            expect(v).toBeGreaterThanOrEqual(lastY);
+            lastY = v;
+          } else {
+            expect(v).toBeGreaterThanOrEqual(lastX);
+            // x was set to n before y was.
+            expect(v).toBeGreaterThanOrEqual(lastY);
+            lastX = v;
+          }
+        }
+        batches++;
+      }
+    }),
+  );
+  stop = true;
+  await writing;
+  expect(batches).toBe(1600);
+  expect(n).toBeGreaterThan(0);
+  for (const c of [wx, wy, ...readers]) c.close();
+});
+
+it('pipelined reads never see inside a script that holds their keys', async () => {
+  // The script runs on thread 3 (its keys span shards: it runs on its client's thread) and locks
+  // a (shard 0) and b (shard 2); it sets a to 'mid', spins ~300 ms, then sets a and b to 'end'.
+  // Readers on threads 0 and 1, free meanwhile, pipeline reads of a and of keys of shard 1 (not
+  // locked): a must read 'start' or 'end', never 'mid', whichever thread owns it.
+  const a = keyOn(0, 'lockeda');
+  const b = keyOn(2, 'lockedb');
+  const free = [keyOn(1, 'freeb'), keyOn(1, 'freec')];
+  const s = await connectOn(srv.port, 3);
+  expect(await s.command('SET', a, 'start')).toBe('+OK\r\n');
+  expect(await s.command('MSET', free[0], 'f', free[1], 'f')).toBe('+OK\r\n');
+  const script =
+    "redis.call('set', KEYS[1], 'mid') local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 redis.call('set', KEYS[1], 'end') redis.call('set', KEYS[2], 'end') return 1";
+  const readers = await connectEach([0, 1, 0, 1]);
+  const running = s.command('EVAL', script, '2', a, b);
+  await new Promise((r) => setTimeout(r, 30));
+  const seen = new Set<string>();
+  await Promise.all(
+    readers.map(async (r) => {
+      for (let k = 0; k < 40; k++) {
+        const cmds = [['GET', a], ['GET', free[0]], ['GET', a], ['GET', free[1]], ['GET', a], ['GET', free[0]]];
+        const replies = await pipeline(r, cmds);
+        for (let i = 0; i < replies.length; i += 2) {
+          seen.add(replies[i]);
+          expect(['$5\r\nstart\r\n', '$3\r\nend\r\n']).toContain(replies[i]);
+          expect(replies[i + 1]).toBe('$1\r\nf\r\n');
+        }
+      }
+    }),
+  );
+  expect(await running).toBe(':1\r\n');
+  expect(seen.has('$3\r\nend\r\n')).toBe(true);
+  s.close();
+  for (const r of readers) r.close();
+});
+
+it('every pipelined read is counted once while writes make batches run again', async () => {
+  // Writers keep both shards changing, so some speculative batches are dropped and run again the
+  // usual way: INFO must still count each GET once (calls, keyspace hits and misses, errors).
+  const keys = [keyOn(0, 'cnta'), keyOn(1, 'cntb'), keyOn(0, 'cntc'), keyOn(1, 'cntd')];
+  const list = keyOn(0, 'cntlist');
+  const admin = await RawClient.connect(srv.port);
+  expect(await admin.command('MSET', keys[0], '1', keys[1], '1')).toBe('+OK\r\n');
+  expect(await admin.command('RPUSH', list, 'x')).toBe(':1\r\n');
+  expect(await admin.command('CONFIG', 'RESETSTAT')).toBe('+OK\r\n');
+  const writers = await connectEach([0, 1]);
+  let stop = false;
+  const writing = writers.map(async (w, i) => {
+    while (!stop) await pipeline(w, [['SET', keys[i], 'v'], ['SET', keys[i + 2], 'w']]);
+  });
+  const readers = await connectEach([0, 1]);
+  // Per batch: 12 GETs over both shards (one of a list: WRONGTYPE), all hits but that one.
+  const reads = [keys[0], keys[1], keys[2], keys[3], list, keys[1], keys[0], keys[3], keys[2], keys[1], keys[0], keys[3]].map((k) => ['GET', k]);
+  const BATCHES = 150;
+  await Promise.all(
+    readers.map(async (r) => {
+      for (let b = 0; b < BATCHES; b++) {
+        const replies = await pipeline(r, reads);
+        expect(replies[4]).toBe('-WRONGTYPE Operation against a key holding the wrong kind of value\r\n');
+      }
+    }),
+  );
+  stop = true;
+  await Promise.all(writing);
+  const info = (await admin.command('INFO', 'everything')).replace(/\r/g, '');
+  const gets = readers.length * BATCHES * reads.length;
+  const wrongType = readers.length * BATCHES;
+  expect(info).toMatch(new RegExp(`^cmdstat_get:calls=${gets},usec=[\\d.]+,usec_per_call=[\\d.]+,rejected_calls=0,failed_calls=${wrongType}$`, 'm'));
+  expect(info).toMatch(new RegExp(`^errorstat_WRONGTYPE:count=${wrongType}$`, 'm'));
+  const hits = Number(/^keyspace_hits:(\d+)$/m.exec(info)![1]);
+  const misses = Number(/^keyspace_misses:(\d+)$/m.exec(info)![1]);
+  // GET of the list is a hit in Redis too (the lookup finds it, the type check fails after).
+  expect(hits + misses).toBe(gets);
+  admin.close();
+  for (const c of [...writers, ...readers]) c.close();
+});
