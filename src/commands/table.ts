@@ -37,7 +37,8 @@ function index(spec: CommandSpec): void {
   spec.pipelined =
     spec.route === 'keys' && !spec.blocking && spec.rerun === undefined && spec.crossIf === undefined && spec.getKeys === undefined && spec.subcommands === undefined && spec.parent === undefined && !spec.flags.includes('noscript');
   spec.mayChange = spec.write || spec.flags.includes('may_replicate') || spec.flags.includes('admin');
-  spec.speculable = spec.pipelined && spec.flags.includes('readonly') && !spec.mayChange && spec.keepsState !== true && singleKeyAt(spec) !== 0;
+  spec.oneTrip = spec.pipelined && singleKeyAt(spec) !== 0;
+  spec.speculable = spec.oneTrip && spec.flags.includes('readonly') && !spec.mayChange && spec.keepsState !== true;
   byId.push(spec);
   if (spec.subcommands !== undefined) {
     for (const sub of spec.subcommands.values()) {

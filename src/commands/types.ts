@@ -84,7 +84,7 @@ export interface CommandSpec {
   /**
    * A read that keeps state of its own between calls (the member SCAN
    * sessions, which a call moves on): it must run exactly once per request,
-   * so it is never speculated (router/speculation.ts).
+   * so it is never speculated (router/one_trip.ts).
    */
   keepsState?: true;
   /** Container commands (CONFIG, CLIENT, OBJECT, ...): lowercase subcommand name to spec. */
@@ -96,14 +96,19 @@ export interface CommandSpec {
   /** Filled by the table: may run in a pipeline transaction (router/pipeline.ts; split commands only when split). */
   pipelined?: boolean;
   /**
-   * Filled by the table: a plain single-key read (pipelined, the 'readonly'
-   * flag, nothing it may write or replicate): may run in a speculative read
-   * batch (router/speculation.ts).
+   * Filled by the table: a pipelined command of the single-key shape: may run
+   * in a one-trip batch (router/one_trip.ts).
+   */
+  oneTrip?: boolean;
+  /**
+   * Filled by the table: a plain single-key read (oneTrip, the 'readonly'
+   * flag, nothing it may write or replicate, no state of its own): may run
+   * in a speculative one-trip batch (router/one_trip.ts).
    */
   speculable?: boolean;
   /**
    * Filled by the table: may change the keyspace ('write', 'may_replicate' or
-   * 'admin'): running it moves Keyspace.changes (router/speculation.ts).
+   * 'admin'): running it moves Keyspace.changes (router/one_trip.ts).
    */
   mayChange?: boolean;
   /** Filled by the table: the 'no_auth' flag. */

@@ -18,7 +18,7 @@ import { scriptBusy, busyError } from '../scripting/engine.ts';
 import { monitorsActive, feedMonitors, removeMonitor } from './monitor.ts';
 import { writeToSocket } from './conn_socket.ts';
 import { PipelineTxn } from '../router/pipeline.ts';
-import { SpecBatch, acceptBatch, ranThere } from '../router/speculation.ts';
+import { TripBatch, acceptBatch, ranThere } from '../router/one_trip.ts';
 import { cstr } from '../proto/c_string.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
@@ -31,9 +31,9 @@ const HOLD_LIMIT = 256 * 1024;
 const FLUSH_NOW_BYTES = 64 * 1024;
 const EMPTY_BUF = Buffer.alloc(0);
 
-/** After a speculative read batch failed, commands to let go by before the next (doubled per failure in a row, up to 2^SPEC_SKIP_DOUBLINGS times). */
-const SPEC_SKIP = 16;
-const SPEC_SKIP_DOUBLINGS = 6;
+/** After a one-trip batch did not go through, commands to let go by before the next (doubled per failure in a row, up to 2^TRIP_SKIP_DOUBLINGS times). */
+const TRIP_SKIP = 16;
+const TRIP_SKIP_DOUBLINGS = 6;
 /** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
 const AHEAD = 16;
 /** Client.prefetch's scratch: where each command parsed ahead has its first key; the commands whose key this thread owns, and where. */
@@ -334,7 +334,7 @@ export class Client implements WaitAccount {
       return first;
     }
     this.pipelineChecked = 0;
-    this.specChecked = 0;
+    this.tripChecked = 0;
     this.prefetch(ahead);
     this.aheadAt = 1;
     if (this.aheadKnownAt.length !== 0) {
@@ -460,7 +460,7 @@ export class Client implements WaitAccount {
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         if (this.inflight === 0 && this.aheadAt < this.ahead.length && thread.threads > 1 && !discard) {
-          if (spec.speculable === true && this.aheadAt > this.specChecked && this.speculate(spec, argv, shard)) return true;
+          if (spec.oneTrip === true && this.aheadAt > this.tripChecked && this.oneTrip(spec, argv, shard)) return true;
           if (this.aheadAt > this.pipelineChecked && this.runPipelineTxn(spec, argv, shard)) return true;
         }
         this.lastCommand = fullName(spec);
@@ -501,81 +501,99 @@ export class Client implements WaitAccount {
 
   /** Commands parsed ahead before this index were found not worth a pipeline transaction. */
   private pipelineChecked = 0;
-  /** Commands parsed ahead before this index were found not worth a speculative read batch (or it failed). */
-  private specChecked = 0;
-  /** The speculative read batch in flight (router/speculation.ts). */
-  private specBatch: SpecBatch | null = null;
-  /** After batches that failed (this shard changed meanwhile), commands to let go by before trying again. */
-  private specSkip = 0;
-  private specFailures = 0;
+  /** Commands parsed ahead before this index were found not worth a one-trip batch (or it did not go through). */
+  private tripChecked = 0;
+  /** The one-trip batch in flight (router/one_trip.ts). */
+  private trip: TripBatch | null = null;
+  /** After batches that did not go through (keys locked, or this shard changed meanwhile), commands to let go by before trying again. */
+  private tripSkip = 0;
+  private tripFailures = 0;
 
   /**
-   * The read about to run (on `shard`) and the commands parsed ahead after
-   * it: when they start with plain single-key reads for this shard and one
-   * other that the usual path would run in at least two round trips, run
-   * them as one speculative batch (router/speculation.ts) and return true.
+   * The single-key command about to run (on `shard`) and the commands parsed
+   * ahead after it: when they start with single-key commands for this shard
+   * and one other that the usual path would run in at least two round trips,
+   * run them as one batch in one trip (router/one_trip.ts): speculative when
+   * they are all plain reads, locked otherwise. Returns true when it started.
    */
-  private speculate(spec: CommandSpec, argv: string[], shard: number): boolean {
+  private oneTrip(spec: CommandSpec, argv: string[], shard: number): boolean {
     const thread = this.thread;
     // CLIENT PAUSE and a replica's restrictions are judged command by command (dispatch); MONITOR
     // shows commands as they run.
-    if (pause.type !== 0 || this.replicaLike || monitorsActive() || !thread.speculationFree) return false;
-    if (this.specSkip !== 0) {
-      this.specSkip--;
+    if (pause.type !== 0 || this.replicaLike || monitorsActive()) return false;
+    if (this.tripSkip !== 0) {
+      this.tripSkip--;
       return false;
     }
     const self = thread.index;
     let remote = shard === self ? -1 : shard;
-    const batch = SpecBatch.take();
+    const batch = TripBatch.take();
     batch.add(spec, argv, shard === self);
+    let reads = spec.speculable === true;
     const ahead = this.ahead;
     const knownAt = this.aheadKnownAt;
     const knownShard = this.aheadKnownShard;
     for (let i = this.aheadAt; i < ahead.length; i++) {
       const a = ahead[i];
       const sp = this.specOf(a[0]);
-      // The shard the read-ahead found (speculable commands have the single-key shape).
-      if (sp === undefined || sp.speculable !== true || !arityOk(sp, a) || knownAt[i] !== singleKeyAt(sp)) break;
+      // The shard the read-ahead found for a command of the single-key shape.
+      if (sp === undefined || sp.oneTrip !== true || !arityOk(sp, a) || knownAt[i] !== singleKeyAt(sp)) break;
       const s = knownShard[i];
       if (s !== self) {
         if (remote < 0) remote = s;
         else if (s !== remote) break;
       }
+      if (sp.speculable !== true) reads = false;
       batch.add(sp, a, s === self);
     }
     if (!batch.worthIt()) {
-      this.specChecked = this.aheadAt - 1 + batch.n;
+      this.tripChecked = this.aheadAt - 1 + batch.n;
+      batch.recycle();
+      return false;
+    }
+    if (!reads && !thread.lockedTripAllowed()) {
+      this.tripChecked = this.aheadAt - 1 + batch.n;
       batch.recycle();
       return false;
     }
     batch.remote = remote;
-    this.specBatch = batch;
+    batch.speculative = reads;
+    if (!thread.startTrip(this, batch)) {
+      this.tripFailed(batch);
+      batch.recycle();
+      return false;
+    }
+    this.trip = batch;
     this.waitState = WAIT_CROSS;
-    thread.startSpeculation(this, batch);
     return true;
   }
 
   /**
-   * The other shard's part of the speculative batch came back (`ran`: it ran
-   * there): accepted, every reply goes out in request order and every command
-   * is counted; else nothing of it is kept and the batch runs again the usual
-   * way from its first command.
+   * The other shard's part of the one-trip batch came back (`ran`: it ran
+   * there). A locked batch runs its commands here now and unlocks; a
+   * speculative one is kept when this shard did not change meanwhile. Kept,
+   * every reply goes out in request order (a speculative batch's commands
+   * counted now); else nothing of it is kept and the batch runs again the
+   * usual way from its first command.
    */
-  speculationReplied(payload: Buffer, start: number, end: number, ran: boolean): void {
-    const batch = this.specBatch;
+  tripReplied(payload: Buffer, start: number, end: number, ran: boolean): void {
+    const batch = this.trip;
     if (batch === null) return;
-    this.specBatch = null;
+    this.trip = null;
     const thread = this.thread;
-    const valid = ran && ranThere(batch, payload, start, end) && thread.ks.changes === batch.changes && batch.soonestExpiry > Date.now();
+    ran = ran && ranThere(batch, payload, start, end);
+    // A locked batch whose other part ran must run here too, even for a client gone meanwhile.
+    if (!batch.speculative) thread.finishLockedTrip(this, batch, ran);
+    const kept = ran && (!batch.speculative || (thread.ks.changes === batch.changes && batch.soonestExpiry > Date.now()));
     if (this.closed) {
       // Its commands ran: counted as they would have been the usual way, their replies dropped.
-      if (valid) acceptBatch(batch, payload, start, DISCARD, thread, this);
+      if (kept) acceptBatch(batch, payload, start, DISCARD, thread, this);
       DISCARD.reset();
       batch.recycle();
       return;
     }
-    if (valid) {
-      this.specFailures = 0;
+    if (kept) {
+      this.tripFailures = 0;
       acceptBatch(batch, payload, start, thread.outFor(this), thread, this);
       this.lastCommand = fullName(batch.specs[batch.n - 1]!);
       // The batch's first command was taken from the commands parsed ahead already.
@@ -585,14 +603,18 @@ export class Client implements WaitAccount {
         this.aheadAt = 0;
       }
     } else {
-      // On shards that keep changing (or locking) it would fail again: wait longer after each failure in a row.
-      this.specSkip = SPEC_SKIP << Math.min(this.specFailures++, SPEC_SKIP_DOUBLINGS);
-      this.specChecked = this.aheadAt - 1 + batch.n;
+      this.tripFailed(batch);
       this.stalled = batch.argvs[0];
     }
     batch.recycle();
     this.waitState = WAIT_NONE;
     this.resume();
+  }
+
+  /** The batch did not go through: its commands run the usual way; a shard that keeps changing or locking would fail the next too, so wait longer after each failure in a row. */
+  private tripFailed(batch: TripBatch): void {
+    this.tripSkip = TRIP_SKIP << Math.min(this.tripFailures++, TRIP_SKIP_DOUBLINGS);
+    this.tripChecked = this.aheadAt - 1 + batch.n;
   }
 
   /**

@@ -99,10 +99,10 @@ export class Keyspace {
    * mutation, in ShardThread.runHandler for each command that may write in
    * place (CommandSpec.mayChange), and where keys change outside commands
    * (blocked clients served, member expiry). A speculative read batch that
-   * finds it unchanged knows its reads still hold (router/speculation.ts).
+   * finds it unchanged knows its reads still hold (router/one_trip.ts).
    */
   changes = 0;
-  /** The soonest TTL (unix ms) of the live keys looked up since it was last reset to Infinity (router/speculation.ts). */
+  /** The soonest TTL (unix ms) of the live keys looked up since it was last reset to Infinity (router/one_trip.ts). */
   soonestExpiry = Infinity;
   /** Called for each key deleted by expiry (keyspace notifications, replication later). */
   onExpire: ((db: number, key: string) => void) | null = null;

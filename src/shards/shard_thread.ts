@@ -19,7 +19,7 @@ import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
-import { SPEC_REPLY_HEAD, type SpecBatch } from '../router/speculation.ts';
+import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
 import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
@@ -50,13 +50,14 @@ export const K_PSTEP = 9;
 /** Tag bit of a K_PSTEP command: a part of a split command, which its coordinator counts (router/pipeline.ts). */
 export const TAG_PART = 0x40000000;
 /**
- * A speculative read batch (router/speculation.ts): a client's reads for this
- * shard, run back to back and uncounted unless a transaction holds locks here.
- * id = the client id; payload as K_PSTEP's (u32 unused, u32 count, tagged argvs).
+ * A one-trip batch's commands for this shard (router/one_trip.ts): a client's
+ * single-key commands, run back to back unless a key of theirs is locked.
+ * id = the client id, aux 1 for a locked batch (0: speculative, run
+ * uncounted); payload as K_PSTEP's (u32 unused, u32 count, tagged argvs).
  */
-export const K_SPEC = 10;
-/** Its replies: aux 1 when they ran (payload: speculation.ts's SPEC_REPLY_HEAD, then packed replies), 0 when they did not. */
-export const K_SPEC_REPLY = 11;
+export const K_TRIP = 10;
+/** Its replies: aux 1 when they ran (payload: one_trip.ts's TRIP_REPLY_HEAD, then packed replies), 0 when they did not. */
+export const K_TRIP_REPLY = 11;
 
 /** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
@@ -187,7 +188,7 @@ export class ShardThread {
     this.remoteOut.errors = this.stats;
     this.localCtx = { ks: this.ks, db: 0, out: this.scratch, thread: this, client: null };
     this.remoteCtx = { ks: this.ks, db: 0, out: this.remoteOut, thread: this, client: null };
-    this.specCtx = { ks: this.ks, db: 0, out: this.specOut, thread: this, client: null };
+    this.tripCtx = { ks: this.ks, db: 0, out: this.tripOut, thread: this, client: null };
     this.blocking = new Blocking(this);
     channels.onFrame = this.onFrame;
     channels.afterDrain = () => this.seal();
@@ -611,12 +612,12 @@ export class ShardThread {
         this.runStep(from, id, resp as 2 | 3, db, aux, pipelineKeys(tags, cmds), cmds, tags, clientId);
         return;
       }
-      case K_SPEC:
-        this.runSpeculation(from, resp as 2 | 3, db, id, payload, start, end);
+      case K_TRIP:
+        this.runTrip(from, resp as 2 | 3, db, id, aux === 1, payload, start, end);
         return;
-      case K_SPEC_REPLY: {
+      case K_TRIP_REPLY: {
         const c = this.clients.get(id);
-        if (c !== undefined) c.speculationReplied(payload, start, end, aux === 1);
+        if (c !== undefined) c.tripReplied(payload, start, end, aux === 1);
         return;
       }
       case K_STEP_REPLY: {
@@ -731,34 +732,111 @@ export class ShardThread {
     });
   }
 
-  // ---- speculative read batches (router/speculation.ts) ----------------------
+  // ---- one-trip batches (router/one_trip.ts) --------------------------------
 
-  /** Where a speculation's own commands write their replies (errors not counted: the batch counts them when accepted). */
-  private readonly specOut = new ReplyWriter();
-  private readonly specCtx: ExecContext;
+  /** Where a batch's commands for this shard write their replies (kept in the batch until the other shard's are in). */
+  private readonly tripOut = new ReplyWriter();
+  private readonly tripCtx: ExecContext;
+  /** The keys a locked batch locks here (scratch). */
+  private readonly tripKeys: string[] = [];
+  /**
+   * Locked batches to let go by on this thread once they met contention too
+   * often (a key of theirs was locked here or on the other shard, or work
+   * waited here while they held their locks): on keys many clients write, a
+   * batch's locks held for a round trip hold up everyone else's commands on
+   * them. tripScore rises with each batch that met none and falls faster
+   * with each that did; below zero, locked batches pause.
+   */
+  private lockedTripSkip = 0;
+  private tripScore = 0;
 
-  /** May a speculation read this shard now: no cross-shard transaction holds or waits for locks here. */
-  get speculationFree(): boolean {
-    return this.locks.active === 0 && this.waiting.length === 0;
+  /** A locked batch met contention (see lockedTripSkip), or went through without. */
+  private lockedTripMet(contention: boolean): void {
+    if (!contention) {
+      if (this.tripScore < TRIP_SCORE_MAX) this.tripScore++;
+      return;
+    }
+    this.tripScore -= TRIP_CONTENTION_COST;
+    if (this.tripScore < 0) {
+      this.tripScore = 0;
+      this.lockedTripSkip = LOCKED_TRIP_SKIP;
+    }
+  }
+
+  /** May a client of this thread start a locked batch now (see lockedTripSkip)? */
+  lockedTripAllowed(): boolean {
+    if (this.lockedTripSkip === 0) return true;
+    this.lockedTripSkip--;
+    return false;
   }
 
   /**
-   * Start `client`'s speculative batch: its commands for batch.remote go out
-   * in one frame (K_SPEC), its commands for this shard run now, uncounted,
+   * Start `client`'s one-trip batch, or return false when a key of its
+   * commands for this shard is locked (by a cross-shard transaction, or by
+   * another client's locked batch). A locked batch locks those keys first. Its
+   * commands for batch.remote go out in one frame (K_TRIP, aux 1 for a locked
+   * batch); a speculative batch's commands for this shard run now, uncounted,
    * their replies, times and keyspace hits and misses kept in the batch.
    */
-  startSpeculation(client: Client, batch: SpecBatch): void {
+  startTrip(client: Client, batch: TripBatch): boolean {
+    const locks = this.locks;
+    if (batch.speculative) {
+      if (locks.active !== 0) {
+        for (let i = 0; i < batch.n; i++) if (batch.local[i] && !locks.canUseKey(tripKey(batch.specs[i]!, batch.argvs[i]!))) return false;
+      }
+    } else {
+      const keys = this.tripKeys;
+      for (let i = 0; i < batch.n; i++) if (batch.local[i]) keys.push(tripKey(batch.specs[i]!, batch.argvs[i]!));
+      const owner = this.newOwner();
+      const free = locks.canUse(owner, keys, false);
+      if (free) locks.lock(owner, keys, false);
+      keys.length = 0;
+      if (!free) {
+        this.lockedTripMet(true);
+        return false;
+      }
+      batch.owner = owner;
+    }
     batch.collectRemote();
-    this.channels.sendTagged(batch.remote, K_SPEC, client.resp, client.db, client.id, 0, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
+    this.channels.sendTagged(batch.remote, K_TRIP, client.resp, client.db, client.id, batch.speculative ? 0 : 1, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
     this.channels.kick();
+    if (!batch.speculative) return true;
     const ks = this.ks;
     const stats = ks.stats;
     const hits = stats.hits;
     const misses = stats.misses;
     batch.changes = ks.changes;
     ks.soonestExpiry = Infinity;
-    const ctx = this.specCtx;
-    const out = this.specOut;
+    this.runTripHere(client, batch, false);
+    batch.soonestExpiry = ks.soonestExpiry;
+    batch.hits = stats.hits - hits;
+    batch.misses = stats.misses - misses;
+    stats.hits = hits;
+    stats.misses = misses;
+    return true;
+  }
+
+  /**
+   * The other shard's part of `client`'s locked batch is back (`ran`: it ran
+   * there): the batch's commands for this shard run now (counted) when it
+   * ran, and the batch's locks here go.
+   */
+  finishLockedTrip(client: Client, batch: TripBatch, ran: boolean): void {
+    this.lockedTripMet(!ran || this.waiting.length !== 0);
+    if (ran) {
+      const out = this.tripOut;
+      out.errors = this.stats;
+      this.runTripHere(client, batch, true);
+      out.errors = null;
+    }
+    this.unlock(batch.owner);
+    batch.owner = 0;
+  }
+
+  /** A batch's commands for this shard, in order, their replies and times kept in the batch. */
+  private runTripHere(client: Client, batch: TripBatch, counted: boolean): void {
+    const ctx = this.tripCtx;
+    const out = this.tripOut;
     out.resp = client.resp;
     out.len = 0;
     ctx.db = client.db;
@@ -767,41 +845,40 @@ export class ShardThread {
     for (let i = 0; i < batch.n; i++) {
       if (!batch.local[i]) continue;
       const from = out.len;
-      const us = this.call(batch.specs[i]!, batch.argvs[i]!, ctx, false);
+      const us = this.call(batch.specs[i]!, batch.argvs[i]!, ctx, counted);
       batch.keepLocal(i, out.buf, from, out.len, us);
     }
     this.endRun(outer);
     ctx.client = null;
     out.reset();
-    batch.soonestExpiry = ks.soonestExpiry;
-    batch.hits = stats.hits - hits;
-    batch.misses = stats.misses - misses;
-    stats.hits = hits;
-    stats.misses = misses;
   }
 
   /**
-   * Another thread's speculative batch (K_SPEC): its commands run here back
-   * to back, uncounted, unless a transaction holds locks here (then none
-   * runs); the reply carries their replies and times and the keyspace hits
-   * and misses, for the client's thread to count if it accepts the batch.
+   * Another thread's client's one-trip batch (K_TRIP, aux 1: locked): its
+   * commands run here back to back, unless a key of theirs is locked (then
+   * none runs, and the reply says so). A speculative batch's run uncounted:
+   * the reply carries their keyspace hits and misses for the client's thread
+   * to count if it keeps the batch; a locked batch's count here, as usual.
    */
-  private runSpeculation(from: number, resp: 2 | 3, db: number, id: number, payload: Buffer, start: number, end: number): void {
-    if (!this.speculationFree) {
-      this.channels.sendBytes(from, K_SPEC_REPLY, 0, 0, id, 0, EMPTY, 0, 0);
-      return;
-    }
+  private runTrip(from: number, resp: 2 | 3, db: number, id: number, locked: boolean, payload: Buffer, start: number, end: number): void {
     const n = getU32(payload, start + 4);
     const tags: number[] = [];
     const cmds: string[][] = [];
     readTaggedArgvs(payload, start + 8, end, n, tags, cmds);
+    if (this.locks.active !== 0) {
+      for (let i = 0; i < n; i++) {
+        if (this.locks.canUseKey(tripKey(specOfTag(tags[i]), cmds[i]))) continue;
+        this.channels.sendBytes(from, K_TRIP_REPLY, 0, 0, id, 0, EMPTY, 0, 0);
+        return;
+      }
+    }
     this.prefetchRun(db, tags, cmds);
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
     out.resp = resp;
     out.len = 0;
     const errors = out.errors;
-    out.errors = null;
+    if (!locked) out.errors = null;
     const stats = this.ks.stats;
     const hits = stats.hits;
     const misses = stats.misses;
@@ -812,18 +889,20 @@ export class ShardThread {
       ctx.db = db;
       this.remoteFrom = from;
       this.remoteClient = id;
-      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, false);
+      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, locked);
       ends[i] = out.len;
     }
     this.endRun(outer);
     out.errors = errors;
-    const packed = packStepOutput(out.buf, n, ends, us, SPEC_REPLY_HEAD);
-    putU32(packed, 0, stats.hits - hits);
-    putU32(packed, 4, stats.misses - misses);
-    stats.hits = hits;
-    stats.misses = misses;
+    const packed = packStepOutput(out.buf, n, ends, us, TRIP_REPLY_HEAD);
+    putU32(packed, 0, locked ? 0 : stats.hits - hits);
+    putU32(packed, 4, locked ? 0 : stats.misses - misses);
+    if (!locked) {
+      stats.hits = hits;
+      stats.misses = misses;
+    }
     out.reset();
-    this.channels.sendBytes(from, K_SPEC_REPLY, 0, 0, id, 1, packed, 0, packed.length);
+    this.channels.sendBytes(from, K_TRIP_REPLY, 0, 0, id, 1, packed, 0, packed.length);
   }
 
   // ---- cross-shard transactions: shard side ---------------------------------
@@ -1183,6 +1262,15 @@ export class ShardThread {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Locked one-trip batches a thread lets go by when they met contention too
+ * often (ShardThread.lockedTripSkip): each one that met contention costs two
+ * that did not, so more than about one in three. (Over random keys about one
+ * in ten meets some, and the batches still pay: SET P16 over 100k keys.)
+ */
+const LOCKED_TRIP_SKIP = 1024;
+const TRIP_CONTENTION_COST = 2;
+const TRIP_SCORE_MAX = 64;
 /** Commands at the start of a run from another thread whose lookups are read ahead together. */
 const RUN_PREFETCH = 32;
 const TIME_ORIGIN = performance.timeOrigin;
@@ -1190,6 +1278,11 @@ const TIME_ORIGIN = performance.timeOrigin;
 /** The command of a K_CMD / K_PSTEP record's tag (its low 16 bits; the high ones are flags). */
 function specOfTag(tag: number): CommandSpec {
   return commandById((tag & 0xffff) >>> 0);
+}
+
+/** The key of a command of a one-trip batch (router/one_trip.ts: single-key commands). */
+function tripKey(spec: CommandSpec, argv: string[]): string {
+  return argv[spec.keys.first];
 }
 
 /** The keys a pipeline step locks: every key of its commands. */

@@ -243,7 +243,7 @@ export function expireDueMembers(ks: Keyspace, db: number, key: string, v: Membe
   if (e === null) return true;
   const now = ks.now;
   if (e.next() <= now && !removeDue(ks, db, ks.dbs[db], key, v, e, now, Infinity)) return false;
-  // A member still to expire: a speculative read must not outlive it (router/speculation.ts).
+  // A member still to expire: a speculative read must not outlive it (router/one_trip.ts).
   if (v.memberExpires !== null) {
     const t = e.next();
     if (t < ks.soonestExpiry) ks.soonestExpiry = t;

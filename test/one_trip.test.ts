@@ -1,4 +1,4 @@
-// Speculative read batches (router/speculation.ts) under concurrent writes and
+// Speculative read batches (router/one_trip.ts) under concurrent writes and
 // locks: a client's pipelined reads over two shards run their own shard's part
 // at once and the other's in one frame, and are kept only when nothing on the
 // client's shard changed meanwhile. Other clients must never see the
@@ -98,6 +98,46 @@ it('pipelined reads keep a writer\'s order across shards while it writes (invari
   for (const c of [wx, wy, ...readers]) c.close();
 });
 
+it('pipelined writes over two shards become visible in order (invariant 2)', async () => {
+  // The writer pipelines SET x n, SET y n, SET x n+1 ... (x on shard 0, its own thread's; y on
+  // shard 1): batches of them run in one trip, y's part first on the other thread, x's here once
+  // it is back, x's keys locked meanwhile. Readers read y, then x through a connection on x's own
+  // thread once y's reply is in: x >= y always.
+  const x = keyOn(0, 'wordx');
+  const y = keyOn(1, 'wordy');
+  const [w] = await connectEach([0]);
+  expect(await w.command('MSET', x, '0', y, '0')).toBe('+OK\r\n');
+  const pairs = await Promise.all([connectEach([1, 0]), connectEach([0, 0]), connectEach([1, 1])]);
+  let stop = false;
+  let n = 0;
+  const writing = (async () => {
+    for (let b = 0; b < 400; b++) {
+      const cmds: string[][] = [];
+      for (let i = 0; i < 8; i++) {
+        n++;
+        cmds.push(['SET', x, String(n)], ['SET', y, String(n)]);
+      }
+      for (const r of await pipeline(w, cmds)) expect(r).toBe('+OK\r\n');
+    }
+    stop = true;
+  })();
+  let checks = 0;
+  await Promise.all(
+    pairs.map(async ([ry, rx]) => {
+      while (!stop) {
+        const vy = intOf(await ry.command('GET', y));
+        const vx = intOf(await rx.command('GET', x));
+        expect(vx).toBeGreaterThanOrEqual(vy);
+        checks++;
+      }
+    }),
+  );
+  await writing;
+  expect(checks).toBeGreaterThan(0);
+  expect(await w.command('MGET', x, y)).toBe(`*2\r\n$4\r\n${n}\r\n$4\r\n${n}\r\n`);
+  for (const c of [w, ...pairs.flat()]) c.close();
+});
+
 it('pipelined reads never see inside a script that holds their keys', async () => {
   // The script runs on thread 3 (its keys span shards: it runs on its client's thread) and locks
   // a (shard 0) and b (shard 2); it sets a to 'mid', spins ~300 ms, then sets a and b to 'end'.
@@ -134,7 +174,7 @@ it('pipelined reads never see inside a script that holds their keys', async () =
   for (const r of readers) r.close();
 });
 
-it('every pipelined read is counted once while writes make batches run again', async () => {
+it('every pipelined command is counted once while batches run again the usual way', async () => {
   // Writers keep both shards changing, so some speculative batches are dropped and run again the
   // usual way: INFO must still count each GET once (calls, keyspace hits and misses, errors).
   const keys = [keyOn(0, 'cnta'), keyOn(1, 'cntb'), keyOn(0, 'cntc'), keyOn(1, 'cntd')];
@@ -145,8 +185,15 @@ it('every pipelined read is counted once while writes make batches run again', a
   expect(await admin.command('CONFIG', 'RESETSTAT')).toBe('+OK\r\n');
   const writers = await connectEach([0, 1]);
   let stop = false;
-  const writing = writers.map(async (w, i) => {
-    while (!stop) await pipeline(w, [['SET', keys[i], 'v'], ['SET', keys[i + 2], 'w']]);
+  let sets = 0;
+  // Each batch of SETs alternates between the shards: locked one-trip batches, whose locks make
+  // some of the others' batches (and the readers') run again the usual way.
+  const writes = [keys[0], keys[1], keys[2], keys[3], keys[0], keys[1]].map((k) => ['SET', k, 'v']);
+  const writing = writers.map(async (w) => {
+    while (!stop) {
+      for (const r of await pipeline(w, writes)) expect(r).toBe('+OK\r\n');
+      sets += writes.length;
+    }
   });
   const readers = await connectEach([0, 1]);
   // Per batch: 12 GETs over both shards (one of a list: WRONGTYPE), all hits but that one.
@@ -167,6 +214,7 @@ it('every pipelined read is counted once while writes make batches run again', a
   const wrongType = readers.length * BATCHES;
   expect(info).toMatch(new RegExp(`^cmdstat_get:calls=${gets},usec=[\\d.]+,usec_per_call=[\\d.]+,rejected_calls=0,failed_calls=${wrongType}$`, 'm'));
   expect(info).toMatch(new RegExp(`^errorstat_WRONGTYPE:count=${wrongType}$`, 'm'));
+  expect(info).toMatch(new RegExp(`^cmdstat_set:calls=${sets},usec=[\\d.]+,usec_per_call=[\\d.]+,rejected_calls=0,failed_calls=0$`, 'm'));
   const hits = Number(/^keyspace_hits:(\d+)$/m.exec(info)![1]);
   const misses = Number(/^keyspace_misses:(\d+)$/m.exec(info)![1]);
   // GET of the list is a hit in Redis too (the lookup finds it, the type check fails after).

@@ -1,9 +1,10 @@
-// Pipelined reads over keys of two shards, compared with redis-server 7.0 byte
-// for byte: with two threads our server runs such stretches as speculative
-// read batches (router/speculation.ts), the other shard's part in one frame,
-// its own at once, and the replies must still be Redis's, in request order,
+// Pipelined commands over keys of two shards, compared with redis-server 7.0
+// byte for byte: with two threads our server runs such stretches as one-trip
+// batches (router/one_trip.ts), the other shard's part in one frame: reads
+// speculatively (its own part at once), writes under locks (its own part when
+// the other's is back). The replies must still be Redis's, in request order,
 // with every command counted once (INFO commandstats, errorstats and the
-// keyspace hits and misses are compared too).
+// keyspace hits and misses are compared too), and the data the same (DUMP).
 
 import { describe, it, expect } from 'vitest';
 import { prng } from './helpers/reply_tree.ts';
@@ -91,6 +92,51 @@ function sequence(seed: number, n: number): Cmd[] {
   return cmds;
 }
 
+/** A write (or a read) of a random key of either shard, of every type, wrong types included: locked batches. */
+function write(rand: () => number, i: number): Cmd {
+  const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
+  const r = rand();
+  if (r < 0.15) return ['SET', pick(S), `w${i}`];
+  if (r < 0.22) return [pick(['INCR', 'DECR']), pick([...S, ...MISSING])];
+  if (r < 0.26) return ['INCRBY', pick(MISSING), '5'];
+  if (r < 0.3) return ['APPEND', pick(S), 'a'];
+  if (r < 0.34) return ['GETSET', pick(S), `g${i}`];
+  if (r < 0.38) return [pick(['SETNX', 'GETDEL']), pick(MISSING), ...(r < 0.36 ? ['n'] : [])];
+  if (r < 0.44) return ['HSET', pick([...H, ...S]), pick(['f1', 'f4']), `h${i}`];
+  if (r < 0.48) return ['HINCRBY', pick(H), 'f2', '3'];
+  if (r < 0.54) return [pick(['LPUSH', 'RPUSH']), pick([...L, ...H]), `e${i}`];
+  if (r < 0.58) return [pick(['LPOP', 'RPOP']), pick(L)];
+  if (r < 0.63) return ['ZADD', pick(Z), String(i % 7), `m${i % 5}`];
+  if (r < 0.66) return ['ZINCRBY', pick([...Z, ...L]), '1.5', 'one'];
+  if (r < 0.71) return [pick(['SADD', 'SREM']), pick(T), String(i % 9)];
+  if (r < 0.725) return ['EXPIREAT', pick(S), '4000000000'];
+  if (r < 0.74) return ['PERSIST', pick(S)];
+  if (r < 0.76) return ['SETRANGE', pick(S), '3', 'zz'];
+  if (r < 0.78) return ['SET', pick(S), 'v', pick(['NX', 'XX', 'GET', 'EX'])]; // EX without its number: a syntax error
+  return read(rand);
+}
+
+/** Writes mixed with reads in long stretches, now and then broken by a keyless command or SELECT. */
+function writeSequence(seed: number, n: number): Cmd[] {
+  const rand = prng(seed);
+  const cmds: Cmd[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (r < 0.01) cmds.push(['PING']);
+    else if (r < 0.02) cmds.push(['SELECT', rand() < 0.7 ? '0' : '3']);
+    else cmds.push(write(rand, i));
+  }
+  cmds.push(['SELECT', '0']);
+  // What every key holds at the end (a wrong-type reply where a write changed a key's type).
+  for (const k of [...S, ...H, ...L, ...Z, ...T, ...MISSING]) cmds.push(['TYPE', k], ['EXPIRETIME', k]);
+  for (const k of [...S, ...MISSING]) cmds.push(['GET', k]);
+  for (const k of H) cmds.push(['HGETALL', k]);
+  for (const k of L) cmds.push(['LRANGE', k, '0', '-1']);
+  for (const k of Z) cmds.push(['ZRANGE', k, '0', '-1', 'WITHSCORES']);
+  for (const k of T) cmds.push(['SMEMBERS', k]);
+  return cmds;
+}
+
 /** The figures of INFO that count commands: commandstats' calls and failures, errorstats, keyspace hits and misses. */
 async function counts(c: RawClient): Promise<string[]> {
   const info = (await c.command('INFO', 'everything')).replace(/\r/g, '');
@@ -103,8 +149,7 @@ async function counts(c: RawClient): Promise<string[]> {
   return out.sort();
 }
 
-async function run(seed: number, n: number, resp3: boolean): Promise<void> {
-  const body = sequence(seed, n);
+async function run(body: Cmd[], resp3: boolean): Promise<void> {
   const all: Cmd[] = resp3 ? [['HELLO', '3'], ...body] : body;
   const [ours, redis] = await onBoth(async (c) => {
     for (const cmd of setup()) await c.command(...cmd);
@@ -122,10 +167,18 @@ async function run(seed: number, n: number, resp3: boolean): Promise<void> {
   expect(ours.counts.filter((l) => !l.startsWith('hello '))).toEqual(redis.counts.filter((l) => !l.startsWith('hello ')));
 }
 
-describe('pipelined reads over two shards (speculative read batches)', () => {
+describe('pipelined reads over two shards (speculative one-trip batches)', () => {
   for (const seed of [21, 22, 23]) {
     it(`seed ${seed}: 2000 pipelined commands, mostly reads${seed === 23 ? ', RESP3' : ''}`, async () => {
-      await run(seed, 2000, seed === 23);
+      await run(sequence(seed, 2000), seed === 23);
+    }, 120000);
+  }
+});
+
+describe('pipelined writes and reads over two shards (locked one-trip batches)', () => {
+  for (const seed of [31, 32, 33]) {
+    it(`seed ${seed}: 2000 pipelined commands, mostly writes${seed === 33 ? ', RESP3' : ''}`, async () => {
+      await run(writeSequence(seed, 2000), seed === 33);
     }, 120000);
   }
 });

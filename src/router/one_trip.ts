@@ -1,39 +1,55 @@
-// Speculative read batches: a client's pipelined reads that alternate between
-// this thread's shard and one other run in one round trip instead of one per
-// switch, with the client's order kept (invariant 2).
+// One-trip batches: a client's pipelined single-key commands over its own
+// shard and one other run in one round trip instead of one per switch, with
+// the client's order kept (invariant 2).
 //
 // The usual path runs a batch in order: a run of commands for the other shard
 // goes out as one frame and the client waits for its replies before it runs
-// what follows, so a batch of reads over random keys of two shards waits a
-// round trip at every switch (~3.75 of them per 16 commands). Here, when the
-// commands parsed ahead start with a stretch of plain single-key reads
-// (CommandSpec.speculable) that has at least two runs on the other shard r:
-//  1. this thread notes its keyspace's change counter (Keyspace.changes) and
-//     sends every command of the stretch for r in one frame (K_SPEC);
-//  2. it runs its own ones at once (time t0), into a side buffer;
-//  3. r runs its ones back to back (time T) unless one of their keys is
-//     locked by a cross-shard transaction, in which case it runs none;
-//  4. when r's replies are in (t2), the batch is accepted if r ran them and
-//     nothing on this shard changed since t0 (the counter is the same) and no
-//     key read here has a TTL (of its own or of a member) due by t2.
-// Then every read here saw at t0 what it would have seen at any moment up to
-// t2, T included, so all the reads can be placed at T in request order: r's
-// ran there back to back, and this shard's values were the same then. Nobody
-// can tell the batch from one run in order at T. Otherwise nothing of the
-// speculation is kept: the stretch runs again the usual way.
+// what follows, so a batch over random keys of two shards waits a round trip
+// at every switch (~3.75 of them per 16 commands). Here, when the commands
+// parsed ahead start with a stretch of single-key commands that may run in a
+// batch (CommandSpec.pipelined, of the single-key shape) with at least two
+// runs for one other shard r, the client's thread sends all of r's commands
+// in one frame (K_TRIP) and r runs them back to back (at time T), unless a
+// key of theirs is locked by a cross-shard transaction: then it runs none,
+// and the stretch runs again the usual way. Two modes:
 //
-// Nothing counts while it is a speculation: the commands run uncounted (no
-// commandstats, slow log, latency, error or keyspace hit/miss counts), r
-// sends its counts back, and the client's thread counts everything once the
-// batch is accepted, on its own thread (INFO sums the threads). A stretch
-// that runs again the usual way counts there, once. Lazy expiry during a
-// speculation is real (the key was due), and MONITOR never sees a
-// speculation: none is tried while a monitor is attached.
+// Speculative (every command a plain read, CommandSpec.speculable): the
+// client's thread runs its own commands at once (t0), into a side buffer, and
+// notes its keyspace's change counter. When r's replies are in (t2), the
+// batch is accepted if nothing on this shard changed since t0
+// (Keyspace.changes) and no key read here has a TTL (its own or a member's)
+// due by t2. Every read here then saw at t0 what it would have seen at any
+// moment up to t2, T included, so all the reads can be placed at T in
+// request order: r's ran there back to back, this shard's values were the
+// same then. Otherwise nothing of it is kept and the stretch runs again the
+// usual way. Nothing counts while it is a speculation: the commands run
+// uncounted (no commandstats, slow log, latency, error or keyspace hit/miss
+// counts), r sends its counts back, and the client's thread counts
+// everything once the batch is accepted, on its own thread (INFO sums the
+// threads). Lazy expiry meanwhile is real (the key was due). A reply that
+// reads the clock (TTL) reads it at t0, within the command's time in flight.
+//
+// Locked (any other mix, writes included): the client's thread first locks
+// its own commands' keys in its lock table (when one is taken, no batch), and
+// runs its commands only once r's replies are in, then unlocks. Its keys
+// were locked from before T until after its commands ran, so nobody saw them
+// between: the whole batch took effect as one at T (strict two-phase locking
+// without a wait: r never waits for a lock, it refuses). Commands count as
+// they run, as usual.
+//
+// Neither mode is tried during CLIENT PAUSE, with MONITOR clients, in MULTI
+// or with replies switched off. After a batch that did not go through, the
+// client lets commands go by before trying again (longer after each failure
+// in a row). A thread whose locked batches meet locked keys, or leave work
+// waiting behind their locks, more than about one time in three (keys that
+// many clients write) pauses them for a while (ShardThread.lockedTripSkip):
+// there a batch's locks, held for a round trip, would hold up everyone's
+// commands on those keys.
 //
 // Keyspace.changes must move on every change to the shard's keys: each
 // command that may write (CommandSpec.mayChange, in ShardThread.runHandler),
-// each keyspace mutation outside commands (expiry, eviction, member expiry,
-// the blocked clients served after a push), each flush and swap.
+// each keyspace mutation outside commands (expiry, member expiry, the blocked
+// clients served after a push), each flush and swap.
 
 import type { CommandSpec } from '../commands/types.ts';
 import type { ReplyWriter } from '../proto/reply_writer.ts';
@@ -43,16 +59,20 @@ import { getU32 } from '../proto/u32.ts';
 import { isErrorAt } from '../proto/reply_reader.ts';
 import { stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros } from './step_replies.ts';
 
-/** r's reply frame: u32 keyspace hits, u32 misses, then the replies packed as a step's (packStepOutput's `lead`). */
-export const SPEC_REPLY_HEAD = 8;
+/** r's reply frame: u32 keyspace hits, u32 misses (speculative batches: r did not count them), then the replies packed as a step's (packStepOutput's `lead`). */
+export const TRIP_REPLY_HEAD = 8;
 
-/** Speculation objects kept for reuse (per thread: each thread has its own module instance). */
-const pool: SpecBatch[] = [];
+/** Batches kept for reuse (per thread: each thread has its own module instance). */
+const pool: TripBatch[] = [];
 const POOL_MAX = 64;
 const LOCAL_BYTES_KEPT = 64 * 1024;
 
-/** One speculative stretch of a client's commands (one per client at a time). */
-export class SpecBatch {
+/** One stretch of a client's commands run in one trip (one per client at a time). */
+export class TripBatch {
+  /** Speculative (reads only) or locked (see the top of this file). */
+  speculative = true;
+  /** Locked: the owner of the locks taken on the client's shard (0: none). */
+  owner = 0;
   /** The commands: n of them, each with whether it runs on the client's thread. */
   n = 0;
   readonly specs: (CommandSpec | null)[] = [];
@@ -76,8 +96,8 @@ export class SpecBatch {
   changes = 0;
   soonestExpiry = Infinity;
 
-  static take(): SpecBatch {
-    return pool.pop() ?? new SpecBatch();
+  static take(): TripBatch {
+    return pool.pop() ?? new TripBatch();
   }
 
   add(spec: CommandSpec, argv: string[], local: boolean): void {
@@ -127,6 +147,8 @@ export class SpecBatch {
     }
     for (let i = 0; i < this.remoteCount; i++) this.remoteArgvs[i] = null;
     this.n = 0;
+    this.speculative = true;
+    this.owner = 0;
     this.remote = -1;
     this.remoteCount = 0;
     this.localLen = 0;
@@ -139,19 +161,21 @@ export class SpecBatch {
 }
 
 /** Is r's reply frame payload[start, end) a batch run there with as many replies as it was sent? */
-export function ranThere(batch: SpecBatch, payload: Buffer, start: number, end: number): boolean {
-  return end - start >= SPEC_REPLY_HEAD + 4 && stepReplyCount(payload, start + SPEC_REPLY_HEAD) === batch.remoteCount;
+export function ranThere(batch: TripBatch, payload: Buffer, start: number, end: number): boolean {
+  return end - start >= TRIP_REPLY_HEAD + 4 && stepReplyCount(payload, start + TRIP_REPLY_HEAD) === batch.remoteCount;
 }
 
 /**
- * An accepted batch: every command's reply into `out` in request order (the
- * local ones from the batch, r's from its reply frame payload[start, ...)),
- * and each command counted on this thread as if it had run here alone: its
- * call and time (commandstats, slow log, latency), its error reply
- * (errorstats), and the keyspace hits and misses of both shards.
+ * A batch that went through: every command's reply into `out` in request
+ * order (the local ones from the batch, r's from its reply frame
+ * payload[start, ...)). A speculative one's commands are counted here, on
+ * this thread, as if each had run here alone: its call and time
+ * (commandstats, slow log, latency), its error reply (errorstats), and the
+ * keyspace hits and misses of both shards (a locked one's counted as they ran).
  */
-export function acceptBatch(batch: SpecBatch, payload: Buffer, start: number, out: ReplyWriter, thread: ShardThread, client: Client): void {
-  const packed = start + SPEC_REPLY_HEAD;
+export function acceptBatch(batch: TripBatch, payload: Buffer, start: number, out: ReplyWriter, thread: ShardThread, client: Client): void {
+  const count = batch.speculative;
+  const packed = start + TRIP_REPLY_HEAD;
   const at = stepBytesAt(payload, packed);
   let localFrom = 0;
   let remoteFrom = at;
@@ -173,10 +197,12 @@ export function acceptBatch(batch: SpecBatch, payload: Buffer, start: number, ou
       us = stepReplyMicros(payload, packed, k++);
     }
     out.raw(b, from, to);
+    if (!count) continue;
     const failed = isErrorAt(b, from);
     if (failed) thread.stats.countError(errorCode(b, from, to));
     thread.countCall(batch.specs[i]!, batch.argvs[i]!, client, us, failed);
   }
+  if (!count) return;
   const ks = thread.ks.stats;
   ks.hits += batch.hits + getU32(payload, start);
   ks.misses += batch.misses + getU32(payload, start + 4);
