@@ -47,6 +47,33 @@ function intOf(reply: string): number {
   return Number(m[1]);
 }
 
+it('a locked batch whose client is killed while it is in flight still runs, and its keys come free', async () => {
+  // A script on shard 1's key keeps thread 1 busy ~300 ms. A client of thread 0 pipelines writes
+  // alternating between a key of its own shard and keys of shard 1 (a locked batch: a0 locked here
+  // while thread 1 is busy) and is killed at once (CLIENT KILL). Once thread 1 answers, the batch
+  // must still run its part here and release a0: a later SET a0 answers, and the batch's writes
+  // are all there.
+  const a0 = keyOn(0, 'leavea');
+  const [b1, c1] = [keyOn(1, 'leaveb'), keyOn(1, 'leavec')];
+  const busy = keyOn(1, 'leavebusy');
+  // Connected first: placing a connection asks every thread (INFO), and thread 1 will be busy.
+  const [s, c, d] = await connectEach([0, 0, 0]);
+  const id = /^:(\d+)/.exec(await c.command('CLIENT', 'ID'))![1];
+  const script = "local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return redis.call('set', KEYS[1], 'done')";
+  const running = s.command('EVAL', script, '1', busy);
+  await new Promise((r) => setTimeout(r, 50));
+  c.write(Buffer.concat([['SET', a0, '1'], ['SET', b1, '1'], ['SET', a0, '2'], ['SET', c1, '1'], ['SET', a0, '3']].map(encodeCommand)));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(await d.command('CLIENT', 'KILL', 'ID', id)).toBe(':1\r\n');
+  c.close();
+  expect(await running).toBe('+OK\r\n');
+  expect(await d.command('MGET', a0, b1, c1)).toBe('*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n1\r\n');
+  expect(await d.command('SET', a0, 'after')).toBe('+OK\r\n');
+  expect(await d.command('GET', a0)).toBe('$5\r\nafter\r\n');
+  s.close();
+  d.close();
+});
+
 it('pipelined reads keep a writer\'s order across shards while it writes (invariant 2)', async () => {
   // The writer sets x (shard 0) then y (shard 1) to 1, 2, 3 ..., each once the one before it has
   // answered, through a connection on each key's own thread (so no message between the threads

@@ -616,8 +616,10 @@ export class ShardThread {
         this.runTrip(from, resp as 2 | 3, db, id, aux === 1, payload, start, end);
         return;
       case K_TRIP_REPLY: {
-        const c = this.clients.get(id);
-        if (c !== undefined) c.tripReplied(payload, start, end, aux === 1);
+        const c = this.trips.get(id);
+        if (c === undefined) return;
+        this.trips.delete(id);
+        c.tripReplied(payload, start, end, aux === 1);
         return;
       }
       case K_STEP_REPLY: {
@@ -737,6 +739,12 @@ export class ShardThread {
   /** Where a batch's commands for this shard write their replies (kept in the batch until the other shard's are in). */
   private readonly tripOut = new ReplyWriter();
   private readonly tripCtx: ExecContext;
+  /**
+   * Clients with a batch in flight, by id: kept until its reply, even when
+   * the client is gone meanwhile (a locked batch then still runs its part
+   * here and releases its locks).
+   */
+  private readonly trips = new Map<number, Client>();
   /** The keys a locked batch locks here (scratch). */
   private readonly tripKeys: string[] = [];
   /**
@@ -798,6 +806,7 @@ export class ShardThread {
       batch.owner = owner;
     }
     batch.collectRemote();
+    this.trips.set(client.id, client);
     this.channels.sendTagged(batch.remote, K_TRIP, client.resp, client.db, client.id, batch.speculative ? 0 : 1, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
     this.channels.kick();
     if (!batch.speculative) return true;
