@@ -437,3 +437,46 @@ describe('Keyspace.randomKey', () => {
     expect(ks.randomKey(0)).toBe('second');
   });
 });
+
+describe('Keyspace.changes', () => {
+  // Speculative read batches (router/one_trip.ts) keep their reads only when the counter did not
+  // move: every way the keyspace changes must move it, and reads must not.
+  it('moves with every mutation and not with reads', () => {
+    const ks = new Keyspace(2);
+    ks.now = 1000;
+    const moves = (what: string, f: () => void): void => {
+      const before = ks.changes;
+      f();
+      expect(ks.changes, what).toBeGreaterThan(before);
+    };
+    const still = (what: string, f: () => void): void => {
+      const before = ks.changes;
+      f();
+      expect(ks.changes, what).toBe(before);
+    };
+    moves('set', () => ks.set(0, 'a', 'v'));
+    moves('update', () => ks.update(0, 'a', 'w'));
+    const e = ks.entry(0, 'a');
+    moves('replaceAt', () => ks.replaceAt(0, e, 'x'));
+    moves('setExpire', () => ks.setExpire(0, 'a', 5000));
+    still('read of a key whose TTL is not due', () => ks.read(0, 'a'));
+    expect(ks.soonestExpiry).toBe(5000);
+    moves('removeExpire', () => ks.removeExpire(0, 'a'));
+    moves('delete', () => ks.delete(0, 'a'));
+    ks.set(0, 'b', 'v');
+    ks.setExpire(0, 'b', 2000);
+    ks.now = 3000;
+    moves('lazy expiry', () => ks.read(0, 'b'));
+    ks.set(0, 'c', 'v');
+    still('reads', () => {
+      ks.read(0, 'c');
+      ks.get(0, 'c');
+      ks.peek(0, 'c');
+      ks.has(0, 'missing');
+      ks.randomKey(0);
+    });
+    moves('swapDb', () => ks.swapDb(0, 1));
+    moves('flushDb', () => ks.flushDb(1));
+    moves('flushAll', () => ks.flushAll());
+  });
+});
