@@ -31,7 +31,7 @@ const HOLD_LIMIT = 256 * 1024;
 const FLUSH_NOW_BYTES = 64 * 1024;
 const EMPTY_BUF = Buffer.alloc(0);
 
-/** After a one-trip batch did not go through, commands to let go by before the next (doubled per failure in a row, up to 2^TRIP_SKIP_DOUBLINGS times). */
+/** After a speculative one-trip batch did not go through, commands to let go by before the next (doubled per failure in a row, up to 2^TRIP_SKIP_DOUBLINGS times). */
 const TRIP_SKIP = 16;
 const TRIP_SKIP_DOUBLINGS = 6;
 /** Commands of a pipelined batch parsed ahead at most (Client.nextCommand). */
@@ -505,7 +505,7 @@ export class Client implements WaitAccount {
   private tripChecked = 0;
   /** The one-trip batch in flight (router/one_trip.ts). */
   private trip: TripBatch | null = null;
-  /** After batches that did not go through (keys locked, or this shard changed meanwhile), commands to let go by before trying again. */
+  /** After speculative batches that did not go through (this shard changed meanwhile), commands to let go by before trying again. */
   private tripSkip = 0;
   private tripFailures = 0;
 
@@ -611,9 +611,14 @@ export class Client implements WaitAccount {
     this.resume();
   }
 
-  /** The batch did not go through: its commands run the usual way; a shard that keeps changing or locking would fail the next too, so wait longer after each failure in a row. */
+  /**
+   * The batch did not go through: its commands run the usual way. After a
+   * speculative one, wait before the next (longer after each failure in a
+   * row): a shard that keeps changing would fail it too. Locked batches that
+   * meet locks are paced by their thread (ShardThread.lockedTripAllowed).
+   */
   private tripFailed(batch: TripBatch): void {
-    this.tripSkip = TRIP_SKIP << Math.min(this.tripFailures++, TRIP_SKIP_DOUBLINGS);
+    if (batch.speculative) this.tripSkip = TRIP_SKIP << Math.min(this.tripFailures++, TRIP_SKIP_DOUBLINGS);
     this.tripChecked = this.aheadAt - 1 + batch.n;
   }
 
