@@ -38,13 +38,13 @@
 // they run, as usual.
 //
 // Neither mode is tried during CLIENT PAUSE, with MONITOR clients, in MULTI
-// or with replies switched off. After a batch that did not go through, the
-// client lets commands go by before trying again (longer after each failure
-// in a row). A thread whose locked batches meet locked keys, or leave work
-// waiting behind their locks, more than about one time in three (keys that
-// many clients write) pauses them for a while (ShardThread.lockedTripSkip):
-// there a batch's locks, held for a round trip, would hold up everyone's
-// commands on those keys.
+// or with replies switched off. After a speculative batch that did not go
+// through, the client lets commands go by before trying again (longer after
+// each failure in a row). A thread whose locked batches meet locked keys, or
+// leave work waiting behind their locks, more than about one time in three
+// (keys that many clients write) pauses them for a while
+// (ShardThread.lockedTripSkip): there a batch's locks, held for a round
+// trip, would hold up everyone's commands on those keys.
 //
 // Keyspace.changes must move on every change to the shard's keys: each
 // command that may write (CommandSpec.mayChange, in ShardThread.runHandler),
