@@ -73,7 +73,7 @@ function lookupList(c: ExecContext, key: string, read: boolean): ListValue | und
 /** After elements were removed: delete the key when the list is empty (Redis never keeps empty lists). */
 function afterRemove(c: ExecContext, key: string, l: ListValue): void {
   if (l.length === 0) c.ks.delete(c.db, key);
-  else c.ks.dbs[c.db].version++;
+  else c.ks.changed(c.db);
 }
 
 /** Reply `count` elements popped from one end, as an array. */
@@ -98,7 +98,7 @@ function push(c: ExecContext, argv: string[], head: boolean, xx: boolean): void 
     return;
   }
   l.pushAll(argv, 2, head);
-  c.ks.dbs[c.db].version++;
+  c.ks.changed(c.db);
   c.out.int(l.length);
 }
 
@@ -174,7 +174,7 @@ function lset(c: ExecContext, argv: string[]): void {
   if (i < 0) i = v.length + i;
   if (i < 0 || i >= v.length) return c.out.error(INDEX_RANGE);
   v.setAt(i, argv[3]);
-  c.ks.dbs[c.db].version++;
+  c.ks.changed(c.db);
   c.out.ok();
 }
 
@@ -190,7 +190,7 @@ function linsert(c: ExecContext, argv: string[]): void {
   const i = l.indexOf(argv[3]);
   if (i < 0) return c.out.int(-1);
   l.insertAt(after ? i + 1 : i, argv[4]);
-  c.ks.dbs[c.db].version++;
+  c.ks.changed(c.db);
   c.out.int(l.length);
 }
 
@@ -707,7 +707,7 @@ function lpush1(c: ExecContext, argv: string[]): void {
   }
   if (!(v instanceof ListValue)) return c.out.error(WRONGTYPE);
   v.push(argv[3], head);
-  c.ks.dbs[c.db].version++;
+  c.ks.changed(c.db);
   c.out.int(v.length);
 }
 

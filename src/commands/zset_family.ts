@@ -62,9 +62,9 @@ function parseLong(s: string): number | null {
 
 const LONG_MAX = 9223372036854775807;
 
-/** The db's version moves on every write (WATCH, SCAN sessions, RANDOMKEY pools). */
+/** A write in place: Keyspace.changed (WATCH, SCAN sessions, RANDOMKEY pools, speculative reads). */
 function touched(ks: Keyspace, db: number): void {
-  ks.dbs[db].version++;
+  ks.changed(db);
 }
 
 // ---- thresholds ------------------------------------------------------------------

@@ -114,12 +114,12 @@ export class TripBatch {
     return runs >= 2;
   }
 
-  /** Fill remoteTags / remoteArgvs from the commands. */
-  collectRemote(): void {
+  /** Fill remoteTags / remoteArgvs from the commands; `tagBits` go into every tag (K_TRIP's TAG_PART for a speculative batch). */
+  collectRemote(tagBits: number): void {
     let m = 0;
     for (let i = 0; i < this.n; i++) {
       if (this.local[i]) continue;
-      this.remoteTags[m] = this.specs[i]!.id!;
+      this.remoteTags[m] = this.specs[i]!.id! | tagBits;
       this.remoteArgvs[m++] = this.argvs[i]!;
     }
     this.remoteCount = m;

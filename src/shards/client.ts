@@ -356,6 +356,12 @@ export class Client implements WaitAccount {
   private knownKeyAt = 0;
   private knownShard = 0;
 
+  /** The shard of ahead[i] (shardOf): the one the read-ahead found when it has the single-key shape, as dispatch takes it. */
+  private aheadShard(i: number, spec: CommandSpec, argv: string[]): number {
+    const k = this.aheadKnownAt[i];
+    return k !== 0 && k === singleKeyAt(spec) ? this.aheadKnownShard[i] : shardOf(spec, argv, this.thread.threads);
+  }
+
   /**
    * The lookups of the commands parsed ahead are read ahead (each command's
    * first key, where its spec says); with several threads only those of keys
@@ -531,14 +537,12 @@ export class Client implements WaitAccount {
     batch.add(spec, argv, shard === self);
     let reads = spec.speculable === true;
     const ahead = this.ahead;
-    const knownAt = this.aheadKnownAt;
-    const knownShard = this.aheadKnownShard;
     for (let i = this.aheadAt; i < ahead.length; i++) {
       const a = ahead[i];
       const sp = this.specOf(a[0]);
-      // The shard the read-ahead found for a command of the single-key shape.
-      if (sp === undefined || sp.oneTrip !== true || !arityOk(sp, a) || knownAt[i] !== singleKeyAt(sp)) break;
-      const s = knownShard[i];
+      if (sp === undefined || sp.oneTrip !== true || !arityOk(sp, a)) break;
+      const s = this.aheadShard(i, sp, a);
+      if (s < 0) break;
       if (s !== self) {
         if (remote < 0) remote = s;
         else if (s !== remote) break;
@@ -546,12 +550,7 @@ export class Client implements WaitAccount {
       if (sp.speculable !== true) reads = false;
       batch.add(sp, a, s === self);
     }
-    if (!batch.worthIt()) {
-      this.tripChecked = this.aheadAt - 1 + batch.n;
-      batch.recycle();
-      return false;
-    }
-    if (!reads && !thread.lockedTripAllowed()) {
+    if (!batch.worthIt() || (!reads && !thread.lockedTripAllowed())) {
       this.tripChecked = this.aheadAt - 1 + batch.n;
       batch.recycle();
       return false;
@@ -641,15 +640,11 @@ export class Client implements WaitAccount {
     const txn = PipelineTxn.take(this, this.crossDone);
     txn.add(spec, argv, shard);
     if (this.aheadAt < ahead.length && this.aheadAt > this.pipelineChecked) {
-      const knownAt = this.aheadKnownAt;
-      const knownShard = this.aheadKnownShard;
       for (let i = this.aheadAt; i < ahead.length; i++) {
         const a = ahead[i];
         const sp = this.specOf(a[0]);
         if (sp === undefined || !arityOk(sp, a)) break;
-        // The shard prefetch found for a command of the single-key shape (dispatch does the same).
-        const k = knownAt[i];
-        const s = k !== 0 && k === singleKeyAt(sp) ? knownShard[i] : shardOf(sp, a, thread.threads);
+        const s = this.aheadShard(i, sp, a);
         if (!pipelinable(sp, a, s)) break;
         txn.add(sp, a, s);
       }

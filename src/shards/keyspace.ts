@@ -309,13 +309,26 @@ export class Keyspace {
     return this.get(db, key) !== undefined;
   }
 
+  /**
+   * A key of db changed in place (a list push, a member's TTL): WATCH and
+   * SCAN sessions (Db.version) and speculative reads (changes) see it.
+   */
+  changed(db: number): void {
+    this.bump(this.dbs[db]);
+  }
+
+  /** A key of d changed: its version and the shard's change counter move. */
+  private bump(d: Db): void {
+    d.version++;
+    this.changes++;
+  }
+
   /** Overwrite or create the value; keeps the TTL only when keepTtl. */
   set(db: number, key: string, v: RawValue, keepTtl = false): void {
     const d = this.dbs[db];
     d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
     if (!keepTtl && d.expires.size !== 0) d.expires.delete(key);
-    d.version++;
-    this.changes++;
+    this.bump(d);
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
     if (typeof v === 'object' && v.type === 'cron' && this.onCronStored !== null) this.onCronStored(db, key, v);
   }
@@ -341,16 +354,14 @@ export class Keyspace {
     const d = this.dbs[db];
     d.dict.setValueAt(e, v);
     d.dict.touchAt(e, this.lfu ? this.lfuTouched(d.dict.lruAt(e)) : (this.now / 1000) | 0);
-    d.version++;
-    this.changes++;
+    this.bump(d);
   }
 
   /** Replace the value of an existing key in place (TTL kept). */
   update(db: number, key: string, v: RawValue): void {
     const d = this.dbs[db];
     d.dict.set(key, v, this.lfu ? this.lfuWritten(d, key) : (this.now / 1000) | 0);
-    d.version++;
-    this.changes++;
+    this.bump(d);
     if (this.onTypedWrite !== null && typeof v === 'object' && v.type !== 'string') this.onTypedWrite(db, key);
   }
 
@@ -358,8 +369,7 @@ export class Keyspace {
     const d = this.dbs[db];
     if (!d.dict.delete(key)) return false;
     if (d.expires.size !== 0) d.expires.delete(key);
-    d.version++;
-    this.changes++;
+    this.bump(d);
     return true;
   }
 
@@ -377,15 +387,13 @@ export class Keyspace {
   setExpire(db: number, key: string, whenMs: number): void {
     const d = this.dbs[db];
     d.expires.set(key, whenMs);
-    d.version++;
-    this.changes++;
+    this.bump(d);
   }
 
   removeExpire(db: number, key: string): boolean {
     const d = this.dbs[db];
     if (!d.expires.delete(key)) return false;
-    d.version++;
-    this.changes++;
+    this.bump(d);
     return true;
   }
 
@@ -393,8 +401,7 @@ export class Keyspace {
   expireKey(db: number, d: Db, key: string): void {
     d.dict.delete(key);
     d.expires.delete(key);
-    d.version++;
-    this.changes++;
+    this.bump(d);
     this.stats.expired++;
     if (this.watch !== null && this.watch.active !== 0) this.watch.expired(db, key);
     if (this.onExpire !== null) this.onExpire(db, key);

@@ -20,7 +20,7 @@ import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
-import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys } from '../commands/table.ts';
+import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys, singleKeyAt } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
@@ -805,7 +805,7 @@ export class ShardThread {
       }
       batch.owner = owner;
     }
-    batch.collectRemote();
+    batch.collectRemote(batch.speculative ? TAG_PART : 0);
     this.trips.set(client.id, client);
     this.channels.sendTagged(batch.remote, K_TRIP, client.resp, client.db, client.id, batch.speculative ? 0 : 1, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
     this.channels.kick();
@@ -865,9 +865,10 @@ export class ShardThread {
   /**
    * Another thread's client's one-trip batch (K_TRIP, aux 1: locked): its
    * commands run here back to back, unless a key of theirs is locked (then
-   * none runs, and the reply says so). A speculative batch's run uncounted:
-   * the reply carries their keyspace hits and misses for the client's thread
-   * to count if it keeps the batch; a locked batch's count here, as usual.
+   * none runs, and the reply says so). A speculative batch's run uncounted
+   * (TAG_PART, errors and keyspace hits and misses too): the reply carries
+   * the hits and misses for the client's thread to count if it keeps the
+   * batch; a locked batch's count here, as usual.
    */
   private runTrip(from: number, resp: 2 | 3, db: number, id: number, locked: boolean, payload: Buffer, start: number, end: number): void {
     const n = getU32(payload, start + 4);
@@ -882,7 +883,6 @@ export class ShardThread {
       }
     }
     this.prefetchRun(db, tags, cmds);
-    const ctx = this.remoteCtx;
     const out = this.remoteOut;
     out.resp = resp;
     out.len = 0;
@@ -891,19 +891,10 @@ export class ShardThread {
     const stats = this.ks.stats;
     const hits = stats.hits;
     const misses = stats.misses;
-    const ends = this.stepEnds;
-    const us = this.stepUs;
-    const outer = this.beginRun(ctx, -1);
-    for (let i = 0; i < n; i++) {
-      ctx.db = db;
-      this.remoteFrom = from;
-      this.remoteClient = id;
-      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, locked);
-      ends[i] = out.len;
-    }
-    this.endRun(outer);
+    // A speculative batch's tags carry TAG_PART: the client's thread counts them if it keeps the batch.
+    this.runTagged(db, from, id, tags, cmds, -1);
     out.errors = errors;
-    const packed = packStepOutput(out.buf, n, ends, us, TRIP_REPLY_HEAD);
+    const packed = packStepOutput(out.buf, n, this.stepEnds, this.stepUs, TRIP_REPLY_HEAD);
     putU32(packed, 0, locked ? 0 : stats.hits - hits);
     putU32(packed, 4, locked ? 0 : stats.misses - misses);
     if (!locked) {
@@ -995,6 +986,30 @@ export class ShardThread {
   private readonly stepUs: number[] = [];
 
   /**
+   * Commands of client `clientId` of thread `from`, run here back to back in
+   * remoteCtx (one clock read each, the first at `start`, -1: its own): their
+   * replies one after another in remoteOut, command i's ending at
+   * stepEnds[i], its time (µs) in stepUs[i]. A command whose tag has TAG_PART
+   * is not counted here: whoever sent it counts it. Returns when the last one
+   * ended (-1: unknown).
+   */
+  private runTagged(db: number, from: number, clientId: number, tags: number[], cmds: string[][], start: number): number {
+    const ctx = this.remoteCtx;
+    const out = this.remoteOut;
+    const ends = this.stepEnds;
+    const us = this.stepUs;
+    const outer = this.beginRun(ctx, start);
+    for (let i = 0; i < cmds.length; i++) {
+      ctx.db = db;
+      this.remoteFrom = from;
+      this.remoteClient = clientId;
+      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
+      ends[i] = out.len;
+    }
+    return this.endRun(outer);
+  }
+
+  /**
    * A pipeline step: a client's commands, each counted, timed and slow-logged
    * as if it came on its own (runRemote), their replies one after another,
    * packed once (step_replies.ts).
@@ -1005,21 +1020,11 @@ export class ShardThread {
     const out = this.remoteOut;
     out.resp = resp;
     out.len = 0;
-    const ends = this.stepEnds;
-    const us = this.stepUs;
     const outerOwner = this.stepOwner;
     this.stepOwner = owner;
-    const outer = this.beginRun(ctx, t0);
-    for (let i = 0; i < cmds.length; i++) {
-      ctx.db = db;
-      this.remoteFrom = from;
-      this.remoteClient = clientId;
-      us[i] = this.call(specOfTag(tags[i]), cmds[i], ctx, (tags[i] & TAG_PART) === 0);
-      ends[i] = out.len;
-    }
-    const end = this.endRun(outer);
+    const end = this.runTagged(db, from, clientId, tags, cmds, t0);
     this.stepOwner = outerOwner;
-    const packed = packStepOutput(out.buf, cmds.length, ends, us);
+    const packed = packStepOutput(out.buf, cmds.length, this.stepEnds, this.stepUs);
     out.reset();
     // Serving clients the step's commands unblocked takes time of its own: the clock is read again.
     const serve = this.blocking.pending;
@@ -1291,7 +1296,7 @@ function specOfTag(tag: number): CommandSpec {
 
 /** The key of a command of a one-trip batch (router/one_trip.ts: single-key commands). */
 function tripKey(spec: CommandSpec, argv: string[]): string {
-  return argv[spec.keys.first];
+  return argv[singleKeyAt(spec)];
 }
 
 /** The keys a pipeline step locks: every key of its commands. */

@@ -198,10 +198,8 @@ export function setMemberExpire(ks: Keyspace, db: number, key: string, v: Member
   let e = v.memberExpires;
   if (e === null) v.memberExpires = e = new MemberExpires();
   e.set(member, when);
-  const d = ks.dbs[db];
-  indexOf(d).set(key, v);
-  d.version++;
-  ks.changes++;
+  indexOf(ks.dbs[db]).set(key, v);
+  ks.changed(db);
 }
 
 export function memberExpireOf(v: MemberHost, member: string): number | undefined {
@@ -269,8 +267,7 @@ function removeDue(ks: Keyspace, db: number, d: Db, key: string, v: MemberHost, 
     ks.expireKey(db, d, key);
     return false;
   }
-  d.version++;
-  ks.changes++;
+  ks.changed(db);
   return true;
 }
 
