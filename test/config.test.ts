@@ -182,7 +182,7 @@ describe('directive table', () => {
     expect(new Set(names).size).toBe(names.length);
   });
   it('lists the KeyDB directives and our own', () => {
-    for (const n of ['server-threads', 'server-thread-affinity', 'active-replica', 'multi-master', 'replica-weighting-factor', 'storage-provider', 'db-s3-object', 'log-format']) {
+    for (const n of ['server-threads', 'server-thread-affinity', 'active-replica', 'multi-master', 'replica-weighting-factor', 'storage-provider', 'db-s3-object', 'log-format', 'migrate-connections']) {
       expect(findDirective(n), n).toBeDefined();
     }
   });
@@ -824,7 +824,7 @@ describe('keydb.conf', () => {
 // ---- differential checks against the real redis-server, when installed ----
 
 const haveRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
-const keydbOnly = new Set(DIRECTIVES.filter((d) => d.keydb || d.name === 'log-format').flatMap((d) => [d.name, ...(d.aliases ?? [])]));
+const keydbOnly = new Set(DIRECTIVES.filter((d) => d.keydb || d.ours).flatMap((d) => [d.name, ...(d.aliases ?? [])]));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -921,7 +921,7 @@ describe.skipIf(!haveRedis)('against redis-server 7.0', () => {
     let compared = 0;
     try {
       for (const d of DIRECTIVES) {
-        if (d.keydb || d.name === 'log-format' || skip.has(d.name)) continue;
+        if (d.keydb || d.ours || skip.has(d.name)) continue;
         for (const name of [d.name, ...(d.aliases ?? [])]) {
           const orig = c.get(name)!;
           for (const v of values) {

@@ -9,8 +9,7 @@
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { startServer, type RunningServer } from './helpers/server.ts';
-import { keyShard } from '../src/router/slot.ts';
-import { connectOn } from './helpers/threads.ts';
+import { keyOnShard, connectOn } from './helpers/threads.ts';
 
 const THREADS = 4;
 let srv: RunningServer;
@@ -23,7 +22,7 @@ afterAll(async () => {
 
 /** A key of `prefix` owned by shard `shard`. */
 function keyOn(shard: number, prefix: string): string {
-  for (let i = 0; ; i++) if (keyShard(`${prefix}${i}`, THREADS) === shard) return `${prefix}${i}`;
+  return keyOnShard(shard, prefix, THREADS);
 }
 
 /** Connections on these threads, one after another (connectOn tells placements apart by counting). */

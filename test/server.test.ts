@@ -80,7 +80,7 @@ describe('server family on a 4-thread server', () => {
     expect(lines.length).toBe(THREADS);
     let total = 0;
     for (let i = 0; i < THREADS; i++) {
-      const m = new RegExp(`^thread_${i}:clients=(\\d+),ops=(\\d+),keys=(\\d+)$`).exec(lines[i]);
+      const m = new RegExp(`^thread_${i}:clients=(\\d+),ops=(\\d+),keys=(\\d+),migrated_in=(\\d+)$`).exec(lines[i]);
       expect(m, lines[i]).not.toBeNull();
       expect(Number(m![3])).toBe(25);
       total += Number(m![3]);

@@ -518,6 +518,7 @@ interface ThreadInfo {
   blocked: number;
   commands: number;
   conns: number;
+  migratedIn: number;
   rejectedConns: number;
   netIn: number;
   netOut: number;
@@ -611,6 +612,7 @@ function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): Thre
     blocked,
     commands: t.stats.commands,
     conns: t.stats.connectionsReceived,
+    migratedIn: t.stats.migratedIn,
     rejectedConns: t.stats.rejectedConnections,
     netIn: t.stats.netInput,
     netOut: t.stats.netOutput,
@@ -1039,7 +1041,7 @@ function genInfo(t: ShardThread, want: Set<string>, threads: ThreadInfo[]): stri
   if (want.has('threads')) {
     add(
       'Threads',
-      threads.map((x) => `thread_${x.index}:clients=${x.clients},ops=${x.commands},keys=${x.keys}`),
+      threads.map((x) => `thread_${x.index}:clients=${x.clients},ops=${x.commands},keys=${x.keys},migrated_in=${x.migratedIn}`),
     );
   }
   return sections.join('\r\n');

@@ -56,6 +56,8 @@ interface DirectiveBase {
   multiArg?: true;
   /** Directive that exists in KeyDB but not in Redis. */
   keydb?: true;
+  /** This server's own directive (neither Redis's nor KeyDB's). */
+  ours?: true;
   /** null: implemented by this server; otherwise the missing feature's name. */
   feature: string | null;
 }
@@ -365,7 +367,9 @@ export const DIRECTIVES: readonly Directive[] = [
   { name: 'testmode', keydb: true, type: 'bool', trueFalse: true, default: 'no', immutable: true, hidden: true, feature: 'test mode' },
 
   // ---- this server ----
-  { name: 'log-format', type: 'enum', default: 'redis', immutable: true, values: [['redis', 0], ['json', 1]], feature: null },
+  { name: 'log-format', ours: true, type: 'enum', default: 'redis', immutable: true, values: [['redis', 0], ['json', 1]], feature: null },
+  // Clients whose pipelined commands keep going to another thread's keys move there (src/shards/migrate.ts).
+  { name: 'migrate-connections', ours: true, type: 'bool', default: 'yes', feature: null },
 ];
 
 /** Config-file directives that are not settings: handled by the loader itself. */

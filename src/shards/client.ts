@@ -20,6 +20,7 @@ import { writeToSocket } from './conn_socket.ts';
 import { PipelineTxn } from '../router/pipeline.ts';
 import { TripBatch, acceptBatch, ranThere } from '../router/one_trip.ts';
 import { cstr } from '../proto/c_string.ts';
+import { MIGRATE_AFTER, duplicateIdleSocket } from './migrate.ts';
 
 /** Sink for replies of a command whose reply is switched off. */
 const DISCARD = new ReplyWriter();
@@ -67,7 +68,7 @@ export class Client implements WaitAccount {
   readonly thread: ShardThread;
   readonly socket: Socket;
   readonly parser = new RequestParser();
-  readonly createdAt = Date.now();
+  createdAt = Date.now();
   lastInteraction = Date.now();
   name = '';
   libName = '';
@@ -275,6 +276,7 @@ export class Client implements WaitAccount {
         argv = this.nextCommand();
         if (argv === null) {
           if (this.parser.error !== null && this.inflight === 0) this.protocolError(this.parser.error);
+          else if (this.moveTo >= 0 && this.inflight === 0 && this.trip === null) this.migrate();
           return;
         }
       }
@@ -462,7 +464,12 @@ export class Client implements WaitAccount {
 
     const discard = this.discardThis();
     if (spec.route === 'keys') {
-      const shard = this.knownKeyAt !== 0 && this.knownKeyAt === singleKeyAt(spec) ? this.knownShard : shardOf(spec, argv, thread.threads);
+      const known = this.knownKeyAt !== 0 && this.knownKeyAt === singleKeyAt(spec);
+      const shard = known ? this.knownShard : shardOf(spec, argv, thread.threads);
+      if (shard !== this.affinity) {
+        this.affinity = shard;
+        this.affinityRun = 0;
+      } else if (known && ++this.affinityRun === MIGRATE_AFTER && shard !== thread.index && thread.migrateConnections) this.moveTo = shard;
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         if (this.inflight === 0 && this.aheadAt < this.ahead.length && thread.threads > 1 && !discard) {
@@ -503,6 +510,64 @@ export class Client implements WaitAccount {
     this.afterReply(mark);
     if (monitorsActive()) this.feedMonitor(spec, argv);
     return true;
+  }
+
+  /**
+   * Connection migration (migrate.ts): the shard of the latest keyed
+   * command, how many pipelined single-key commands in a row went there, and
+   * the thread to move to at the next moment the client is idle (-1: none).
+   */
+  private affinity = -1;
+  private affinityRun = 0;
+  private moveTo = -1;
+
+  /**
+   * The client's pipelined commands keep going to thread moveTo's keys and
+   * it is idle (its input used up, nothing in flight): it moves there, unless
+   * it holds state that lives on this thread (migrate.ts says which) or its
+   * replies are not all handed to the kernel yet (then it tries again after
+   * another run of commands).
+   */
+  private migrate(): void {
+    const to = this.moveTo;
+    this.moveTo = -1;
+    this.affinityRun = 0;
+    const t = this.thread;
+    if (!this.movable() || pause.type !== 0 || monitorsActive() || t.syncDepth !== 0) return;
+    // The replies so far go out first, from here: the new thread's could not overtake them.
+    t.seal();
+    this.releaseHeld();
+    this.flushOutput();
+    const fd = duplicateIdleSocket(this.socket);
+    if (fd < 0) return;
+    t.handOver(this, to, fd);
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  /** Nothing of this client lives on this thread but its connection (migrate.ts). */
+  private movable(): boolean {
+    return (
+      !this.closed &&
+      !this.closeAfterReply &&
+      this.waitState === WAIT_NONE &&
+      this.stalled === null &&
+      this.ahead.length === 0 &&
+      this.parser.pendingBytes === 0 &&
+      this.multi === null &&
+      this.watchedShards === null &&
+      this.txn === null &&
+      this.blocked === null &&
+      this.sub + this.psub + this.ssub === 0 &&
+      !this.monitor &&
+      !this.replicaLike &&
+      !this.isReplica &&
+      !this.isMaster &&
+      !this.isUnix &&
+      !this.replyOff &&
+      !this.skipNext &&
+      !this.skipThis
+    );
   }
 
   /** Commands parsed ahead before this index were found not worth a pipeline transaction. */

@@ -33,19 +33,28 @@ export function readIntoBuffer(accepted: net.Socket, reads: ReadBuffer, onBytes:
   if (handle === null || handle === undefined || accepted.destroyed) return null;
   s._handle = null;
   accepted.destroy();
-  const opts: net.SocketConstructorOpts = {
-    handle,
-    readable: true,
-    writable: true,
-    onread: {
-      buffer: reads.buffer,
-      callback: (n: number): boolean => {
-        onBytes(reads.view(n));
-        return true;
-      },
+  return new net.Socket({ handle, readable: true, writable: true, onread: readsInto(reads, onBytes) });
+}
+
+/** net.Socket's `onread` option: reads land in the thread's buffer and go to onBytes at once. */
+function readsInto(reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.OnReadOpts {
+  return {
+    buffer: reads.buffer,
+    callback: (n: number): boolean => {
+      onBytes(reads.view(n));
+      return true;
     },
   };
-  return new net.Socket(opts);
+}
+
+/**
+ * A connection another thread handed over (a duplicate of its descriptor,
+ * shards/migrate.ts), wrapped the same way: reads land in `buffer` and reach
+ * `onBytes` at once. Bytes that arrived meanwhile wait in the kernel and are
+ * read as soon as the socket is on this thread's loop.
+ */
+export function adoptDescriptor(fd: number, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket {
+  return new net.Socket({ fd, readable: true, writable: true, onread: readsInto(reads, onBytes) });
 }
 
 /**

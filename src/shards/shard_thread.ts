@@ -20,12 +20,13 @@ import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
+import { clientState, encodeState, decodeState, closeFd, type ClientState } from './migrate.ts';
 import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys, singleKeyAt } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
 import type { Remote } from 'comlink';
-import { CTRL_SLOWLOG_ID, type MainApi } from '../control.ts';
+import { CTRL_SLOWLOG_ID, CTRL_CLIENTS, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 
@@ -58,6 +59,11 @@ export const TAG_PART = 0x40000000;
 export const K_TRIP = 10;
 /** Its replies: aux 1 when they ran (payload: one_trip.ts's TRIP_REPLY_HEAD, then packed replies), 0 when they did not. */
 export const K_TRIP_REPLY = 11;
+/**
+ * A connection handed to this thread (shards/migrate.ts): id = the client id,
+ * aux = a duplicate of its descriptor, payload: its state (ClientState, JSON).
+ */
+export const K_ADOPT = 12;
 
 /** Tag bits of a command in a K_CMD frame: low 16 bits the command id. */
 export const AUX_DISCARD_REPLY = 0x80000000;
@@ -196,6 +202,15 @@ export class ShardThread {
     channels.expectingSoon = () => this.locks.heldFromElsewhere(this.index);
     this.slowConfig();
     this.lfuConfig();
+    this.migrateConfig();
+  }
+
+  private migrateConfig(): void {
+    try {
+      this.migrateConnections = this.config.bool('migrate-connections');
+    } catch {
+      this.migrateConnections = true;
+    }
   }
 
   /** Thresholds of the slow log and latency monitor from the config. */
@@ -269,6 +284,7 @@ export class ShardThread {
   /** CONFIG SET applied (values already in this.config). */
   configChanged(changed: Record<string, string>): void {
     if ('hz' in changed) this.onHzChange();
+    if ('migrate-connections' in changed) this.migrateConfig();
     if ('slowlog-log-slower-than' in changed || 'slowlog-max-len' in changed || 'latency-monitor-threshold' in changed || 'latency-tracking' in changed) this.slowConfig();
     if ('maxmemory-policy' in changed || 'lfu-log-factor' in changed || 'lfu-decay-time' in changed) this.lfuConfig();
     const pw = changed['requirepass'];
@@ -630,6 +646,9 @@ export class ShardThread {
       case K_UNLOCK:
         this.unlock(id);
         return;
+      case K_ADOPT:
+        this.adoptConnection(aux, id, decodeState(payload, start, end));
+        return;
       case K_SLOW_NOTE: {
         const c = this.clients.get(id);
         if (c === undefined) return;
@@ -732,6 +751,33 @@ export class ShardThread {
       this.log?.warning(`Internal error in '${spec.name}' command: ${(err as Error)?.stack ?? String(err)}`);
       done(Buffer.from(`-ERR internal error in '${spec.name}' command\r\n`, 'latin1'));
     });
+  }
+
+  // ---- connection migration (migrate.ts) --------------------------------------
+
+  /** May clients move to the thread that owns their keys (migrate-connections)? */
+  migrateConnections = true;
+
+  /**
+   * Serve a connection another thread handed over: fd, a duplicate of its
+   * descriptor, as client `id` with `state`. Set by worker.ts; without it the
+   * descriptor is closed (the connection ends).
+   */
+  adoptConnection: (fd: number, id: number, state: ClientState) => void = (fd) => {
+    closeFd(fd);
+    if (this.ctrl !== null) Atomics.sub(this.ctrl, CTRL_CLIENTS, 1);
+  };
+
+  /**
+   * `client`, idle, leaves this thread for thread `to`, which serves it from
+   * `fd` (a duplicate of its descriptor) on: it is no longer this thread's.
+   * The caller then closes its socket here.
+   */
+  handOver(client: Client, to: number, fd: number): void {
+    this.clients.delete(client.id);
+    const state = encodeState(clientState(client));
+    this.channels.sendBytes(to, K_ADOPT, client.resp, client.db, client.id, fd, state, 0, state.length);
+    this.channels.kick();
   }
 
   // ---- one-trip batches (router/one_trip.ts) --------------------------------

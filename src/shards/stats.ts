@@ -13,6 +13,8 @@ export class CommandStat {
 export class ThreadStats implements ErrorCounter {
   commands = 0;
   connectionsReceived = 0;
+  /** Connections other threads handed to this one (shards/migrate.ts; INFO threads). */
+  migratedIn = 0;
   rejectedConnections = 0;
   netInput = 0;
   netOutput = 0;
@@ -62,6 +64,7 @@ export class ThreadStats implements ErrorCounter {
   reset(): void {
     this.commands = 0;
     this.connectionsReceived = 0;
+    this.migratedIn = 0;
     this.rejectedConnections = 0;
     this.netInput = 0;
     this.netOutput = 0;

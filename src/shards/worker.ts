@@ -10,7 +10,8 @@ import { Config } from '../config/config.ts';
 import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
-import { readIntoBuffer, ReadBuffer } from './conn_socket.ts';
+import { readIntoBuffer, adoptDescriptor, ReadBuffer } from './conn_socket.ts';
+import { restoreState, closeFd, type ClientState } from './migrate.ts';
 import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
@@ -79,21 +80,48 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
     Atomics.sub(ctrl, CTRL_CLIENTS, 1);
     return;
   }
-  socket.on('error', () => {});
   thread.stats.connectionsReceived++;
   socket.setNoDelay(true);
   const ka = config.num('tcp-keepalive');
   if (ka > 0 && unixPath === '') socket.setKeepAlive(true, ka * 1000);
-  const id = Atomics.add(ctrl, CTRL_CLIENT_ID, 1) + 1;
+  client = serve(socket, Atomics.add(ctrl, CTRL_CLIENT_ID, 1) + 1, unixPath, null);
+}
+
+/**
+ * A connection another thread handed over (migrate.ts): fd, a duplicate of
+ * its descriptor (its socket options came along: they belong to the
+ * kernel's socket), served as client `id` with the state it had there.
+ */
+function adoptConnection(fd: number, id: number, state: ClientState): void {
+  let client: Client | null = null;
+  let socket: net.Socket;
+  try {
+    socket = adoptDescriptor(fd, readBuffer, (chunk) => client!.onData(chunk, true));
+  } catch (e) {
+    log.warning(`Could not take over a connection from another thread: ${(e as Error).message}`);
+    closeFd(fd);
+    Atomics.sub(ctrl, CTRL_CLIENTS, 1);
+    return;
+  }
+  thread.stats.migratedIn++;
+  client = serve(socket, id, '', state);
+}
+thread.adoptConnection = adoptConnection;
+
+/** Serve `socket` as client `id` from now on (`state`: what it brings from another thread). */
+function serve(socket: net.Socket, id: number, unixPath: string, state: ClientState | null): Client {
+  socket.on('error', () => {});
   const c = new Client(id, thread, socket, config.str('requirepass') === '', unixPath);
-  client = c;
+  if (state !== null) restoreState(c, state);
   c.parser.maxBulkLen = limits.maxBulkLen;
   c.parser.queryBufferLimit = limits.queryBufferLimit;
   thread.clients.set(id, c);
   socket.on('close', () => {
     c.onClosed();
+    // Not when it moved to another thread (handOver took it out of the map first).
     if (thread.clients.delete(id)) Atomics.sub(ctrl, CTRL_CLIENTS, 1);
   });
+  return c;
 }
 
 /**

@@ -3,6 +3,12 @@
 // thread took a new one.
 
 import { RawClient } from './resp.ts';
+import { keyShard } from '../../src/router/slot.ts';
+
+/** The first key `prefix`0, `prefix`1 ... that shard `shard` of `threads` owns. */
+export function keyOnShard(shard: number, prefix: string, threads: number): string {
+  for (let i = 0; ; i++) if (keyShard(`${prefix}${i}`, threads) === shard) return `${prefix}${i}`;
+}
 
 /** Per-thread client counts from INFO threads. */
 export function threadClients(info: string): number[] {

@@ -1,0 +1,135 @@
+// Connection migration: a client whose pipelined commands all go to one other
+// shard moves to that shard's thread.
+//
+// Connections land on threads as the kernel spreads them (SO_REUSEPORT), and
+// a client's command for a key another thread owns crosses the rings: encoded
+// there, decoded and run on the owner, its reply sent back and copied out
+// (router/channels.ts). For a client that pipelines commands on the keys of
+// one other shard (a queue, a counter, one hash: the `-t lpush` shape) every
+// command pays that, while the thread that owns the keys could serve the
+// client itself (LPUSH onto one list at pipeline 16, two threads: a quarter
+// less server CPU once the clients moved, bench/RESULTS.md).
+// So after MIGRATE_AFTER pipelined single-key commands in a row for the same
+// other shard, once the client is idle (nothing parsed ahead, nothing in
+// flight, its replies written), its connection moves: the thread duplicates
+// the socket's descriptor (native/src/fd_handoff.c), hands the copy and the
+// client's state (the fields a later command or CLIENT LIST can observe) to
+// the owner's thread in a K_ADOPT frame, and closes its own handle. The
+// kernel's socket lives on through the copy: nothing reaches the peer, and
+// bytes that arrive meanwhile wait in the kernel for the new thread to read.
+// The client keeps its id, name, database, protocol and authentication.
+//
+// Only plain clients move: not in MULTI, WATCH, Pub/Sub, MONITOR, a blocking
+// wait, CLIENT PAUSE or CLIENT REPLY OFF/SKIP, not a unix socket, not a
+// replication link. Clients at pipeline 1 never move: there the threads
+// sharing the reads and writes of the connections is worth more than the hop
+// (two threads at pipeline 1 serve a single key faster than one). The move
+// needs the native addon; without it, and with `migrate-connections no`,
+// connections stay where they landed.
+
+import net from 'node:net';
+import fs from 'node:fs';
+import { nativeAddon } from '../native_addons.ts';
+import type { Client } from './client.ts';
+
+/** Pipelined single-key commands in a row for one other shard after which a client moves there. */
+export const MIGRATE_AFTER = 1024;
+
+interface FdAddon {
+  /** A new descriptor for the same open file (close-on-exec), or -errno. */
+  dup(fd: number): number;
+}
+
+/** The native descriptor helper (null when the addon is not built: no migration). */
+export function fdAddon(): FdAddon | null {
+  return nativeAddon<FdAddon>('keydb_fd');
+}
+
+/** What a client takes along to its new thread: what later commands and CLIENT LIST observe. */
+export interface ClientState {
+  createdAt: number;
+  lastInteraction: number;
+  name: string;
+  libName: string;
+  libVer: string;
+  db: number;
+  resp: 2 | 3;
+  authenticated: boolean;
+  user: string;
+  noEvict: boolean;
+  lastCommand: string;
+  readPeak: number;
+}
+
+export function clientState(c: Client): ClientState {
+  return {
+    createdAt: c.createdAt,
+    lastInteraction: c.lastInteraction,
+    name: c.name,
+    libName: c.libName,
+    libVer: c.libVer,
+    db: c.db,
+    resp: c.resp,
+    authenticated: c.authenticated,
+    user: c.user,
+    noEvict: c.noEvict,
+    lastCommand: c.lastCommand,
+    readPeak: c.readPeak,
+  };
+}
+
+/** The state a client brought along, set on its new Client (made with the same id). */
+export function restoreState(c: Client, s: ClientState): void {
+  c.createdAt = s.createdAt;
+  c.lastInteraction = s.lastInteraction;
+  c.name = s.name;
+  c.libName = s.libName;
+  c.libVer = s.libVer;
+  c.db = s.db;
+  c.resp = s.resp;
+  c.authenticated = s.authenticated;
+  c.parser.authenticated = !c.authRequired();
+  c.user = s.user;
+  c.noEvict = s.noEvict;
+  c.lastCommand = s.lastCommand;
+  c.readPeak = s.readPeak;
+}
+
+/** The K_ADOPT payload: the state as JSON (a move is rare: once per connection at most, usually). */
+export function encodeState(s: ClientState): Buffer {
+  return Buffer.from(JSON.stringify(s), 'utf8');
+}
+
+export function decodeState(b: Buffer, start: number, end: number): ClientState {
+  return JSON.parse(b.toString('utf8', start, end)) as ClientState;
+}
+
+interface HandleWithFd {
+  fd?: number;
+  writeQueueSize?: number;
+}
+
+/**
+ * The socket's descriptor duplicated, when everything written to it has
+ * reached the kernel (else a write of the new thread could overtake it);
+ * -1 when it cannot move now.
+ */
+export function duplicateIdleSocket(socket: net.Socket): number {
+  const addon = fdAddon();
+  const handle = (socket as unknown as { _handle: HandleWithFd | null })._handle;
+  if (addon === null || handle === null || handle === undefined || socket.destroyed) return -1;
+  if (socket.writableLength !== 0 || (handle.writeQueueSize ?? 1) !== 0) return -1;
+  const fd = handle.fd;
+  if (typeof fd !== 'number' || fd < 0) return -1;
+  const copy = addon.dup(fd);
+  return copy >= 0 ? copy : -1;
+}
+
+/** Close a descriptor that no socket took over (an adoption that failed). */
+export function closeFd(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already gone.
+  }
+}

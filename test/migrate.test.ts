@@ -1,0 +1,178 @@
+// Connection migration (src/shards/migrate.ts): a client whose pipelined
+// commands keep going to one other thread's keys moves to that thread. The
+// client must not notice: same connection, id, name, database and protocol,
+// every reply in order, none lost or doubled, also for commands that were
+// already on their way while it moved. Clients with state on their thread
+// (WATCH here), clients at pipeline 1 and a server with migrate-connections
+// off keep their thread.
+
+import { it, expect, beforeAll, afterAll } from 'vitest';
+import { RawClient, encodeCommand } from './helpers/resp.ts';
+import { startServer, type RunningServer } from './helpers/server.ts';
+import { MIGRATE_AFTER } from '../src/shards/migrate.ts';
+import { keyOnShard, connectOn, threadClients } from './helpers/threads.ts';
+
+const THREADS = 2;
+let srv: RunningServer;
+beforeAll(async () => {
+  srv = await startServer(['--server-threads', String(THREADS)]);
+});
+afterAll(async () => {
+  await srv?.stop();
+});
+
+/** A key of `prefix` owned by shard `shard`. */
+function keyOn(shard: number, prefix: string): string {
+  return keyOnShard(shard, prefix, THREADS);
+}
+
+/** Connections moved to each thread so far (INFO threads' migrated_in). */
+async function migratedIn(probe: RawClient): Promise<number[]> {
+  const info = await probe.command('INFO', 'threads');
+  const out: number[] = [];
+  for (const m of info.matchAll(/^thread_(\d+):.*migrated_in=(\d+)/gm)) out[Number(m[1])] = Number(m[2]);
+  return out;
+}
+
+/** `batches` pipelined batches of `per` INCRs of `key`, each sent once the previous one's replies are in (as redis-benchmark -P does). */
+async function incrBatches(c: RawClient, key: string, batches: number, per: number): Promise<string[]> {
+  const one = encodeCommand(['INCR', key]);
+  const out: string[] = [];
+  for (let b = 0; b < batches; b++) {
+    c.write(Buffer.concat(new Array(per).fill(one)));
+    for (let i = 0; i < per; i++) out.push(await c.readReply());
+  }
+  return out;
+}
+
+function counting(from: number, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `:${from + i}\r\n`);
+}
+
+it('a pipelining client moves to the thread that owns its keys, keeping its connection, id, name, database and protocol', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const key = keyOn(0, 'mig-a');
+  const c = await connectOn(srv.port, 1);
+  try {
+    const before = await migratedIn(probe);
+    expect(await c.command('CLIENT', 'SETNAME', 'mover')).toBe('+OK\r\n');
+    expect(await c.command('SELECT', '5')).toBe('+OK\r\n');
+    const id = await c.command('CLIENT', 'ID');
+    const hello = await c.command('HELLO', '3');
+    expect(hello.startsWith('%')).toBe(true);
+    const clientsBefore = threadClients(await probe.command('INFO', 'threads'));
+
+    const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+    expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
+
+    const after = await migratedIn(probe);
+    expect(after[0]).toBe(before[0] + 1);
+    expect(after[1]).toBe(before[1]);
+    const clientsAfter = threadClients(await probe.command('INFO', 'threads'));
+    expect(clientsAfter[0]).toBe(clientsBefore[0] + 1);
+    expect(clientsAfter[1]).toBe(clientsBefore[1] - 1);
+
+    // Same client, same state, on its new thread.
+    expect(await c.command('CLIENT', 'ID')).toBe(id);
+    expect(await c.command('CLIENT', 'GETNAME')).toBe('$5\r\nmover\r\n');
+    expect(await c.command('GET', key)).toBe(`$${String(n).length}\r\n${n}\r\n`);
+    expect(await c.command('HGETALL', 'nohash')).toBe('%0\r\n');
+    const info = await c.command('CLIENT', 'INFO');
+    expect(info).toContain(` name=mover `);
+    expect(info).toContain(` db=5 `);
+    expect(info).toContain(` resp=3`);
+    // The key is in database 5, where the client was.
+    expect(await probe.command('EXISTS', key)).toBe(':0\r\n');
+    expect(await probe.command('SELECT', '5')).toBe('+OK\r\n');
+    expect(await probe.command('GET', key)).toBe(`$${String(n).length}\r\n${n}\r\n`);
+    // Listed once.
+    const list = await probe.command('CLIENT', 'LIST');
+    expect(list.split('\n').filter((l) => l.includes('name=mover')).length).toBe(1);
+  } finally {
+    c.close();
+    probe.close();
+  }
+});
+
+it('commands sent while the client moves are answered in order, none lost or doubled', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const key = keyOn(0, 'mig-b');
+  const c = await connectOn(srv.port, 1);
+  try {
+    const before = await migratedIn(probe);
+    // Batches go out without waiting for replies, a few milliseconds apart: the client is idle
+    // between them, and the next ones arrive while it moves (they wait in the kernel for the new
+    // thread).
+    const batches = Math.ceil((MIGRATE_AFTER * 3) / 16);
+    const one = encodeCommand(['INCR', key]);
+    const batch = Buffer.concat(new Array(16).fill(one));
+    const sent = (async () => {
+      for (let b = 0; b < batches; b++) {
+        c.write(batch);
+        await new Promise((r) => setTimeout(r, b % 8 === 0 ? 2 : 0));
+      }
+    })();
+    const replies: string[] = [];
+    for (let i = 0; i < batches * 16; i++) replies.push(await c.readReply());
+    await sent;
+    expect(replies).toEqual(counting(1, batches * 16));
+    expect((await migratedIn(probe))[0]).toBe(before[0] + 1);
+    expect(await c.command('PING')).toBe('+PONG\r\n');
+  } finally {
+    c.close();
+    probe.close();
+  }
+});
+
+it('a client at pipeline 1 stays where it is', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const key = keyOn(0, 'mig-c');
+  const c = await connectOn(srv.port, 1);
+  try {
+    const before = await migratedIn(probe);
+    expect(await incrBatches(c, key, MIGRATE_AFTER + 100, 1)).toEqual(counting(1, MIGRATE_AFTER + 100));
+    expect(await migratedIn(probe)).toEqual(before);
+  } finally {
+    c.close();
+    probe.close();
+  }
+});
+
+it('a client that watches keys stays where it is, and its transaction still sees them', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const key = keyOn(0, 'mig-d');
+  const watched = keyOn(1, 'mig-w');
+  const c = await connectOn(srv.port, 1);
+  try {
+    const before = await migratedIn(probe);
+    expect(await c.command('WATCH', watched)).toBe('+OK\r\n');
+    const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+    expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
+    expect(await migratedIn(probe)).toEqual(before);
+    // The watch is still in force: a write by someone else aborts the transaction.
+    expect(await probe.command('SET', watched, 'x')).toBe('+OK\r\n');
+    expect(await c.command('MULTI')).toBe('+OK\r\n');
+    expect(await c.command('INCR', key)).toBe('+QUEUED\r\n');
+    expect(await c.command('EXEC')).toBe('*-1\r\n');
+  } finally {
+    c.close();
+    probe.close();
+  }
+});
+
+it('migrate-connections no keeps every client where it landed', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const key = keyOn(0, 'mig-e');
+  const c = await connectOn(srv.port, 1);
+  try {
+    expect(await probe.command('CONFIG', 'SET', 'migrate-connections', 'no')).toBe('+OK\r\n');
+    const before = await migratedIn(probe);
+    const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+    expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
+    expect(await migratedIn(probe)).toEqual(before);
+  } finally {
+    await probe.command('CONFIG', 'SET', 'migrate-connections', 'yes');
+    c.close();
+    probe.close();
+  }
+});
