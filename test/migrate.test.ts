@@ -58,6 +58,8 @@ it('a pipelining client moves to the thread that owns its keys, keeping its conn
     expect(await c.command('CLIENT', 'SETNAME', 'mover')).toBe('+OK\r\n');
     expect(await c.command('SELECT', '5')).toBe('+OK\r\n');
     const id = await c.command('CLIENT', 'ID');
+    const addrOf = (info: string): string => / addr=(\S+) laddr=(\S+) /.exec(info)!.slice(1).join(' ');
+    const addr = addrOf(await c.command('CLIENT', 'INFO'));
     const hello = await c.command('HELLO', '3');
     expect(hello.startsWith('%')).toBe(true);
     const clientsBefore = threadClients(await probe.command('INFO', 'threads'));
@@ -81,6 +83,7 @@ it('a pipelining client moves to the thread that owns its keys, keeping its conn
     expect(info).toContain(` name=mover `);
     expect(info).toContain(` db=5 `);
     expect(info).toContain(` resp=3`);
+    expect(addrOf(info)).toBe(addr);
     // The key is in database 5, where the client was.
     expect(await probe.command('EXISTS', key)).toBe(':0\r\n');
     expect(await probe.command('SELECT', '5')).toBe('+OK\r\n');
