@@ -8,7 +8,7 @@
 
 import { it, expect } from 'vitest';
 import { prng } from './helpers/reply_tree.ts';
-import { useDiff, type Cmd } from './helpers/diff.ts';
+import { useDiff, commandCounts, type Cmd } from './helpers/diff.ts';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { connectOn, keyOnShard } from './helpers/threads.ts';
 import { MIGRATE_AFTER } from '../src/shards/migrate.ts';
@@ -52,18 +52,6 @@ function command(rand: () => number, i: number): Cmd {
   return ['EXISTS', pick([...S, ...L, ...H])];
 }
 
-/** The figures of INFO that count commands. */
-async function counts(c: RawClient): Promise<string[]> {
-  const info = (await c.command('INFO', 'everything')).replace(/\r/g, '');
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const m = /^cmdstat_([a-z_|]+):calls=(\d+),usec=[\d.]+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$/.exec(line);
-    if (m !== null && !['info', 'config', 'hello', 'client|id'].includes(m[1])) out.push(`${m[1]} ${m[2]} ${m[3]} ${m[4]}`);
-    if (/^errorstat_/.test(line) || /^keyspace_(hits|misses):/.test(line) || /^total_error_replies:/.test(line)) out.push(line);
-  }
-  return out.sort();
-}
-
 function migratedIn(info: string): number {
   let n = 0;
   for (const m of info.matchAll(/migrated_in=(\d+)/g)) n += Number(m[1]);
@@ -103,7 +91,7 @@ it('a client moving to the thread that owns its keys mid-stream gets Redis\'s re
         }
         for (const cmd of after) replies.push(await c.command(...cmd));
         await c.command('HELLO', '2');
-        return { head, replies, counts: await counts(c) };
+        return { head, replies, counts: await commandCounts(c, ['info', 'config', 'hello', 'client|id']) };
       }),
     );
     expect(migratedIn(await ours.command('INFO', 'threads'))).toBe(movedBefore + 1);

@@ -8,7 +8,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { prng } from './helpers/reply_tree.ts';
-import { useDiff, onBoth, type Cmd } from './helpers/diff.ts';
+import { useDiff, onBoth, commandCounts, type Cmd } from './helpers/diff.ts';
 import { encodeCommand, type RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 
@@ -137,18 +137,6 @@ function writeSequence(seed: number, n: number): Cmd[] {
   return cmds;
 }
 
-/** The figures of INFO that count commands: commandstats' calls and failures, errorstats, keyspace hits and misses. */
-async function counts(c: RawClient): Promise<string[]> {
-  const info = (await c.command('INFO', 'everything')).replace(/\r/g, '');
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const m = /^cmdstat_([a-z_|]+):calls=(\d+),usec=[\d.]+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$/.exec(line);
-    if (m !== null && m[1] !== 'info' && m[1] !== 'config') out.push(`${m[1]} ${m[2]} ${m[3]} ${m[4]}`);
-    if (/^errorstat_/.test(line) || /^keyspace_(hits|misses):/.test(line) || /^total_error_replies:/.test(line)) out.push(line);
-  }
-  return out.sort();
-}
-
 async function run(body: Cmd[], resp3: boolean): Promise<void> {
   const all: Cmd[] = resp3 ? [['HELLO', '3'], ...body] : body;
   const [ours, redis] = await onBoth(async (c) => {
@@ -158,7 +146,7 @@ async function run(body: Cmd[], resp3: boolean): Promise<void> {
     const replies: string[] = [];
     for (let i = 0; i < all.length; i++) replies.push(await c.readReply());
     if (resp3) await c.command('HELLO', '2');
-    return { replies, counts: await counts(c) };
+    return { replies, counts: await commandCounts(c) };
   });
   for (let i = 0; i < all.length; i++) {
     if (i === 0 && resp3) continue; // HELLO names the server

@@ -94,3 +94,19 @@ export async function onBoth<T>(f: (c: RawClient, redis: boolean) => Promise<T>)
     b.close();
   }
 }
+
+/**
+ * The figures of INFO that count commands, sorted: commandstats' calls,
+ * rejections and failures (not of the commands in `skip`, which a test runs
+ * for itself), errorstats, total errors, keyspace hits and misses.
+ */
+export async function commandCounts(c: RawClient, skip: string[] = ['info', 'config']): Promise<string[]> {
+  const info = (await c.command('INFO', 'everything')).replace(/\r/g, '');
+  const out: string[] = [];
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([a-z_|]+):calls=(\d+),usec=[\d.]+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$/.exec(line);
+    if (m !== null && !skip.includes(m[1])) out.push(`${m[1]} ${m[2]} ${m[3]} ${m[4]}`);
+    if (/^errorstat_/.test(line) || /^keyspace_(hits|misses):/.test(line) || /^total_error_replies:/.test(line)) out.push(line);
+  }
+  return out.sort();
+}
