@@ -9,7 +9,7 @@
 import { describe, it, expect } from 'vitest';
 import { prng } from './helpers/reply_tree.ts';
 import { useDiff, onBoth, commandCounts, type Cmd } from './helpers/diff.ts';
-import { encodeCommand, type RawClient } from './helpers/resp.ts';
+import { encodeCommand } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 
 const THREADS = 2;
