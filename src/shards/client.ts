@@ -469,6 +469,7 @@ export class Client implements WaitAccount {
       if (shard !== this.affinity) {
         this.affinity = shard;
         this.affinityRun = 0;
+        this.moveTo = -1;
       } else if (known && ++this.affinityRun === MIGRATE_AFTER && shard !== thread.index && thread.migrateConnections) this.moveTo = shard;
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
@@ -515,7 +516,8 @@ export class Client implements WaitAccount {
   /**
    * Connection migration (migrate.ts): the shard of the latest keyed
    * command, how many pipelined single-key commands in a row went there, and
-   * the thread to move to at the next moment the client is idle (-1: none).
+   * the thread to move to at the next moment the client is idle (-1: none;
+   * a keyed command for another shard meanwhile calls the move off).
    */
   private affinity = -1;
   private affinityRun = 0;
