@@ -127,6 +127,29 @@ it('commands sent while the client moves are answered in order, none lost or dou
   }
 });
 
+it('multi-key commands under one hash tag count too: the client moves to the tag\'s thread', async () => {
+  const probe = await RawClient.connect(srv.port);
+  const tag = keyOn(0, 'mig-tag');
+  const c = await connectOn(srv.port, 1);
+  try {
+    const before = await migratedIn(probe);
+    const batch: string[][] = [];
+    for (let i = 0; i < 8; i++) batch.push(['MSET', `{${tag}}a`, String(i), `{${tag}}b`, String(i * 2)], ['MGET', `{${tag}}a`, `{${tag}}b`]);
+    const one = Buffer.concat(batch.map(encodeCommand));
+    for (let b = 0; b < Math.ceil((MIGRATE_AFTER * 2) / 16); b++) {
+      c.write(one);
+      for (let i = 0; i < 8; i++) {
+        expect(await c.readReply()).toBe('+OK\r\n');
+        expect(await c.readReply()).toBe(`*2\r\n$1\r\n${i}\r\n$${String(i * 2).length}\r\n${i * 2}\r\n`);
+      }
+    }
+    expect((await migratedIn(probe))[0]).toBe(before[0] + 1);
+  } finally {
+    c.close();
+    probe.close();
+  }
+});
+
 it('a client at pipeline 1 stays where it is', async () => {
   const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-c');

@@ -295,6 +295,8 @@ export class Client implements WaitAccount {
   /** Commands parsed ahead of their turn (nextCommand), and the next one to run. */
   private ahead: string[][] = [];
   private aheadAt = 0;
+  /** The command nextCommand returned last came in a pipelined batch (parsed ahead with others). */
+  private fromBatch = false;
 
   /**
    * The next command of the input. A pipelined batch is parsed ahead (up to
@@ -304,7 +306,8 @@ export class Client implements WaitAccount {
    */
   private nextCommand(): string[] | null {
     const ahead = this.ahead;
-    if (this.aheadAt < ahead.length) {
+    this.fromBatch = this.aheadAt < ahead.length;
+    if (this.fromBatch) {
       // (One thread: no shards are kept, the arrays are empty.)
       if (this.aheadAt < this.aheadKnownAt.length) {
         this.knownKeyAt = this.aheadKnownAt[this.aheadAt];
@@ -339,6 +342,7 @@ export class Client implements WaitAccount {
     this.tripChecked = 0;
     this.prefetch(ahead);
     this.aheadAt = 1;
+    this.fromBatch = true;
     if (this.aheadKnownAt.length !== 0) {
       this.knownKeyAt = this.aheadKnownAt[0];
       this.knownShard = this.aheadKnownShard[0];
@@ -464,13 +468,12 @@ export class Client implements WaitAccount {
 
     const discard = this.discardThis();
     if (spec.route === 'keys') {
-      const known = this.knownKeyAt !== 0 && this.knownKeyAt === singleKeyAt(spec);
-      const shard = known ? this.knownShard : shardOf(spec, argv, thread.threads);
+      const shard = this.knownKeyAt !== 0 && this.knownKeyAt === singleKeyAt(spec) ? this.knownShard : shardOf(spec, argv, thread.threads);
       if (shard !== this.affinity) {
         this.affinity = shard;
         this.affinityRun = 0;
         this.moveTo = -1;
-      } else if (known && ++this.affinityRun === MIGRATE_AFTER && shard !== thread.index && thread.migrateConnections) this.moveTo = shard;
+      } else if (this.fromBatch && ++this.affinityRun === MIGRATE_AFTER && shard !== thread.index && thread.migrateConnections) this.moveTo = shard;
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         if (this.inflight === 0 && this.aheadAt < this.ahead.length && thread.threads > 1 && !discard) {
@@ -515,7 +518,7 @@ export class Client implements WaitAccount {
 
   /**
    * Connection migration (migrate.ts): the shard of the latest keyed
-   * command, how many pipelined single-key commands in a row went there, and
+   * command, how many pipelined ones in a row went there, and
    * the thread to move to at the next moment the client is idle (-1: none;
    * a keyed command for another shard meanwhile calls the move off).
    */

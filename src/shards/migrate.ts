@@ -5,18 +5,19 @@
 // a client's command for a key another thread owns crosses the rings: encoded
 // there, decoded and run on the owner, its reply sent back and copied out
 // (router/channels.ts). For a client that pipelines commands on the keys of
-// one other shard (a queue, a counter, one hash: the `-t lpush` shape) every
-// command pays that, while the thread that owns the keys could serve the
-// client itself (LPUSH onto one list at pipeline 16, two threads: a quarter
-// less server CPU once the clients moved, bench/RESULTS.md).
-// So after MIGRATE_AFTER pipelined single-key commands in a row for the same
-// other shard, once the client is idle (nothing parsed ahead, nothing in
-// flight, its replies written), its connection moves: the thread duplicates
-// the socket's descriptor (native/src/fd_handoff.c), hands the copy and the
-// client's state (the fields a later command or CLIENT LIST can observe) to
-// the owner's thread in a K_ADOPT frame, and closes its own handle. The
-// kernel's socket lives on through the copy: nothing reaches the peer, and
-// bytes that arrive meanwhile wait in the kernel for the new thread to read.
+// one other shard (a queue, a counter, one hash, keys under one {hash tag}:
+// the `-t lpush` shape) every command pays that, while the thread that owns
+// the keys could serve the client itself (LPUSH onto one list at pipeline
+// 16, two threads: a quarter less server CPU once the clients moved,
+// bench/RESULTS.md). So after MIGRATE_AFTER pipelined keyed commands in a
+// row for the same other shard (all their keys there), once the client is
+// idle (nothing parsed ahead, nothing in flight, its replies written), its
+// connection moves: the thread duplicates the socket's descriptor
+// (native/src/fd_handoff.c), hands the copy and the client's state (the
+// fields a later command or CLIENT LIST can observe) to the owner's thread
+// in a K_ADOPT frame, and closes its own handle. The kernel's socket lives
+// on through the copy: nothing reaches the peer, and bytes that arrive
+// meanwhile wait in the kernel for the new thread to read.
 // The client keeps its id, name, database, protocol and authentication.
 //
 // Only plain clients move: not in MULTI, WATCH, Pub/Sub, MONITOR, a blocking
@@ -33,7 +34,7 @@ import { nativeAddon } from '../native_addons.ts';
 import type { Client } from './client.ts';
 
 /**
- * Pipelined single-key commands in a row for one other shard after which a
+ * Pipelined keyed commands in a row for one other shard after which a
  * client moves there. A move costs its two threads some 20–40 µs once warm
  * (120 µs the first times) and saves ~0.3 µs per command after it (LPUSH at
  * pipeline 16): it pays for itself within ~150 commands, so even a client
