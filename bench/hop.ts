@@ -254,7 +254,9 @@ async function main(): Promise<void> {
   const o = parseArgs();
   if (o.threads < 2) throw new Error('--threads must be at least 2 (a remote key needs another thread)');
   const keys = keysByShard(o.threads, o.keys);
-  const ours = await startOurs(o.threads);
+  // The remote path's connections pipeline onto another thread's keys only: with migration on they
+  // would move to that thread (src/shards/migrate.ts) and the hop would no longer be measured.
+  const ours = await startOurs(o.threads, ['--migrate-connections', 'no']);
   const redis = await startRedis();
   // A server that dies mid-run would leave the load waiting for replies forever.
   let stopping = false;
