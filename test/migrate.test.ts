@@ -4,8 +4,10 @@
 // every reply in order, none lost or doubled, also for commands that were
 // already on their way while it moved. Clients with state on their thread
 // (WATCH here), clients at pipeline 1 and a server with migrate-connections
-// off keep their thread.
+// off keep their thread. Unix socket clients move like TCP ones.
 
+import os from 'node:os';
+import path from 'node:path';
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
 import { startServer, type RunningServer } from './helpers/server.ts';
@@ -200,5 +202,31 @@ it('migrate-connections no keeps every client where it landed', async () => {
     await probe.command('CONFIG', 'SET', 'migrate-connections', 'yes');
     c.close();
     probe.close();
+  }
+});
+
+it('a unix socket client moves too, and keeps its unix address', async () => {
+  const sock = path.join(os.tmpdir(), `keydb-migrate-${process.pid}.sock`);
+  const unixSrv = await startServer(['--server-threads', String(THREADS), '--unixsocket', sock]);
+  try {
+    // The unix socket listens on thread 0: a client there working on shard 1's keys moves to thread 1.
+    const probe = await RawClient.connect(unixSrv.port);
+    const c = await RawClient.connectUnix(sock);
+    try {
+      const key = keyOn(1, 'mig-unix');
+      const before = await migratedIn(probe);
+      const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+      expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
+      expect((await migratedIn(probe))[1]).toBe(before[1] + 1);
+      const info = await c.command('CLIENT', 'INFO');
+      expect(info).toContain(` addr=${sock}:0 laddr=${sock}:0 `);
+      expect(info).toContain(' flags=U ');
+      expect(await c.command('PING')).toBe('+PONG\r\n');
+    } finally {
+      c.close();
+      probe.close();
+    }
+  } finally {
+    await unixSrv.stop();
   }
 });

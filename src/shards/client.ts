@@ -568,7 +568,6 @@ export class Client implements WaitAccount {
       !this.replicaLike &&
       !this.isReplica &&
       !this.isMaster &&
-      !this.isUnix &&
       !this.replyOff &&
       !this.skipNext &&
       !this.skipThis

@@ -21,8 +21,8 @@
 // The client keeps its id, name, database, protocol and authentication.
 //
 // Only plain clients move: not in MULTI, WATCH, Pub/Sub, MONITOR, a blocking
-// wait, CLIENT PAUSE or CLIENT REPLY OFF/SKIP, not a unix socket, not a
-// replication link. Clients at pipeline 1 never move: there the threads
+// wait, CLIENT PAUSE or CLIENT REPLY OFF/SKIP, not a replication link. Unix
+// socket clients move too (the unix socket listens on thread 0 only). Clients at pipeline 1 never move: there the threads
 // sharing the reads and writes of the connections is worth more than the hop
 // (two threads at pipeline 1 serve a single key faster than one). The move
 // needs the native addon; without it, and with `migrate-connections no`,
@@ -56,6 +56,8 @@ export function fdAddon(): FdAddon | null {
 
 /** What a client takes along to its new thread: what later commands and CLIENT LIST observe. */
 export interface ClientState {
+  /** The unix socket path for a client of the unix socket ('' for TCP): CLIENT LIST's addr and flags. */
+  unixPath: string;
   createdAt: number;
   lastInteraction: number;
   name: string;
@@ -72,6 +74,7 @@ export interface ClientState {
 
 export function clientState(c: Client): ClientState {
   return {
+    unixPath: c.unixPath,
     createdAt: c.createdAt,
     lastInteraction: c.lastInteraction,
     name: c.name,
@@ -87,7 +90,7 @@ export function clientState(c: Client): ClientState {
   };
 }
 
-/** The state a client brought along, set on its new Client (made with the same id). */
+/** The state a client brought along, set on its new Client (made with the same id and unixPath). */
 export function restoreState(c: Client, s: ClientState): void {
   c.createdAt = s.createdAt;
   c.lastInteraction = s.lastInteraction;

@@ -104,7 +104,7 @@ function adoptConnection(fd: number, id: number, state: ClientState): void {
     return;
   }
   thread.stats.migratedIn++;
-  client = serve(socket, id, '', state);
+  client = serve(socket, id, state.unixPath, state);
 }
 thread.adoptConnection = adoptConnection;
 

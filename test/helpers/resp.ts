@@ -69,8 +69,16 @@ export class RawClient {
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return RawClient.opened(net.connect(port, host));
+  }
+
+  /** A connection to the server's unix socket at `socketPath`. */
+  static connectUnix(socketPath: string): Promise<RawClient> {
+    return RawClient.opened(net.connect(socketPath));
+  }
+
+  private static opened(s: net.Socket): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host);
       s.once('connect', () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
