@@ -7,8 +7,9 @@
 //                MEMORY PURGE, and "unpurged" just before it (as the load
 //                left the process: V8's young generation at its peak size),
 //                and with --idle N, after N seconds without commands (V8's
-//                memory reducer shrinks an idle heap ~100 s after its last
-//                full GC),
+//                memory reducer shrinks an idle heap; src/shards/gc.ts lets
+//                it start within seconds: note that the MEMORY PURGE of the
+//                "before" sample makes it start early here anyway),
 // before and after the load. The table shows the figures after the load, the
 // growth per element (bytes of used_memory and of RSS per key / member) and
 // the ratio ours / redis of that growth.

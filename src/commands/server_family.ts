@@ -10,7 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import vm from 'node:vm';
+import { fullGc } from '../shards/gc.ts';
 import { createHash } from 'node:crypto';
 import { def } from './define.ts';
 import { helpReply, subcommandSyntaxError } from './help.ts';
@@ -1189,23 +1189,6 @@ function encodingOf(v: StoredValue): string {
     default:
       return v.type;
   }
-}
-
-type GcFunction = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
-let gcFn: GcFunction | null = null;
-
-/**
- * A full, memory-reducing garbage collection of this thread's heap (V8's gc,
- * exposed once per thread): V8's "last resort" flavour also shrinks the young
- * generation to its minimum and releases the pages it frees, what jemalloc's
- * purge of dirty pages is to Redis.
- */
-function fullGc(): void {
-  if (gcFn === null) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as GcFunction;
-  }
-  gcFn({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** Bytes of an RDB length prefix. */

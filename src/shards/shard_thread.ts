@@ -577,6 +577,7 @@ export class ShardThread {
   }
 
   private readonly onFrame = (from: number, kind: number, resp: number, db: number, id: number, aux: number, payload: Buffer, start: number, end: number): void => {
+    this.stats.framesIn++;
     if (this.syncDepth !== 0 && kind !== K_STEP && kind !== K_UNLOCK) {
       // Inside a script's synchronous wait only other transactions' steps run (the script holds
       // its keys through the lock table); the rest waits until the script is done.

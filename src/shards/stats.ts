@@ -13,6 +13,8 @@ export class CommandStat {
 export class ThreadStats implements ErrorCounter {
   commands = 0;
   connectionsReceived = 0;
+  /** Ring frames from other threads handled here (work this thread did for them: gc.ts watches it). */
+  framesIn = 0;
   /** Connections other threads handed to this one (shards/migrate.ts; INFO threads). */
   migratedIn = 0;
   rejectedConnections = 0;

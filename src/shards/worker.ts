@@ -15,6 +15,7 @@ import { restoreState, closeFd, type ClientState } from './migrate.ts';
 import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
+import { startIdleGc } from './gc.ts';
 import { initMonitors } from './monitor.ts';
 import { initScripting } from '../scripting/engine.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
@@ -198,6 +199,7 @@ const api: WorkerApi = {
     startExpireCycle(thread);
     setInterval(() => thread.stats.sample(), 100).unref();
     setInterval(clientsCron, 1000).unref();
+    startIdleGc(thread);
     await listen();
   },
   applyConfig(changed) {
