@@ -230,3 +230,43 @@ it('a unix socket client moves too, and keeps its unix address', async () => {
     await unixSrv.stop();
   }
 });
+
+it('many clients moving at once while others run cross-shard transactions: every reply in order, nothing lost', async () => {
+  // 12 clients of thread 1 pipeline INCRs on their own key of shard 0 (they all move), while 4
+  // clients (on either thread) run MULTI/EXEC over a key of each shard, keeping x == y, and read
+  // both with MGET: every INCR reply counts up by one, every MULTI block and every MGET sees x == y.
+  const x = keyOn(0, 'mig-x');
+  const y = keyOn(1, 'mig-y');
+  const probe = await RawClient.connect(srv.port);
+  const before = await migratedIn(probe);
+  const movers: RawClient[] = [];
+  for (let i = 0; i < 12; i++) movers.push(await connectOn(srv.port, 1));
+  const txers: RawClient[] = [];
+  for (let i = 0; i < 4; i++) txers.push(await RawClient.connect(srv.port));
+  try {
+    const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+    let running = true;
+    const torn: string[] = [];
+    const txLoops = txers.map(async (c) => {
+      let rounds = 0;
+      while (running || rounds < 5) {
+        rounds++;
+        c.write(Buffer.concat([['MULTI'], ['INCR', x], ['INCR', y], ['EXEC'], ['MGET', x, y]].map(encodeCommand)));
+        const replies: string[] = [];
+        for (let i = 0; i < 5; i++) replies.push(await c.readReply());
+        const exec = /^\*2\r\n:(\d+)\r\n:(\d+)\r\n$/.exec(replies[3]);
+        const mget = /^\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n$/.exec(replies[4]);
+        if (exec === null || exec[1] !== exec[2] || mget === null || mget[1] !== mget[2]) torn.push(replies.join(''));
+      }
+    });
+    const results = await Promise.all(movers.map((c, i) => incrBatches(c, keyOn(0, `mig-many-${i}-`), n / 16, 16)));
+    running = false;
+    await Promise.all(txLoops);
+    for (const r of results) expect(r).toEqual(counting(1, n));
+    expect(torn).toEqual([]);
+    expect((await migratedIn(probe))[0]).toBe(before[0] + movers.length);
+  } finally {
+    for (const c of [...movers, ...txers]) c.close();
+    probe.close();
+  }
+}, 60000);
