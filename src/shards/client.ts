@@ -601,6 +601,11 @@ export class Client implements WaitAccount {
       return false;
     }
     const self = thread.index;
+    if (this.remoteRunsAhead(shard) < 2) {
+      // A batch on this thread's keys (a client that moved here) or on one other shard's only.
+      this.tripChecked = this.ahead.length;
+      return false;
+    }
     let remote = shard === self ? -1 : shard;
     const batch = TripBatch.take();
     batch.add(spec, argv, shard === self);
@@ -634,6 +639,34 @@ export class Client implements WaitAccount {
     this.trip = batch;
     this.waitState = WAIT_CROSS;
     return true;
+  }
+
+  /**
+   * At most how many runs for another shard a one-trip batch starting with a
+   * command for `shard` could hold (TripBatch.worthIt wants two): counted
+   * over the shards the read-ahead found for the single-key commands that
+   * follow (no spec lookups), up to the first command of another shape or
+   * for a third shard.
+   */
+  private remoteRunsAhead(shard: number): number {
+    const self = this.thread.index;
+    const knownAt = this.aheadKnownAt;
+    const knownShard = this.aheadKnownShard;
+    let remote = shard === self ? -1 : shard;
+    let runs = remote < 0 ? 0 : 1;
+    let prevLocal = remote < 0;
+    for (let i = this.aheadAt; i < this.ahead.length && knownAt[i] !== 0; i++) {
+      const s = knownShard[i];
+      if (s === self) {
+        prevLocal = true;
+        continue;
+      }
+      if (remote < 0) remote = s;
+      else if (s !== remote) break;
+      if (prevLocal) runs++;
+      prevLocal = false;
+    }
+    return runs;
   }
 
   /**
