@@ -28,6 +28,18 @@ function keyOn(shard: number, prefix: string): string {
   return keyOnShard(shard, prefix, THREADS);
 }
 
+/** Run `body` with a client that thread 1 took and a probe connection (anywhere), closing both after. */
+async function withClientOnThread1(body: (c: RawClient, probe: RawClient) => Promise<void>): Promise<void> {
+  const probe = await RawClient.connect(srv.port);
+  const c = await connectOn(srv.port, 1);
+  try {
+    await body(c, probe);
+  } finally {
+    c.close();
+    probe.close();
+  }
+}
+
 /** Connections moved to each thread so far (INFO threads' migrated_in). */
 async function migratedIn(probe: RawClient): Promise<number[]> {
   const info = await probe.command('INFO', 'threads');
@@ -52,10 +64,8 @@ function counting(from: number, n: number): string[] {
 }
 
 it('a pipelining client moves to the thread that owns its keys, keeping its connection, id, name, database and protocol', async () => {
-  const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-a');
-  const c = await connectOn(srv.port, 1);
-  try {
+  await withClientOnThread1(async (c, probe) => {
     const before = await migratedIn(probe);
     expect(await c.command('CLIENT', 'SETNAME', 'mover')).toBe('+OK\r\n');
     expect(await c.command('SELECT', '5')).toBe('+OK\r\n');
@@ -93,17 +103,12 @@ it('a pipelining client moves to the thread that owns its keys, keeping its conn
     // Listed once.
     const list = await probe.command('CLIENT', 'LIST');
     expect(list.split('\n').filter((l) => l.includes('name=mover')).length).toBe(1);
-  } finally {
-    c.close();
-    probe.close();
-  }
+  });
 });
 
 it('commands sent while the client moves are answered in order, none lost or doubled', async () => {
-  const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-b');
-  const c = await connectOn(srv.port, 1);
-  try {
+  await withClientOnThread1(async (c, probe) => {
     const before = await migratedIn(probe);
     // Batches go out without waiting for replies, a few milliseconds apart: the client is idle
     // between them, and the next ones arrive while it moves (they wait in the kernel for the new
@@ -123,17 +128,12 @@ it('commands sent while the client moves are answered in order, none lost or dou
     expect(replies).toEqual(counting(1, batches * 16));
     expect((await migratedIn(probe))[0]).toBe(before[0] + 1);
     expect(await c.command('PING')).toBe('+PONG\r\n');
-  } finally {
-    c.close();
-    probe.close();
-  }
+  });
 });
 
 it('multi-key commands under one hash tag count too: the client moves to the tag\'s thread', async () => {
-  const probe = await RawClient.connect(srv.port);
   const tag = keyOn(0, 'mig-tag');
-  const c = await connectOn(srv.port, 1);
-  try {
+  await withClientOnThread1(async (c, probe) => {
     const before = await migratedIn(probe);
     const batch: string[][] = [];
     for (let i = 0; i < 8; i++) batch.push(['MSET', `{${tag}}a`, String(i), `{${tag}}b`, String(i * 2)], ['MGET', `{${tag}}a`, `{${tag}}b`]);
@@ -146,32 +146,22 @@ it('multi-key commands under one hash tag count too: the client moves to the tag
       }
     }
     expect((await migratedIn(probe))[0]).toBe(before[0] + 1);
-  } finally {
-    c.close();
-    probe.close();
-  }
+  });
 });
 
 it('a client at pipeline 1 stays where it is', async () => {
-  const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-c');
-  const c = await connectOn(srv.port, 1);
-  try {
+  await withClientOnThread1(async (c, probe) => {
     const before = await migratedIn(probe);
     expect(await incrBatches(c, key, MIGRATE_AFTER + 100, 1)).toEqual(counting(1, MIGRATE_AFTER + 100));
     expect(await migratedIn(probe)).toEqual(before);
-  } finally {
-    c.close();
-    probe.close();
-  }
+  });
 });
 
 it('a client that watches keys stays where it is, and its transaction still sees them', async () => {
-  const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-d');
   const watched = keyOn(1, 'mig-w');
-  const c = await connectOn(srv.port, 1);
-  try {
+  await withClientOnThread1(async (c, probe) => {
     const before = await migratedIn(probe);
     expect(await c.command('WATCH', watched)).toBe('+OK\r\n');
     const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
@@ -182,27 +172,22 @@ it('a client that watches keys stays where it is, and its transaction still sees
     expect(await c.command('MULTI')).toBe('+OK\r\n');
     expect(await c.command('INCR', key)).toBe('+QUEUED\r\n');
     expect(await c.command('EXEC')).toBe('*-1\r\n');
-  } finally {
-    c.close();
-    probe.close();
-  }
+  });
 });
 
 it('migrate-connections no keeps every client where it landed', async () => {
-  const probe = await RawClient.connect(srv.port);
   const key = keyOn(0, 'mig-e');
-  const c = await connectOn(srv.port, 1);
-  try {
-    expect(await probe.command('CONFIG', 'SET', 'migrate-connections', 'no')).toBe('+OK\r\n');
-    const before = await migratedIn(probe);
-    const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
-    expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
-    expect(await migratedIn(probe)).toEqual(before);
-  } finally {
-    await probe.command('CONFIG', 'SET', 'migrate-connections', 'yes');
-    c.close();
-    probe.close();
-  }
+  await withClientOnThread1(async (c, probe) => {
+    try {
+      expect(await probe.command('CONFIG', 'SET', 'migrate-connections', 'no')).toBe('+OK\r\n');
+      const before = await migratedIn(probe);
+      const n = 16 * Math.ceil((MIGRATE_AFTER * 2) / 16);
+      expect(await incrBatches(c, key, n / 16, 16)).toEqual(counting(1, n));
+      expect(await migratedIn(probe)).toEqual(before);
+    } finally {
+      await probe.command('CONFIG', 'SET', 'migrate-connections', 'yes');
+    }
+  });
 });
 
 it('a unix socket client moves too, and keeps its unix address', async () => {

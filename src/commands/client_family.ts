@@ -13,6 +13,7 @@ import { runOnAllShards } from '../router/cross.ts';
 import { arrayElements, intValue, stringValue } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { setPause, unpause, PAUSE_ALL, PAUSE_WRITE } from '../shards/pause.ts';
+import { socketFd } from '../shards/conn_socket.ts';
 
 const ERR_SYNTAX = 'ERR syntax error';
 const ERR_NOT_INT = 'ERR value is not an integer or out of range';
@@ -62,11 +63,6 @@ function argvLen(argv: string[] | null): number {
   return n;
 }
 
-function socketFd(c: Client): number {
-  const h = (c.socket as unknown as { _handle?: { fd?: number } })._handle;
-  return h !== undefined && h !== null && typeof h.fd === 'number' ? h.fd : -1;
-}
-
 function bufferedWrites(c: Client): number {
   const st = (c.socket as unknown as { _writableState?: { getBuffer?: () => unknown[] } })._writableState;
   return st !== undefined && typeof st.getBuffer === 'function' ? st.getBuffer().length : 0;
@@ -101,7 +97,7 @@ export function clientInfoLine(c: Client, argvMem: number): string {
   if (c.multi !== null) for (const q of c.multi) multiMem += argvLen(q.argv) + 8 * q.argv.length;
   const totMem = CLIENT_BASE_MEM + rbs + argvMemNow + multiMem + obl + omem;
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name}` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c.socket)} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
     ` flags=${flags} db=${c.db} sub=${c.sub} psub=${c.psub} ssub=${c.ssub} multi=${c.multi === null ? -1 : c.multi.length}` +
     ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemNow} multi-mem=${multiMem} rbs=${rbs} rbp=${Math.max(c.readPeak, rbs)}` +

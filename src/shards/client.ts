@@ -473,7 +473,7 @@ export class Client implements WaitAccount {
         this.affinity = shard;
         this.affinityRun = 0;
         this.moveTo = -1;
-      } else if (this.fromBatch && ++this.affinityRun === MIGRATE_AFTER && shard !== thread.index && thread.migrateConnections) this.moveTo = shard;
+      } else if (shard !== thread.index && this.fromBatch && ++this.affinityRun === MIGRATE_AFTER && thread.migrateConnections) this.moveTo = shard;
       if (shard >= 0) {
         if (this.inflight !== 0 && shard !== this.inflightShard) return false;
         if (this.inflight === 0 && this.aheadAt < this.ahead.length && thread.threads > 1 && !discard) {

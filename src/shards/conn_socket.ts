@@ -57,6 +57,32 @@ export function adoptDescriptor(fd: number, reads: ReadBuffer, onBytes: (chunk: 
   return new net.Socket({ fd, readable: true, writable: true, onread: readsInto(reads, onBytes) });
 }
 
+/** What the socket's handle shows of it (a stream handle of Node's: TCP or pipe). */
+interface HandleState {
+  fd?: number;
+  writeQueueSize?: number;
+}
+
+function handleOf(socket: net.Socket): HandleState | null {
+  const h = (socket as unknown as { _handle?: HandleState | null })._handle;
+  return h === undefined ? null : h;
+}
+
+/** The socket's descriptor (CLIENT LIST fd=), or -1 (closed, or a runtime that does not show it). */
+export function socketFd(socket: net.Socket): number {
+  const h = handleOf(socket);
+  return h !== null && typeof h.fd === 'number' ? h.fd : -1;
+}
+
+/**
+ * Has everything written to the socket reached the kernel (nothing queued in
+ * Writable or in libuv)? False when it cannot tell.
+ */
+export function allWritten(socket: net.Socket): boolean {
+  const h = handleOf(socket);
+  return h !== null && !socket.destroyed && socket.writableLength === 0 && h.writeQueueSize === 0;
+}
+
 /**
  * A thread's read buffer and the views of its first n bytes that reads hand
  * out. A read at pipeline 1 brings one command, and a client repeats the same

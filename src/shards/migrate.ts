@@ -31,6 +31,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { nativeAddon } from '../native_addons.ts';
+import { socketFd, allWritten } from './conn_socket.ts';
 import type { Client } from './client.ts';
 
 /**
@@ -50,7 +51,7 @@ interface FdAddon {
 }
 
 /** The native descriptor helper (null when the addon is not built: no migration). */
-export function fdAddon(): FdAddon | null {
+function fdAddon(): FdAddon | null {
   return nativeAddon<FdAddon>('keydb_fd');
 }
 
@@ -116,11 +117,6 @@ export function decodeState(b: Buffer, start: number, end: number): ClientState 
   return JSON.parse(b.toString('utf8', start, end)) as ClientState;
 }
 
-interface HandleWithFd {
-  fd?: number;
-  writeQueueSize?: number;
-}
-
 /**
  * The socket's descriptor duplicated, when everything written to it has
  * reached the kernel (else a write of the new thread could overtake it);
@@ -128,11 +124,8 @@ interface HandleWithFd {
  */
 export function duplicateIdleSocket(socket: net.Socket): number {
   const addon = fdAddon();
-  const handle = (socket as unknown as { _handle: HandleWithFd | null })._handle;
-  if (addon === null || handle === null || handle === undefined || socket.destroyed) return -1;
-  if (socket.writableLength !== 0 || (handle.writeQueueSize ?? 1) !== 0) return -1;
-  const fd = handle.fd;
-  if (typeof fd !== 'number' || fd < 0) return -1;
+  const fd = socketFd(socket);
+  if (addon === null || fd < 0 || !allWritten(socket)) return -1;
   const copy = addon.dup(fd);
   return copy >= 0 ? copy : -1;
 }

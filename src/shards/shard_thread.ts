@@ -206,11 +206,7 @@ export class ShardThread {
   }
 
   private migrateConfig(): void {
-    try {
-      this.migrateConnections = this.config.bool('migrate-connections');
-    } catch {
-      this.migrateConnections = true;
-    }
+    this.migrateConnections = this.config.bool('migrate-connections');
   }
 
   /** Thresholds of the slow log and latency monitor from the config. */
@@ -762,12 +758,15 @@ export class ShardThread {
   /**
    * Serve a connection another thread handed over: fd, a duplicate of its
    * descriptor, as client `id` with `state`. Set by worker.ts; without it the
-   * descriptor is closed (the connection ends).
+   * connection ends (dropConnection).
    */
-  adoptConnection: (fd: number, id: number, state: ClientState) => void = (fd) => {
+  adoptConnection: (fd: number, id: number, state: ClientState) => void = (fd) => this.dropConnection(fd);
+
+  /** A connection handed over that no socket here took: its descriptor closes, the server has one client less. */
+  dropConnection(fd: number): void {
     closeFd(fd);
     if (this.ctrl !== null) Atomics.sub(this.ctrl, CTRL_CLIENTS, 1);
-  };
+  }
 
   /**
    * `client`, idle, leaves this thread for thread `to`, which serves it from

@@ -11,7 +11,7 @@ import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
 import { readIntoBuffer, adoptDescriptor, ReadBuffer } from './conn_socket.ts';
-import { restoreState, closeFd, type ClientState } from './migrate.ts';
+import { restoreState, type ClientState } from './migrate.ts';
 import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
@@ -100,8 +100,7 @@ function adoptConnection(fd: number, id: number, state: ClientState): void {
     socket = adoptDescriptor(fd, readBuffer, (chunk) => client!.onData(chunk, true));
   } catch (e) {
     log.warning(`Could not take over a connection from another thread: ${(e as Error).message}`);
-    closeFd(fd);
-    Atomics.sub(ctrl, CTRL_CLIENTS, 1);
+    thread.dropConnection(fd);
     return;
   }
   thread.stats.migratedIn++;
