@@ -10,6 +10,13 @@ export const CTRL_CLIENTS = 1;
 export const CTRL_SLOWLOG_ID = 2;
 /** Number of MONITOR clients on all threads (0: commands skip the monitor feed at once). */
 export const CTRL_MONITORS = 3;
+/**
+ * Connections that began to move to another thread, and moves that ended
+ * (taken over or dropped): unequal while one is on its way, in no thread's
+ * client table (shards/migrate.ts, settledClients).
+ */
+export const CTRL_MOVES_STARTED = 4;
+export const CTRL_MOVES_ENDED = 5;
 /** Bit per thread that has MONITOR clients: words CTRL_MONITOR_MASK .. CTRL_MONITOR_MASK + CTRL_MONITOR_MASK_WORDS - 1. */
 export const CTRL_MONITOR_MASK = 8;
 export const CTRL_MONITOR_MASK_WORDS = 8;

@@ -4,7 +4,8 @@
 // every reply in order, none lost or doubled, also for commands that were
 // already on their way while it moved. Clients with state on their thread
 // (WATCH here), clients at pipeline 1 and a server with migrate-connections
-// off keep their thread. Unix socket clients move like TCP ones.
+// off keep their thread. Unix socket clients move like TCP ones. CLIENT LIST
+// and CLIENT KILL meet a client also while it is on its way between threads.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { keyOnShard, connectOn, threadClients } from './helpers/threads.ts';
 const THREADS = 2;
 let srv: RunningServer;
 beforeAll(async () => {
-  srv = await startServer(['--server-threads', String(THREADS)]);
+  srv = await startServer(['--server-threads', String(THREADS), '--enable-debug-command', 'yes']);
 });
 afterAll(async () => {
   await srv?.stop();
@@ -57,6 +58,20 @@ async function incrBatches(c: RawClient, key: string, batches: number, per: numb
     for (let i = 0; i < per; i++) out.push(await c.readReply());
   }
   return out;
+}
+
+/**
+ * Send `c` batches of INCRs of `key` until it is on its way to another thread:
+ * in no thread's client table (a DEBUG MIGRATE-DELAY keeps it there).
+ */
+async function untilInTransit(c: RawClient, probe: RawClient, key: string): Promise<void> {
+  for (let b = 0; b < MIGRATE_AFTER; b++) {
+    await incrBatches(c, key, 1, 16);
+    const listed = threadClients(await probe.command('INFO', 'threads')).reduce((a, n) => a + n, 0);
+    const connected = Number(/connected_clients:(\d+)/.exec(await probe.command('INFO', 'clients'))![1]);
+    if (listed === connected - 1) return;
+  }
+  throw new Error('the client did not move');
 }
 
 function counting(from: number, n: number): string[] {
@@ -255,3 +270,29 @@ it('many clients moving at once while others run cross-shard transactions: every
     probe.close();
   }
 }, 60000);
+
+it('CLIENT LIST and CLIENT KILL meet a client on its way to another thread', async () => {
+  const probe = await RawClient.connect(srv.port);
+  // The thread taking a client over waits before serving it: the move takes that long.
+  expect(await probe.command('DEBUG', 'MIGRATE-DELAY', '1500')).toBe('+OK\r\n');
+  const listed = await connectOn(srv.port, 1);
+  const killed = await connectOn(srv.port, 1);
+  try {
+    expect(await listed.command('CLIENT', 'SETNAME', 'in-transit')).toBe('+OK\r\n');
+    await untilInTransit(listed, probe, keyOn(0, 'mig-transit-a'));
+    const list = await probe.command('CLIENT', 'LIST');
+    expect(list.split('\n').filter((l) => l.includes(' name=in-transit ')).length).toBe(1);
+    expect(await listed.command('CLIENT', 'GETNAME')).toBe('$10\r\nin-transit\r\n');
+
+    const id = /^:(\d+)/.exec(await killed.command('CLIENT', 'ID'))![1];
+    await untilInTransit(killed, probe, keyOn(0, 'mig-transit-b'));
+    expect(await probe.command('CLIENT', 'KILL', 'ID', id)).toBe(':1\r\n');
+    await killed.waitClosed();
+    expect(await probe.command('CLIENT', 'LIST', 'ID', id)).toBe('$0\r\n\r\n');
+  } finally {
+    expect(await probe.command('DEBUG', 'MIGRATE-DELAY', '0')).toBe('+OK\r\n');
+    listed.close();
+    killed.close();
+    probe.close();
+  }
+});

@@ -1,9 +1,12 @@
 // CLIENT subcommands (networking.c clientCommand): ID SETNAME GETNAME LIST
 // INFO KILL REPLY NO-EVICT PAUSE UNPAUSE UNBLOCK HELP GETREDIR.
 //
-// Clients live on the thread that accepted them, so the subcommands that look
-// at other clients (LIST, KILL, UNBLOCK) and the pause (PAUSE, UNPAUSE) run an
-// internal command on every thread (runOnAllShards) and merge the answers.
+// Clients live on the thread that accepted them (or the one they moved to:
+// shards/migrate.ts), so the subcommands that look at other clients (LIST,
+// KILL, UNBLOCK) and the pause (PAUSE, UNPAUSE) run an internal command on
+// every thread (runOnAllShards) and merge the answers; LIST and KILL so that
+// a connection moving meanwhile is met once (settledClients). UNBLOCK needs
+// not: a blocked client does not move.
 
 import { def } from './define.ts';
 import { subcommandSyntaxErrorText } from './help.ts';
@@ -14,6 +17,7 @@ import { arrayElements, intValue, stringValue } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
 import { setPause, unpause, PAUSE_ALL, PAUSE_WRITE } from '../shards/pause.ts';
 import { socketFd } from '../shards/conn_socket.ts';
+import { settledClients } from '../shards/migrate.ts';
 
 const ERR_SYNTAX = 'ERR syntax error';
 const ERR_NOT_INT = 'ERR value is not an integer or out of range';
@@ -189,14 +193,17 @@ async function clientListCross(client: Client, argv: string[]): Promise<void> {
     return;
   }
   const cmd = ['__client_list', String(client.id), String(argvLen(argv)), type, ...ids];
-  const parts = await runOnAllShards(client, [cmd], null);
   const byId = new Map<number, string>();
-  for (const p of parts) {
-    for (const e of arrayElements(p[0])) {
-      const line = stringValue(e)!;
-      byId.set(Number(line.slice(3, line.indexOf(' '))), line);
+  await settledClients(client.thread.ctrl, async () => {
+    byId.clear();
+    const parts = await runOnAllShards(client, [cmd], null);
+    for (const p of parts) {
+      for (const e of arrayElements(p[0])) {
+        const line = stringValue(e)!;
+        byId.set(Number(line.slice(3, line.indexOf(' '))), line);
+      }
     }
-  }
+  });
   let text = '';
   if (ids.length > 0) {
     for (const id of ids) {
@@ -286,9 +293,12 @@ async function clientKillCross(client: Client, argv: string[]): Promise<void> {
       }
     }
   }
-  const parts = await runOnAllShards(client, [['__client_kill', String(client.id), skipme ? '1' : '0', ...filters]], null);
+  const cmd = ['__client_kill', String(client.id), skipme ? '1' : '0', ...filters];
   let killed = 0;
-  for (const p of parts) killed += intValue(p[0]);
+  await settledClients(client.thread.ctrl, async () => {
+    const parts = await runOnAllShards(client, [cmd], null);
+    for (const p of parts) killed += intValue(p[0]);
+  });
   if (oldForm) {
     if (killed === 0) client.out().error('ERR No such client');
     else client.out().ok();
@@ -333,7 +343,8 @@ function clientKillLocal(c: ExecContext, argv: string[]): void {
     if (id !== 0 && cl.id !== id) continue;
     if (user !== null && cl.user !== user) continue;
     if (cl.id === callerId) {
-      if (skipme) continue;
+      // Already marked: by an earlier run of this kill (settledClients), counted there.
+      if (skipme || cl.closeAfterReply) continue;
       cl.closeAfterReply = true;
     } else cl.kill();
     killed++;

@@ -1504,6 +1504,9 @@ function isLocalClient(client: Client): boolean {
 }
 
 const DEBUG_HELP = [
+  'MIGRATE-DELAY <ms>',
+  '    A thread that takes over a connection from another (migrate-connections)',
+  '    waits <ms> milliseconds before it serves it (0: at once). For tests.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
   'POPULATE <count> [<prefix>] [<size>]',
@@ -1630,6 +1633,13 @@ async function debugCross(client: Client, argv: string[]): Promise<void> {
       // the turn that armed it: sleep again for what is left.
       for (let left = ms; left > 0; left = until - performance.now()) await new Promise<void>((r) => setTimeout(r, Math.min(Math.ceil(left), 2 ** 31 - 1)));
     });
+    out().ok();
+    return;
+  }
+  if (sub === 'migrate-delay' && argc === 3) {
+    const ms = positiveLong(argv[2]);
+    if (ms === null) return out().error('ERR value is out of range, must be positive');
+    await runOnAllShards(client, [['__debug_migrate_delay', String(Math.min(ms, 2 ** 31 - 1))]], null);
     out().ok();
     return;
   }
@@ -2109,6 +2119,10 @@ const internalCommands: CommandSpec[] = [
     c.out.ok();
   }),
   internal('__debug_object', debugObjectShard),
+  internal('__debug_migrate_delay', (c, argv) => {
+    c.thread.adoptDelayMs = Number(argv[1]);
+    c.out.ok();
+  }),
   internal('__slowlog', (c, argv) => {
     const sl = c.thread.slowlog;
     if (argv[1] === 'get') c.out.bulk(JSON.stringify({ e: sl.entries } satisfies SlowWire));

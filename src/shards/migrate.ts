@@ -33,6 +33,7 @@ import fs from 'node:fs';
 import { nativeAddon } from '../native_addons.ts';
 import { socketFd, allWritten } from './conn_socket.ts';
 import type { Client } from './client.ts';
+import { CTRL_MOVES_STARTED, CTRL_MOVES_ENDED } from '../control.ts';
 
 /**
  * Pipelined keyed commands in a row for one other shard after which a
@@ -136,5 +137,44 @@ export function closeFd(fd: number): void {
     fs.closeSync(fd);
   } catch {
     // Already gone.
+  }
+}
+
+/** How long a look waits at most for a connection on its way (a move takes microseconds; DEBUG MIGRATE-DELAY longer). */
+const SETTLE_WAIT_MS = 5000;
+/** Looks run again because a connection began to move meanwhile, at most. */
+const LOOKS_MAX = 16;
+
+/** One event-loop turn, or a millisecond after the first few turns (a wait that lasts must not spin). */
+function later(turn: number): Promise<void> {
+  return new Promise<void>((resolve) => (turn < 16 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+}
+
+/**
+ * Run `look`, a pass over every thread's clients (CLIENT LIST, CLIENT KILL:
+ * an internal command on each thread, answered at different moments), so
+ * that it meets every connection once. A connection on its way between
+ * threads is in no thread's table, and one that moves while the pass runs
+ * can be passed on both threads or on neither. So the pass starts when no
+ * move is under way (it waits for one to end) and runs again when a move
+ * began meanwhile (a look that kills counts over its runs: what it killed is
+ * gone from the next). Moves are rare (once per connection at most,
+ * usually), and so are second runs.
+ */
+export async function settledClients(ctrl: Int32Array | null, look: () => Promise<void>): Promise<void> {
+  if (ctrl === null) return look();
+  const since = performance.now();
+  let turn = 0;
+  for (let looks = 1; ; looks++) {
+    // Ended before started: equal means every move started by then had ended.
+    let ended = Atomics.load(ctrl, CTRL_MOVES_ENDED);
+    let started = Atomics.load(ctrl, CTRL_MOVES_STARTED);
+    while (started !== ended && performance.now() - since < SETTLE_WAIT_MS) {
+      await later(turn++);
+      ended = Atomics.load(ctrl, CTRL_MOVES_ENDED);
+      started = Atomics.load(ctrl, CTRL_MOVES_STARTED);
+    }
+    await look();
+    if (Atomics.load(ctrl, CTRL_MOVES_STARTED) === started || looks === LOOKS_MAX) return;
   }
 }

@@ -26,7 +26,7 @@ import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
 import type { Remote } from 'comlink';
-import { CTRL_SLOWLOG_ID, CTRL_CLIENTS, type MainApi } from '../control.ts';
+import { CTRL_SLOWLOG_ID, CTRL_CLIENTS, CTRL_MOVES_STARTED, CTRL_MOVES_ENDED, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 
@@ -766,7 +766,16 @@ export class ShardThread {
   dropConnection(fd: number): void {
     closeFd(fd);
     if (this.ctrl !== null) Atomics.sub(this.ctrl, CTRL_CLIENTS, 1);
+    this.moveEnded();
   }
+
+  /** A connection handed over to this thread is in its client table now, or was dropped (settledClients). */
+  moveEnded(): void {
+    if (this.ctrl !== null) Atomics.add(this.ctrl, CTRL_MOVES_ENDED, 1);
+  }
+
+  /** Tests (DEBUG MIGRATE-DELAY): milliseconds this thread waits before serving a connection handed over to it. */
+  adoptDelayMs = 0;
 
   /**
    * `client`, idle, leaves this thread for thread `to`, which serves it from
@@ -774,6 +783,8 @@ export class ShardThread {
    * The caller then closes its socket here.
    */
   handOver(client: Client, to: number, fd: number): void {
+    // Counted before it leaves the table: a look over every thread's clients then waits for it.
+    if (this.ctrl !== null) Atomics.add(this.ctrl, CTRL_MOVES_STARTED, 1);
     this.clients.delete(client.id);
     const state = encodeState(clientState(client));
     this.channels.sendBytes(to, K_ADOPT, client.resp, client.db, client.id, fd, state, 0, state.length);

@@ -94,6 +94,12 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
  * kernel's socket), served as client `id` with the state it had there.
  */
 function adoptConnection(fd: number, id: number, state: ClientState): void {
+  if (thread.adoptDelayMs > 0) setTimeout(takeOver, thread.adoptDelayMs, fd, id, state);
+  else takeOver(fd, id, state);
+}
+
+/** adoptConnection's work: the descriptor becomes a socket of this thread's loop, served as client `id`. */
+function takeOver(fd: number, id: number, state: ClientState): void {
   let client: Client | null = null;
   let socket: net.Socket;
   try {
@@ -105,6 +111,7 @@ function adoptConnection(fd: number, id: number, state: ClientState): void {
   }
   thread.stats.migratedIn++;
   client = serve(socket, id, state.unixPath, state);
+  thread.moveEnded();
 }
 thread.adoptConnection = adoptConnection;
 
