@@ -4,14 +4,19 @@
 // A regression guard for the JS side of the hot path (the syscalls are what
 // bench/run.ts measures). Keys are random over 1M, as in bench/run.ts.
 //
-//   node_modules/.bin/node bench/hotpath.ts [--per N] [--batches N] [--tests set,get,...]
+//   node_modules/.bin/node bench/hotpath.ts [--per N] [--batches N] [--tests set,get,...] [--threads 2]
 //
 // --per 1 is the pipeline-1 shape (one command per read); the default 16 is
-// the pipelined one.
+// the pipelined one. --threads 2 runs two server threads in this one thread,
+// their rings pumped by hand, the client on thread 1: about half its keys are
+// thread 0's, so the cross-thread machinery (one-trip batches, pipeline
+// transactions, the rings' encoding) is measured without the scheduler, the
+// doorbells and the sockets. Not EVAL there (one scripting engine per thread).
 
 import { Config } from '../src/config/config.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
+import { ringBytes } from '../src/router/ring.ts';
 import { ShardThread } from '../src/shards/shard_thread.ts';
 import { Client } from '../src/shards/client.ts';
 import { initScripting } from '../src/scripting/engine.ts';
@@ -22,14 +27,26 @@ import { argValue, respCommand } from './servers.ts';
 const args = process.argv.slice(2);
 const per = Number(argValue(args, 'per', '16'));
 const batches = Number(argValue(args, 'batches', '0'));
-const tests = argValue(args, 'tests', 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval').split(',');
-const config: Config = loadConfig(undefined, ['--server-threads', '1']);
-const channels = new Channels(0, 1, [[new SharedArrayBuffer(16)]], 64, new SharedArrayBuffer(controlBytes(1)));
-const thread = new ShardThread(0, 1, config, channels);
-initScripting(thread, createScriptingShared(1));
+const threads = Number(argValue(args, 'threads', '1'));
+if (threads !== 1 && threads !== 2) throw new Error('--threads is 1 or 2');
+const tests = argValue(args, 'tests', threads === 1 ? 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval' : 'set,get,incr,mset').split(',');
+const config: Config = loadConfig(undefined, ['--server-threads', String(threads)]);
+const RING_CAPACITY = 1 << 20;
+const rings: SharedArrayBuffer[][] = [];
+for (let i = 0; i < threads; i++) {
+  rings.push([]);
+  for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(RING_CAPACITY)));
+}
+const control = new SharedArrayBuffer(controlBytes(threads));
+const shards: ShardThread[] = [];
+for (let i = 0; i < threads; i++) shards.push(new ShardThread(i, threads, config, new Channels(i, threads, rings, RING_CAPACITY, control, null)));
+if (threads === 1) initScripting(shards[0], createScriptingShared(1));
+/** The client's thread: the last one. */
+const thread = shards[threads - 1];
 let written = 0;
 const socket = { write: (b: Buffer) => { written += b.length; return true; }, remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2, end() {}, destroy() {} } as unknown as Socket;
 const client = new Client(1, thread, socket, true);
+thread.clients.set(client.id, client);
 
 let seed = 1;
 function rand(): string {
@@ -78,7 +95,15 @@ function batchesOf(test: string): Buffer[] {
 async function feed(ring: Buffer[], count: number): Promise<void> {
   for (let done = 0; done < count; ) {
     const end = Math.min(count, done + 1000);
-    for (let i = done; i < end; i++) client.onData(ring[i & 63], true), thread.flushOutputs();
+    for (let i = done; i < end; i++) {
+      client.onData(ring[i & 63], true);
+      // Two threads: pump the rings until no frame moves (the batch is done then).
+      if (threads > 1) for (let moved = 1; moved !== 0; ) {
+        moved = 0;
+        for (const t of shards) moved += t.channels.pump();
+      }
+      thread.flushOutputs();
+    }
     done = end;
     await new Promise((r) => setImmediate(r));
   }
