@@ -18,6 +18,7 @@ import { Ring } from './ring.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 import { argvListsSize, writeArgvLists, taggedArgvSize, writeTaggedArgv } from '../proto/argv_codec.ts';
 import { nativeBells, type BellAddon } from './doorbell.ts';
+import { copyBytes } from '../proto/copy_bytes.ts';
 
 export const FRAME_HEADER = 16;
 
@@ -508,11 +509,6 @@ export class Channels {
   }
 }
 
-/** src[start, end) to dst[at..]: replies are mostly a few bytes (+OK, :1), where a JS copy beats Buffer#copy's call. */
-function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): void {
-  if (end - start > 32) src.copy(dst, at, start, end);
-  else for (let i = start; i < end; i++) dst[at++] = src[i];
-}
 
 /** Idle event-loop turns a thread with a core of its own keeps polling its rings before it sleeps on the doorbell. */
 const SPIN_TURNS = 16;

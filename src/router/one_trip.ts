@@ -56,6 +56,7 @@ import type { ReplyWriter } from '../proto/reply_writer.ts';
 import type { ShardThread } from '../shards/shard_thread.ts';
 import type { Client } from '../shards/client.ts';
 import { getU32 } from '../proto/u32.ts';
+import { copyBytes } from '../proto/copy_bytes.ts';
 import { isErrorAt } from '../proto/reply_reader.ts';
 import { stepBytesAt, stepReplyCount, stepReplyEnd, stepReplyMicros } from './step_replies.ts';
 
@@ -133,7 +134,7 @@ export class TripBatch {
       this.localBytes.copy(b, 0, 0, this.localLen);
       this.localBytes = b;
     }
-    src.copy(this.localBytes, this.localLen, from, to);
+    copyBytes(src, from, to, this.localBytes, this.localLen);
     this.localLen += n;
     this.localEnd[i] = this.localLen;
     this.localUs[i] = us;

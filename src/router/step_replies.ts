@@ -12,6 +12,7 @@
 // other steps' callers get a Buffer per reply (unpackStepReplies).
 
 import { getU32, putU32 } from '../proto/u32.ts';
+import { copyBytes } from '../proto/copy_bytes.ts';
 
 const HEAD = 4;
 const PER_REPLY = 8;
@@ -31,7 +32,7 @@ export function packStepOutput(src: Buffer, n: number, ends: number[], us: numbe
     const t = Math.round(us[i]);
     putU32(b, o + 4, t < 0xffffffff ? t : 0xffffffff);
   }
-  if (bytes > 0) src.copy(b, at, 0, bytes);
+  copyBytes(src, 0, bytes, b, at);
   return b;
 }
 
