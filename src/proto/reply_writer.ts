@@ -2,7 +2,6 @@
 // buffer, which the connection copies out once per batch. Commands call these
 // methods; `resp` selects the protocol for the types that differ.
 
-import { copyBytes } from './copy_bytes.ts';
 import { formatDouble } from './number_format.ts';
 import { SpareBuffers } from './spare_buffers.ts';
 
@@ -110,8 +109,15 @@ export class ReplyWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (start === 0 && end === b.length && n > 64) this.buf.set(b, this.len);
-    else copyBytes(b, start, end, this.buf, this.len);
+    if (n <= 64) {
+      // Short replies (+OK, :1) from part of a buffer: a JS copy, no subarray object.
+      const d = this.buf;
+      let o = this.len;
+      for (let i = start; i < end; i++) d[o++] = b[i];
+      this.len = o;
+      return;
+    }
+    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
     this.len += n;
   }
 
