@@ -110,8 +110,12 @@ function takeOver(fd: number, id: number, state: ClientState): void {
     return;
   }
   thread.stats.migratedIn++;
-  client = serve(socket, id, state.unixPath, state);
-  thread.moveEnded();
+  try {
+    client = serve(socket, id, state.unixPath, state);
+  } finally {
+    // Whatever happened, the move is over: looks over every thread's clients must not wait for it.
+    thread.moveEnded();
+  }
 }
 thread.adoptConnection = adoptConnection;
 
