@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { RawClient, encodeCommand } from './helpers/resp.ts';
-import { startServer, type RunningServer } from './helpers/server.ts';
+import { startServer, waitForUnixSocket, type RunningServer } from './helpers/server.ts';
 import { MIGRATE_AFTER } from '../src/shards/migrate.ts';
 import { keyOnShard, connectOn, threadClients } from './helpers/threads.ts';
 
@@ -209,6 +209,7 @@ it('a unix socket client moves too, and keeps its unix address', async () => {
   const sock = path.join(os.tmpdir(), `keydb-migrate-${process.pid}.sock`);
   const unixSrv = await startServer(['--server-threads', String(THREADS), '--unixsocket', sock]);
   try {
+    await waitForUnixSocket(unixSrv, sock);
     // The unix socket listens on thread 0: a client there working on shard 1's keys moves to thread 1.
     const probe = await RawClient.connect(unixSrv.port);
     const c = await RawClient.connectUnix(sock);

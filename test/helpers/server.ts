@@ -35,11 +35,23 @@ function nodeBinary(): string {
 }
 
 async function waitForPort(port: number, proc: ChildProcess, out: () => string, timeoutMs = 20000): Promise<void> {
+  return waitForListener({ port, host: '127.0.0.1' }, proc, out, timeoutMs);
+}
+
+/**
+ * Wait until the server's unix socket takes connections: it opens after the
+ * TCP port (startServer waits for that one only).
+ */
+export function waitForUnixSocket(srv: RunningServer, socketPath: string, timeoutMs = 20000): Promise<void> {
+  return waitForListener({ path: socketPath }, srv.proc, srv.output, timeoutMs);
+}
+
+async function waitForListener(where: net.NetConnectOpts, proc: ChildProcess, out: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out()}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(where);
       s.once('connect', () => {
         s.destroy();
         resolve(true);
@@ -49,7 +61,7 @@ async function waitForPort(port: number, proc: ChildProcess, out: () => string, 
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`server on port ${port} did not start:\n${out()}`);
+  throw new Error(`server did not start listening on ${JSON.stringify(where)}:\n${out()}`);
 }
 
 function stopper(proc: ChildProcess): () => Promise<void> {
