@@ -12,6 +12,9 @@
 // thread 0's, so the cross-thread machinery (one-trip batches, pipeline
 // transactions, the rings' encoding) is measured without the scheduler, the
 // doorbells and the sockets. Not EVAL there (one scripting engine per thread).
+// --keys own|other (two threads) puts every key of SET, GET, INCR and MSET
+// under a hash tag of the client's own thread or of the other one (tagged
+// keys are 3 bytes longer); the default, random, spreads them.
 
 import { Config } from '../src/config/config.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -23,12 +26,15 @@ import { initScripting } from '../src/scripting/engine.ts';
 import { createScriptingShared } from '../src/scripting/shared.ts';
 import type { Socket } from 'node:net';
 import { argValue, respCommand } from './servers.ts';
+import { keyShard } from '../src/router/slot.ts';
 
 const args = process.argv.slice(2);
 const per = Number(argValue(args, 'per', '16'));
 const batches = Number(argValue(args, 'batches', '0'));
 const threads = Number(argValue(args, 'threads', '1'));
 if (threads !== 1 && threads !== 2) throw new Error('--threads is 1 or 2');
+const keys = argValue(args, 'keys', 'random');
+if (keys !== 'random' && (threads !== 2 || (keys !== 'own' && keys !== 'other'))) throw new Error('--keys is own or other, with --threads 2');
 const tests = argValue(args, 'tests', threads === 1 ? 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval' : 'set,get,incr,mset').split(',');
 const config: Config = loadConfig(undefined, ['--server-threads', String(threads)]);
 const RING_CAPACITY = 1 << 20;
@@ -48,6 +54,14 @@ const socket = { write: (b: Buffer) => { written += b.length; return true; }, re
 const client = new Client(1, thread, socket, true);
 thread.clients.set(client.id, client);
 
+/** A {hash tag} that puts a key on the client's thread (own) or the other one; '' for random keys. */
+function keyTag(): string {
+  if (keys === 'random') return '';
+  const want = keys === 'own' ? threads - 1 : 0;
+  for (let c = 97; ; c++) if (keyShard(`{${String.fromCharCode(c)}}`, threads) === want) return `{${String.fromCharCode(c)}}`;
+}
+const tag = keyTag();
+
 let seed = 1;
 function rand(): string {
   seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -57,9 +71,9 @@ function rand(): string {
 /** The same commands as bench/run.ts (redis-benchmark's tests), one random key each. */
 function command(test: string): string[] {
   switch (test) {
-    case 'set': return ['SET', 'key:' + rand(), 'xxx'];
-    case 'get': return ['GET', 'key:' + rand()];
-    case 'incr': return ['INCR', 'counter:' + rand()];
+    case 'set': return ['SET', tag + 'key:' + rand(), 'xxx'];
+    case 'get': return ['GET', tag + 'key:' + rand()];
+    case 'incr': return ['INCR', tag + 'counter:' + rand()];
     case 'lpush': return ['LPUSH', 'mylist', 'xxx'];
     case 'lpop': return ['LPOP', 'mylist'];
     case 'sadd': return ['SADD', 'myset', 'element:' + rand()];
@@ -67,7 +81,7 @@ function command(test: string): string[] {
     case 'zadd': return ['ZADD', 'myzset', String(Number(rand()) % 1000), 'element:' + rand()];
     case 'mset': {
       const argv = ['MSET'];
-      for (let i = 0; i < 10; i++) argv.push('key:' + rand(), 'xxx');
+      for (let i = 0; i < 10; i++) argv.push(tag + 'key:' + rand(), 'xxx');
       return argv;
     }
     case 'eval': return ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) return 1", '1', 'key:' + rand(), 'x'];
