@@ -12,6 +12,8 @@
 // thread 0's, so the cross-thread machinery (one-trip batches, pipeline
 // transactions, the rings' encoding) is measured without the scheduler, the
 // doorbells and the sockets. Not EVAL there (one scripting engine per thread).
+// Both threads share this isolate's JIT feedback (in the server each has its
+// own), so a function that serves both may be compiled differently here.
 // --keys own|other (two threads) puts every key of SET, GET, INCR and MSET
 // under a hash tag of the client's own thread or of the other one (tagged
 // keys are 3 bytes longer); the default, random, spreads them.
