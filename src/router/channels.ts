@@ -509,7 +509,6 @@ export class Channels {
   }
 }
 
-
 /** Idle event-loop turns a thread with a core of its own keeps polling its rings before it sleeps on the doorbell. */
 const SPIN_TURNS = 16;
 /**

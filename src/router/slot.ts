@@ -16,7 +16,8 @@ const CRC16_TABLE = (() => {
  * after bytes b0, b1 is CRC16_PAIR[hi ^ b0] ^ CRC16_TABLE[lo ^ b1], where
  * CRC16_PAIR[a] is what a byte a leading the crc becomes after two steps (the
  * table is linear over xor, so the two lookups split). Two independent
- * lookups per two bytes instead of two dependent ones: about twice as fast.
+ * lookups per two bytes instead of two dependent ones: a 16-byte key in 38 ns
+ * instead of 46 (the character loads, not the table, are most of the rest).
  */
 const CRC16_PAIR = (() => {
   const t = new Uint16Array(256);
