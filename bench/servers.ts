@@ -33,7 +33,12 @@ export async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const ok = await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
+      // Connected to itself (the kernel picked `port` for the local end while nobody listens): not the server.
+      s.once('connect', () => {
+        const self = s.localPort === port;
+        s.destroy();
+        r(!self);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;

@@ -53,8 +53,11 @@ async function waitForListener(where: net.NetConnectOpts, proc: ChildProcess, ou
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(where);
       s.once('connect', () => {
+        // A connection to a port nobody listens on yet can connect to itself when the kernel picks
+        // that same port for its local end (TCP simultaneous open): not the server.
+        const self = 'port' in where && s.localPort === where.port;
         s.destroy();
-        resolve(true);
+        resolve(!self);
       });
       s.once('error', () => resolve(false));
     });
