@@ -21,7 +21,7 @@
 import { Config } from '../src/config/config.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { Channels, controlBytes } from '../src/router/channels.ts';
-import { ringBytes } from '../src/router/ring.ts';
+import { ringMatrix } from '../src/router/ring.ts';
 import { ShardThread } from '../src/shards/shard_thread.ts';
 import { Client } from '../src/shards/client.ts';
 import { initScripting } from '../src/scripting/engine.ts';
@@ -40,11 +40,7 @@ if (keys !== 'random' && (threads !== 2 || (keys !== 'own' && keys !== 'other'))
 const tests = argValue(args, 'tests', threads === 1 ? 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset,eval' : 'set,get,incr,mset').split(',');
 const config: Config = loadConfig(undefined, ['--server-threads', String(threads)]);
 const RING_CAPACITY = 1 << 20;
-const rings: SharedArrayBuffer[][] = [];
-for (let i = 0; i < threads; i++) {
-  rings.push([]);
-  for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(RING_CAPACITY)));
-}
+const rings = ringMatrix(threads, RING_CAPACITY);
 const control = new SharedArrayBuffer(controlBytes(threads));
 const shards: ShardThread[] = [];
 for (let i = 0; i < threads; i++) shards.push(new ShardThread(i, threads, config, new Channels(i, threads, rings, RING_CAPACITY, control, null)));

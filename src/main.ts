@@ -10,7 +10,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadConfig, ConfigFileError, type Config } from './config/config.ts';
 import { controlBytes } from './router/channels.ts';
-import { ringBytes } from './router/ring.ts';
+import { ringMatrix } from './router/ring.ts';
 import { createLogger, type ServerLogger } from './log.ts';
 import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
@@ -78,11 +78,7 @@ async function main(): Promise<void> {
 
   const threads = Math.max(1, config.num('server-threads'));
   const cap = ringCapacity(threads);
-  const rings: SharedArrayBuffer[][] = [];
-  for (let i = 0; i < threads; i++) {
-    rings.push([]);
-    for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(cap)));
-  }
+  const rings = ringMatrix(threads, cap);
   const control = new SharedArrayBuffer(controlBytes(threads));
   const scripting = createScriptingShared(threads);
   const runId = randomBytes(20).toString('hex');

@@ -10,8 +10,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { fullGc } from '../shards/gc.ts';
 import { createHash } from 'node:crypto';
+import { fullGc } from '../shards/gc.ts';
 import { def } from './define.ts';
 import { helpReply, subcommandSyntaxError } from './help.ts';
 import type { CommandSpec, ExecContext } from './types.ts';

@@ -62,11 +62,6 @@ function parseLong(s: string): number | null {
 
 const LONG_MAX = 9223372036854775807;
 
-/** A write in place: Keyspace.changed (WATCH, SCAN sessions, RANDOMKEY pools, speculative reads). */
-function touched(ks: Keyspace, db: number): void {
-  ks.changed(db);
-}
-
 // ---- thresholds ------------------------------------------------------------------
 
 interface ZCfg {
@@ -460,7 +455,7 @@ function zaddGeneric(c: ExecContext, argv: string[], incrCmd: boolean): void {
     score = scores[j];
     const r = zsetAdd(z, score, argv[scoreidx + 1 + j * 2], flags, cfg);
     if (r & OUT_NAN) {
-      if (added + updated !== 0) touched(c.ks, c.db);
+      if (added + updated !== 0) c.ks.changed(c.db);
       return c.out.error(NAN_SCORE);
     }
     if (r & OUT_ADDED) added++;
@@ -468,7 +463,7 @@ function zaddGeneric(c: ExecContext, argv: string[], incrCmd: boolean): void {
     if (!(r & OUT_NOP)) processed++;
     score = addNewScore;
   }
-  if (added + updated !== 0) touched(c.ks, c.db);
+  if (added + updated !== 0) c.ks.changed(c.db);
   replyZadd(c.out, incr, ch, added, updated, processed, score);
 }
 
@@ -494,7 +489,7 @@ function zremHandler(c: ExecContext, argv: string[]): void {
       break;
     }
   }
-  if (deleted !== 0) touched(c.ks, c.db);
+  if (deleted !== 0) c.ks.changed(c.db);
   c.out.int(deleted);
 }
 
@@ -760,7 +755,7 @@ function zremrangeGeneric(c: ExecContext, argv: string[], rangetype: number): vo
   }
   const n = z.removeRankRange(start, end);
   if (z.size === 0) c.ks.delete(c.db, key);
-  else touched(c.ks, c.db);
+  else c.ks.changed(c.db);
   c.out.int(n);
 }
 
@@ -821,7 +816,7 @@ function zpopFrom(c: ExecContext, key: string, z: ZSetValue, max: boolean, emitK
     out.double(s);
   }
   if (z.size === 0) c.ks.delete(c.db, key);
-  else touched(c.ks, c.db);
+  else c.ks.changed(c.db);
 }
 
 function zpopHandler(c: ExecContext, argv: string[], max: boolean): void {

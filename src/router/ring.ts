@@ -14,6 +14,16 @@ export function ringBytes(capacity: number): number {
   return HEADER_BYTES + capacity;
 }
 
+/** The rings between `threads` threads: rings[i][j] carries thread i's bytes to thread j (i === j: a placeholder). */
+export function ringMatrix(threads: number, capacity: number): SharedArrayBuffer[][] {
+  const rings: SharedArrayBuffer[][] = [];
+  for (let i = 0; i < threads; i++) {
+    rings.push([]);
+    for (let j = 0; j < threads; j++) rings[i].push(new SharedArrayBuffer(i === j ? 16 : ringBytes(capacity)));
+  }
+  return rings;
+}
+
 export class Ring {
   private readonly hdr: Int32Array;
   private readonly data: Buffer;

@@ -140,6 +140,16 @@ export function closeFd(fd: number): void {
   }
 }
 
+/** A connection begins to move (before it leaves its thread's table): looks over every thread's clients wait for its end. */
+export function countMoveStarted(ctrl: Int32Array | null): void {
+  if (ctrl !== null) Atomics.add(ctrl, CTRL_MOVES_STARTED, 1);
+}
+
+/** A moving connection is in its new thread's table, or was dropped. */
+export function countMoveEnded(ctrl: Int32Array | null): void {
+  if (ctrl !== null) Atomics.add(ctrl, CTRL_MOVES_ENDED, 1);
+}
+
 /** How long a look waits at most for a connection on its way (a move takes microseconds; DEBUG MIGRATE-DELAY longer). */
 const SETTLE_WAIT_MS = 5000;
 /** Looks run again because a connection began to move meanwhile, at most. */

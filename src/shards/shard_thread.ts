@@ -20,13 +20,13 @@ import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
-import { clientState, encodeState, decodeState, closeFd, type ClientState } from './migrate.ts';
+import { clientState, encodeState, decodeState, closeFd, countMoveStarted, countMoveEnded, type ClientState } from './migrate.ts';
 import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys, singleKeyAt } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
 import type { Remote } from 'comlink';
-import { CTRL_SLOWLOG_ID, CTRL_CLIENTS, CTRL_MOVES_STARTED, CTRL_MOVES_ENDED, type MainApi } from '../control.ts';
+import { CTRL_SLOWLOG_ID, CTRL_CLIENTS, type MainApi } from '../control.ts';
 import type { ServerLogger } from '../log.ts';
 import { putU32, getU32 } from '../proto/u32.ts';
 
@@ -766,12 +766,7 @@ export class ShardThread {
   dropConnection(fd: number): void {
     closeFd(fd);
     if (this.ctrl !== null) Atomics.sub(this.ctrl, CTRL_CLIENTS, 1);
-    this.moveEnded();
-  }
-
-  /** A connection handed over to this thread is in its client table now, or was dropped (settledClients). */
-  moveEnded(): void {
-    if (this.ctrl !== null) Atomics.add(this.ctrl, CTRL_MOVES_ENDED, 1);
+    countMoveEnded(this.ctrl);
   }
 
   /** Tests (DEBUG MIGRATE-DELAY): milliseconds this thread waits before serving a connection handed over to it. */
@@ -784,7 +779,7 @@ export class ShardThread {
    */
   handOver(client: Client, to: number, fd: number): void {
     // Counted before it leaves the table: a look over every thread's clients then waits for it.
-    if (this.ctrl !== null) Atomics.add(this.ctrl, CTRL_MOVES_STARTED, 1);
+    countMoveStarted(this.ctrl);
     this.clients.delete(client.id);
     const state = encodeState(clientState(client));
     this.channels.sendBytes(to, K_ADOPT, client.resp, client.db, client.id, fd, state, 0, state.length);

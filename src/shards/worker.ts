@@ -11,7 +11,7 @@ import { Channels } from '../router/channels.ts';
 import { ShardThread } from './shard_thread.ts';
 import { Client } from './client.ts';
 import { readIntoBuffer, adoptDescriptor, ReadBuffer } from './conn_socket.ts';
-import { restoreState, type ClientState } from './migrate.ts';
+import { restoreState, countMoveEnded, type ClientState } from './migrate.ts';
 import { trimOutputSpares } from '../proto/reply_writer.ts';
 import { createLogger } from '../log.ts';
 import { startExpireCycle } from './expire_cycle.ts';
@@ -114,7 +114,7 @@ function takeOver(fd: number, id: number, state: ClientState): void {
     client = serve(socket, id, state.unixPath, state);
   } finally {
     // Whatever happened, the move is over: looks over every thread's clients must not wait for it.
-    thread.moveEnded();
+    countMoveEnded(ctrl);
   }
 }
 thread.adoptConnection = adoptConnection;
