@@ -17,6 +17,10 @@ export const CTRL_MONITORS = 3;
  */
 export const CTRL_MOVES_STARTED = 4;
 export const CTRL_MOVES_ENDED = 5;
+/** Server threads about to open their listeners (worker.ts: they open them together). */
+export const CTRL_LISTEN_BARRIER = 6;
+/** Server threads whose listeners are open (until all are, worker.ts spreads the connections it accepts). */
+export const CTRL_LISTENING = 7;
 /** Bit per thread that has MONITOR clients: words CTRL_MONITOR_MASK .. CTRL_MONITOR_MASK + CTRL_MONITOR_MASK_WORDS - 1. */
 export const CTRL_MONITOR_MASK = 8;
 export const CTRL_MONITOR_MASK_WORDS = 8;
@@ -47,7 +51,15 @@ export interface MainApi {
 
 /** What each server thread offers the main thread. */
 export interface WorkerApi {
+  /** Everything but the listeners: the thread is ready to serve once this resolves. */
   start(): Promise<void>;
+  /**
+   * Open the listeners (called on every thread once all have started; the
+   * threads open theirs together: a port that one thread listens on alone
+   * gets every connection that comes meanwhile, SO_REUSEPORT spreading them
+   * only over the sockets listening).
+   */
+  listen(): Promise<void>;
   applyConfig(changed: Record<string, string>): void;
   stopListening(): Promise<void>;
   closeClients(): void;

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
   log.notice('Server initialized');
   try {
     await Promise.all(workers.map((w) => w.api.start()));
+    await Promise.all(workers.map((w) => w.api.listen()));
   } catch (e) {
     log.warning((e as Error).message);
     process.exit(1);

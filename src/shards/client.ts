@@ -550,6 +550,12 @@ export class Client implements WaitAccount {
     this.socket.destroy();
   }
 
+  /** Move to thread `to` now if the client can (a connection accepted before it sent anything: worker.ts). */
+  moveNow(to: number): void {
+    this.moveTo = to;
+    this.migrate();
+  }
+
   /** Nothing of this client lives on this thread but its connection (migrate.ts). */
   private movable(): boolean {
     return (

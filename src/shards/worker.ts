@@ -19,7 +19,7 @@ import { startIdleGc } from './gc.ts';
 import { initMonitors } from './monitor.ts';
 import { initScripting } from '../scripting/engine.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
-import { CTRL_CLIENT_ID, CTRL_CLIENTS } from '../control.ts';
+import { CTRL_CLIENT_ID, CTRL_CLIENTS, CTRL_LISTEN_BARRIER, CTRL_LISTENING } from '../control.ts';
 
 const init = workerData as WorkerInit;
 const config = Config.fromSnapshot(init.config, init.configFile);
@@ -86,7 +86,16 @@ function onConnection(accepted: net.Socket, unixPath: string): void {
   const ka = config.num('tcp-keepalive');
   if (ka > 0 && unixPath === '') socket.setKeepAlive(true, ka * 1000);
   client = serve(socket, Atomics.add(ctrl, CTRL_CLIENT_ID, 1) + 1, unixPath, null);
+  // Accepted while another thread's listener was not open yet (the threads open theirs together,
+  // but a woken thread may wait for a core): the kernel had only this thread to give it to.
+  if (unixPath === '' && thread.migrateConnections && Atomics.load(ctrl, CTRL_LISTENING) < init.threads) {
+    const to = (init.index + earlyAccepts++) % init.threads;
+    if (to !== init.index) client.moveNow(to);
+  }
 }
+
+/** Connections accepted before every thread listened: they go round the threads. */
+let earlyAccepts = 0;
 
 /**
  * A connection another thread handed over (migrate.ts): fd, a duplicate of
@@ -160,6 +169,28 @@ function clientsCron(): void {
   }
 }
 
+/** Longest a thread waits at the listen barrier for the others (they are all started: a few ms at most). */
+const LISTEN_BARRIER_MS = 1000;
+
+/**
+ * Wait until every server thread is here, so that all bind their listeners
+ * within microseconds of each other (listen() makes its syscalls at once for
+ * an address). Connections that came while a single thread listened would
+ * all be its own, and stay there.
+ */
+function listenBarrier(): void {
+  if (Atomics.add(ctrl, CTRL_LISTEN_BARRIER, 1) + 1 >= init.threads) {
+    Atomics.notify(ctrl, CTRL_LISTEN_BARRIER);
+    return;
+  }
+  const until = Date.now() + LISTEN_BARRIER_MS;
+  for (;;) {
+    const here = Atomics.load(ctrl, CTRL_LISTEN_BARRIER);
+    if (here >= init.threads || Date.now() >= until) return;
+    Atomics.wait(ctrl, CTRL_LISTEN_BARRIER, here, 1);
+  }
+}
+
 function listen(): Promise<void[]> {
   const port = config.num('port');
   const waits: Promise<void>[] = [];
@@ -210,7 +241,11 @@ const api: WorkerApi = {
     setInterval(() => thread.stats.sample(), 100).unref();
     setInterval(clientsCron, 1000).unref();
     startIdleGc(thread);
+  },
+  async listen() {
+    listenBarrier();
     await listen();
+    Atomics.add(ctrl, CTRL_LISTENING, 1);
   },
   applyConfig(changed) {
     config.applySnapshotValues(changed);

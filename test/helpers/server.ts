@@ -77,7 +77,11 @@ function stopper(proc: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Start our server: `args` are directives as on the command line (e.g. ['--server-threads', '4']). */
+/**
+ * Start our server: `args` are directives as on the command line (e.g.
+ * ['--server-threads', '4']). `waitReady: false` returns as soon as the
+ * process is spawned, before it listens.
+ */
 export async function startServer(args: string[] = [], opts: { configFile?: string; waitReady?: boolean } = {}): Promise<RunningServer> {
   const port = await freePort();
   const argv = [path.join(root, 'src/main.ts')];
@@ -88,7 +92,7 @@ export async function startServer(args: string[] = [], opts: { configFile?: stri
   proc.stdout!.on('data', (d) => (buf += d));
   proc.stderr!.on('data', (d) => (buf += d));
   const output = () => buf;
-  await waitForPort(port, proc, output);
+  if (opts.waitReady !== false) await waitForPort(port, proc, output);
   return { port, proc, output, stop: stopper(proc) };
 }
 

@@ -1,0 +1,60 @@
+// The listeners: every server thread listens on the port (SO_REUSEPORT) and
+// the kernel spreads new connections over the sockets listening. They open
+// together once all threads have started, so that the first connections
+// (a pool opened as the server comes up) do not all land on the one thread
+// that happened to listen first, and stay there.
+
+import { it, expect, afterAll } from 'vitest';
+import net from 'node:net';
+import { startServer, type RunningServer } from './helpers/server.ts';
+import { RawClient } from './helpers/resp.ts';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+/** A connection to port, or null when nobody listens yet (or the kernel connected it to itself). */
+function tryConnect(port: number): Promise<net.Socket | null> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      if (s.localPort !== port) return resolve(s);
+      s.destroy();
+      resolve(null);
+    });
+    s.once('error', () => resolve(null));
+  });
+}
+
+/** INFO threads' clients= per thread. */
+async function clientsPerThread(c: RawClient): Promise<number[]> {
+  const info = await c.command('INFO', 'threads');
+  return [...info.matchAll(/^thread_\d+:clients=(\d+)/gm)].map((m) => Number(m[1]));
+}
+
+it('connections opened the moment the port opens spread over both threads', async () => {
+  const srv = await startServer(['--server-threads', '2'], { waitReady: false });
+  servers.push(srv);
+  const sockets: net.Socket[] = [];
+  try {
+    // The first connection the port takes, then 39 more right away: a pool connecting as the server starts.
+    for (let tries = 0; sockets.length === 0; tries++) {
+      if (srv.proc.exitCode !== null || tries > 10000) throw new Error('server did not start:\n' + srv.output());
+      const s = await tryConnect(srv.port);
+      if (s !== null) sockets.push(s);
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+    while (sockets.length < 40) sockets.push((await tryConnect(srv.port))!);
+    const probe = await RawClient.connect(srv.port);
+    let per = await clientsPerThread(probe);
+    // Every connection is served by now or soon (accepted on its thread's event loop).
+    while (per[0] + per[1] < 41) per = await clientsPerThread(probe);
+    probe.close();
+    expect(per.length).toBe(2);
+    expect(per[0]).toBeGreaterThan(0);
+    expect(per[1]).toBeGreaterThan(0);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+});
