@@ -402,7 +402,7 @@ export class Client implements WaitAccount {
       t.ks.prefetch(this.db, ahead, keyAt, 0, ahead.length);
       return;
     }
-    if (!t.ks.bigKeyspace(this.db)) return;
+    if (!t.ks.bigKeyspace(this.db) || this.lockedTripAhead(ahead)) return;
     const own = ownedAhead;
     let m = 0;
     for (let i = 0; i < ahead.length; i++) {
@@ -413,6 +413,22 @@ export class Client implements WaitAccount {
     }
     if (m !== 0) t.ks.prefetch(this.db, own, ownedKeyAt, 0, m);
     own.length = 0;
+  }
+
+  /**
+   * Will this batch (parsed ahead, its shards known) most likely run as a
+   * locked one-trip batch (oneTrip)? Its commands for this shard then run
+   * after the other shard's replies, and are read ahead for then
+   * (ShardThread.finishLockedTrip): reading ahead now would be wasted. The
+   * gate oneTrip goes through, without its side effects: a write of the
+   * single-key shape first, nothing in flight, two runs for one other shard.
+   */
+  private lockedTripAhead(ahead: string[][]): boolean {
+    const spec = this.specOf(ahead[0][0]);
+    if (spec === undefined || spec.oneTrip !== true || spec.speculable === true) return false;
+    const t = this.thread;
+    if (this.inflight !== 0 || this.multi !== null || this.tripSkip !== 0 || t.lockedTripsPaused || pause.type !== 0 || this.replicaLike || monitorsActive()) return false;
+    return this.aheadKnownAt[0] !== 0 && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2;
   }
 
   private protocolError(msg: string): void {
@@ -652,16 +668,16 @@ export class Client implements WaitAccount {
    * command for `shard` could hold (TripBatch.worthIt wants two): counted
    * over the shards the read-ahead found for the single-key commands that
    * follow (no spec lookups), up to the first command of another shape or
-   * for a third shard.
+   * for a third shard. From ahead[from] on (default: the next command).
    */
-  private remoteRunsAhead(shard: number): number {
+  private remoteRunsAhead(shard: number, from = this.aheadAt): number {
     const self = this.thread.index;
     const knownAt = this.aheadKnownAt;
     const knownShard = this.aheadKnownShard;
     let remote = shard === self ? -1 : shard;
     let runs = remote < 0 ? 0 : 1;
     let prevLocal = remote < 0;
-    for (let i = this.aheadAt; i < this.ahead.length && knownAt[i] !== 0; i++) {
+    for (let i = from; i < this.ahead.length && knownAt[i] !== 0; i++) {
       const s = knownShard[i];
       if (s === self) {
         prevLocal = true;

@@ -823,6 +823,11 @@ export class ShardThread {
     }
   }
 
+  /** Locked batches are paused on this thread for now (lockedTripSkip): lockedTripAllowed() without counting. */
+  get lockedTripsPaused(): boolean {
+    return this.lockedTripSkip !== 0;
+  }
+
   /** May a client of this thread start a locked batch now (see lockedTripSkip)? */
   lockedTripAllowed(): boolean {
     if (this.lockedTripSkip === 0) return true;
