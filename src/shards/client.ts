@@ -380,9 +380,11 @@ export class Client implements WaitAccount {
     if (sharded && this.aheadKnownAt === EMPTY_POSITIONS) {
       this.aheadKnownAt = new Int32Array(AHEAD);
       this.aheadKnownShard = new Int32Array(AHEAD);
+      this.aheadFirstKeyAt = new Int32Array(AHEAD);
     }
     const knownAt = this.aheadKnownAt;
     const knownShard = this.aheadKnownShard;
+    const firstAt = this.aheadFirstKeyAt;
     // A batch mostly repeats one command: look its spec up once per run of the same name.
     let name = '';
     let spec: CommandSpec | undefined;
@@ -395,6 +397,7 @@ export class Client implements WaitAccount {
       const k = spec === undefined ? 0 : firstKeyAt(spec, argv);
       keyAt[i] = k;
       if (!sharded) continue;
+      firstAt[i] = k;
       knownAt[i] = k !== 0 && k === singleKeyAt(spec!) ? k : 0;
       if (k !== 0) knownShard[i] = keyShard(argv[k], t.threads);
     }
@@ -403,16 +406,43 @@ export class Client implements WaitAccount {
       return;
     }
     if (!t.ks.bigKeyspace(this.db) || this.lockedTripAhead(ahead)) return;
+    this.prefetchOwn(0);
+  }
+
+  /** Where the first key of each command parsed ahead is (0: none), with several threads (prefetch). */
+  private aheadFirstKeyAt = EMPTY_POSITIONS;
+
+  /** Read ahead for the commands parsed ahead from ahead[from] on whose first key is this shard's (several threads). */
+  private prefetchOwn(from: number): void {
+    const t = this.thread;
+    const ahead = this.ahead;
+    const firstAt = this.aheadFirstKeyAt;
+    const knownShard = this.aheadKnownShard;
     const own = ownedAhead;
     let m = 0;
-    for (let i = 0; i < ahead.length; i++) {
-      const k = keyAt[i];
+    for (let i = from; i < ahead.length; i++) {
+      const k = firstAt[i];
       if (k === 0 || knownShard[i] !== t.index) continue;
       own.push(ahead[i]);
       ownedKeyAt[m++] = k;
     }
     if (m !== 0) t.ks.prefetch(this.db, own, ownedKeyAt, 0, m);
     own.length = 0;
+  }
+
+  /**
+   * The replies in flight on another shard are back and the commands parsed
+   * ahead go on here: they were read ahead when they were parsed, a round
+   * trip ago, and other clients' commands ran meanwhile (on a large keyspace
+   * those lines are gone). Read ahead for this shard's again, from the
+   * command that waited.
+   */
+  private refetchAhead(): void {
+    const ahead = this.ahead;
+    if (ahead.length === 0 || !this.thread.ks.bigKeyspace(this.db)) return;
+    let from = this.aheadAt;
+    if (this.stalled !== null && from > 0 && ahead[from - 1] === this.stalled) from--;
+    this.prefetchOwn(from);
   }
 
   /**
@@ -1003,6 +1033,7 @@ export class Client implements WaitAccount {
     this.inflight -= count;
     if (this.inflight === 0) {
       this.inflightShard = -1;
+      this.refetchAhead();
       this.resume();
     }
   }
