@@ -27,6 +27,21 @@ function tryConnect(port: number): Promise<net.Socket | null> {
   });
 }
 
+/** PING on a raw connection; the reply. */
+function ping(s: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const onData = (d: Buffer): void => {
+      got += d.toString('latin1');
+      if (!got.endsWith('\r\n')) return;
+      s.off('data', onData);
+      resolve(got);
+    };
+    s.on('data', onData);
+    s.write('PING\r\n');
+  });
+}
+
 /** INFO threads' clients= per thread. */
 async function clientsPerThread(c: RawClient): Promise<number[]> {
   const info = await c.command('INFO', 'threads');
@@ -54,6 +69,9 @@ it('connections opened the moment the port opens spread over both threads', asyn
     expect(per.length).toBe(2);
     expect(per[0]).toBeGreaterThan(0);
     expect(per[1]).toBeGreaterThan(0);
+    // Every connection is served, those handed to another thread as they came included.
+    const replies = await Promise.all(sockets.map((s) => ping(s)));
+    expect(replies.every((r) => r === '+PONG\r\n')).toBe(true);
   } finally {
     for (const s of sockets) s.destroy();
   }
