@@ -431,33 +431,28 @@ export class Client implements WaitAccount {
   }
 
   /**
-   * The replies in flight on another shard are back and the commands parsed
-   * ahead go on here: they were read ahead when they were parsed, a round
-   * trip ago, and other clients' commands ran meanwhile (on a large keyspace
-   * those lines are gone). Read ahead for this shard's again, from the
-   * command that waited.
+   * The client waited a round trip for another shard (its replies in flight,
+   * or the other part of its locked one-trip batch) and its commands parsed
+   * ahead, from ahead[from] on, run here now: they were read ahead when they
+   * were parsed, and other clients' commands ran meanwhile (on a large
+   * keyspace those lines are gone). Read ahead for this shard's again.
    */
-  private refetchAhead(): void {
-    const ahead = this.ahead;
-    if (ahead.length === 0 || !this.thread.ks.bigKeyspace(this.db)) return;
-    let from = this.aheadAt;
-    if (this.stalled !== null && from > 0 && ahead[from - 1] === this.stalled) from--;
-    this.prefetchOwn(from);
+  private refetchAhead(from: number): void {
+    if (from < this.ahead.length && this.thread.ks.bigKeyspace(this.db)) this.prefetchOwn(from);
   }
 
   /**
    * Will this batch (parsed ahead, its shards known) most likely run as a
    * locked one-trip batch (oneTrip)? Its commands for this shard then run
    * after the other shard's replies, and are read ahead for then
-   * (ShardThread.finishLockedTrip): reading ahead now would be wasted. The
+   * (tripReplied): reading ahead now would be wasted. The
    * gate oneTrip goes through, without its side effects: a write of the
    * single-key shape first, nothing in flight, two runs for one other shard.
    */
   private lockedTripAhead(ahead: string[][]): boolean {
     const spec = this.specOf(ahead[0][0]);
     if (spec === undefined || spec.oneTrip !== true || spec.speculable === true) return false;
-    const t = this.thread;
-    if (this.inflight !== 0 || this.multi !== null || this.tripSkip !== 0 || t.lockedTripsPaused || pause.type !== 0 || this.replicaLike || monitorsActive()) return false;
+    if (this.inflight !== 0 || this.multi !== null || this.tripSkip !== 0 || this.thread.lockedTripsPaused || !this.tripsAllowed()) return false;
     return this.aheadKnownAt[0] !== 0 && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2;
   }
 
@@ -645,9 +640,7 @@ export class Client implements WaitAccount {
    */
   private oneTrip(spec: CommandSpec, argv: string[], shard: number): boolean {
     const thread = this.thread;
-    // CLIENT PAUSE and a replica's restrictions are judged command by command (dispatch); MONITOR
-    // shows commands as they run.
-    if (pause.type !== 0 || this.replicaLike || monitorsActive()) return false;
+    if (!this.tripsAllowed()) return false;
     if (this.tripSkip !== 0) {
       this.tripSkip--;
       return false;
@@ -694,6 +687,15 @@ export class Client implements WaitAccount {
   }
 
   /**
+   * No one-trip batch while CLIENT PAUSE or a replica's restrictions hold
+   * (dispatch judges those command by command) nor with MONITOR clients
+   * (they see commands as they run).
+   */
+  private tripsAllowed(): boolean {
+    return pause.type === 0 && !this.replicaLike && !monitorsActive();
+  }
+
+  /**
    * At most how many runs for another shard a one-trip batch starting with a
    * command for `shard` could hold (TripBatch.worthIt wants two): counted
    * over the shards the read-ahead found for the single-key commands that
@@ -735,8 +737,12 @@ export class Client implements WaitAccount {
     this.trip = null;
     const thread = this.thread;
     ran = ran && ranThere(batch, payload, start, end);
-    // A locked batch whose other part ran must run here too, even for a client gone meanwhile.
-    if (!batch.speculative) thread.finishLockedTrip(this, batch, ran);
+    // A locked batch whose other part ran must run here too, even for a client gone meanwhile. Its
+    // first command is the one before aheadAt (oneTrip took it from the commands parsed ahead).
+    if (!batch.speculative) {
+      if (ran && this.aheadAt > 0) this.refetchAhead(this.aheadAt - 1);
+      thread.finishLockedTrip(this, batch, ran);
+    }
     const kept = ran && (!batch.speculative || (thread.ks.changes === batch.changes && batch.soonestExpiry > Date.now()));
     if (this.closed) {
       // Its commands ran: counted as they would have been the usual way, their replies dropped.
@@ -1033,7 +1039,9 @@ export class Client implements WaitAccount {
     this.inflight -= count;
     if (this.inflight === 0) {
       this.inflightShard = -1;
-      this.refetchAhead();
+      // From the command that waited, when it is one of those parsed ahead.
+      const at = this.aheadAt;
+      this.refetchAhead(this.stalled !== null && at > 0 && this.ahead[at - 1] === this.stalled ? at - 1 : at);
       this.resume();
     }
   }

@@ -892,25 +892,11 @@ export class ShardThread {
     if (ran) {
       const out = this.tripOut;
       out.errors = this.stats;
-      this.prefetchTripHere(client.db, batch);
       this.runTripHere(client, batch, true);
       out.errors = null;
     }
     this.unlock(batch.owner);
     batch.owner = 0;
-  }
-
-  /**
-   * Read ahead for the keys of a locked batch's commands for this shard just
-   * before they run: what the client's read-ahead fetched when it parsed
-   * them is a round trip old by now, and other clients' commands ran
-   * meanwhile (on a large keyspace those lines are gone from the caches).
-   */
-  private prefetchTripHere(db: number, batch: TripBatch): void {
-    const n = batch.n < RUN_PREFETCH ? batch.n : RUN_PREFETCH;
-    const keyAt = this.runKeyAt;
-    for (let i = 0; i < n; i++) keyAt[i] = batch.local[i] ? singleKeyAt(batch.specs[i]!) : 0;
-    this.ks.prefetch(db, batch.argvs as string[][], keyAt, 0, n);
   }
 
   /** A batch's commands for this shard, in order, their replies and times kept in the batch. */
