@@ -21,7 +21,7 @@ import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
 import { clientState, encodeState, decodeState, closeFd, countMoveStarted, countMoveEnded, type ClientState } from './migrate.ts';
-import { commandById, firstKeyAt, keysOf, lookupAny, pushKeys, singleKeyAt } from '../commands/table.ts';
+import { commandById, firstKeyAt, keysOf, lastKeyAt, lookupAny, pushKeys, singleKeyAt } from '../commands/table.ts';
 import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { Client } from './client.ts';
 import type { Config } from '../config/config.ts';
@@ -451,10 +451,9 @@ export class ShardThread {
   private runHandler(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     const mark = ctx.out.len;
     // A command with several keys (MSET, MGET, DEL ...): their lookups are read ahead together.
-    const keys = spec.keys;
-    if (keys.last !== keys.first && keys.step > 0) {
-      const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
-      if (last - keys.first >= keys.step) this.ks.prefetchArgs(ctx.db, argv, keys.first, last, keys.step);
+    if (readsKeysAhead(spec, argv)) {
+      const keys = spec.keys;
+      this.ks.prefetchArgs(ctx.db, argv, keys.first, lastKeyAt(keys, argv.length), keys.step);
     }
     try {
       if (this.watch.active !== 0 && spec.write === true) this.runWatched(spec, argv, ctx);
@@ -717,6 +716,8 @@ export class ShardThread {
   /** Read ahead for the keys of (the start of) a run of a client's commands from another thread; tags: their command ids (K_CMD, K_PSTEP). */
   private prefetchRun(db: number, tags: number[], argvs: string[][]): void {
     const n = argvs.length < RUN_PREFETCH ? argvs.length : RUN_PREFETCH;
+    // One command with several keys (a part of a split MSET, say) reads all of them ahead as it runs.
+    if (n === 1 && readsKeysAhead(specOfTag(tags[0]), argvs[0])) return;
     const keyAt = this.runKeyAt;
     for (let i = 0; i < n; i++) keyAt[i] = firstKeyAt(specOfTag(tags[i]), argvs[i]);
     this.ks.prefetch(db, argvs, keyAt, 0, n);
@@ -1349,6 +1350,12 @@ const TIME_ORIGIN = performance.timeOrigin;
 /** The command of a K_CMD / K_PSTEP record's tag (its low 16 bits; the high ones are flags). */
 function specOfTag(tag: number): CommandSpec {
   return commandById((tag & 0xffff) >>> 0);
+}
+
+/** Does runHandler read this request's keys ahead itself (a key range with at least two keys: MSET, MGET, DEL ...)? */
+function readsKeysAhead(spec: CommandSpec, argv: string[]): boolean {
+  const keys = spec.keys;
+  return keys.last !== keys.first && keys.step > 0 && lastKeyAt(keys, argv.length) - keys.first >= keys.step;
 }
 
 /** The key of a command of a one-trip batch (router/one_trip.ts: single-key commands). */
