@@ -153,6 +153,7 @@ export class Client implements WaitAccount {
     this.parser.keep();
     this.thread.endBatch();
     if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
+    this.thread.afterClientInput();
   }
 
   /**
@@ -1080,6 +1081,7 @@ export class Client implements WaitAccount {
     this.process();
     this.thread.endBatch();
     if (this.held !== null && this.inflight === 0 && (this.waitState === WAIT_NONE || this.waitState >= WAIT_PAUSE)) this.write(EMPTY_BUF);
+    this.thread.afterClientInput();
   }
 
   /** Commands still running for this client (CLIENT LIST's qbuf / multi figures). */

@@ -347,12 +347,21 @@ export class ShardThread {
     for (let i = 0; i < q.length; i++) q[i].flushOutput();
   };
 
-  /** After a batch of work: seal output, and push ring messages once per event-loop turn. */
+  /** A client's input was served (Client.onData, Client.resume): take in the other threads' messages now (Channels.exchange). */
+  afterClientInput(): void {
+    if (this.threads > 1 && this.syncDepth === 0) this.channels.exchange();
+  }
+
+  /** After a batch of work: seal output, and send ring messages (see Channels' wake-up loop). */
   endBatch(): void {
     // Not inside a script's synchronous wait: the command running the script still writes into scratch.
     if (this.syncDepth === 0) this.seal();
-    // Ring messages go out (and inbound rings are polled) once per event-loop turn.
-    if (this.threads > 1) this.channels.kick();
+    // Messages for peers that are awake go now, the others' on the next poll of the rings (kick), which
+    // also takes in what arrived.
+    if (this.threads > 1) {
+      this.channels.kick();
+      if (this.syncDepth === 0) this.channels.flushAwake();
+    }
   }
 
   // ---- executing -------------------------------------------------------------
