@@ -431,7 +431,7 @@ export class Channels {
   // turn, a request that needed another thread waited for the end of the
   // sender's whole turn, then for the other's next poll, and that thread
   // often had nothing to do meanwhile: two threads under redis-benchmark left
-  // a quarter of 2 vCPUs idle (/proc/stat; 14-22% with this). Frames for a
+  // a quarter of 2 vCPUs idle (/proc/stat; 8-22% with this). Frames for a
   // sleeping peer still wait for the turn's flush, one wake-up for all of
   // them (ringing it after every client's input took less through).
   //
