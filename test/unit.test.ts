@@ -338,6 +338,59 @@ describe('Channels batches', () => {
   });
 });
 
+describe('Channels within a turn', () => {
+  /** Two threads' channels without native bells (a sleeping one waits in Atomics.waitAsync). */
+  function pair(): [Channels, Channels] {
+    const cap = 4096;
+    const rings = [
+      [new SharedArrayBuffer(16), new SharedArrayBuffer(ringBytes(cap))],
+      [new SharedArrayBuffer(ringBytes(cap)), new SharedArrayBuffer(16)],
+    ];
+    const control = new SharedArrayBuffer(controlBytes(2));
+    return [new Channels(0, 2, rings, cap, control, null), new Channels(1, 2, rings, cap, control, null)];
+  }
+  const none = Buffer.alloc(0);
+
+  it('frames for a peer that is awake go out at once; for a sleeping one they wait for the flush that wakes it', () => {
+    const [a, b] = pair();
+    a.sendBytes(1, 6, 0, 0, 1, 0, none, 0, 0);
+    a.flushAwake(); // b polls (its sleeping flag is down): no doorbell needed
+    expect(b.hasInbound()).toBe(true);
+    b.pump();
+    b.start(); // nothing to do: b goes to sleep
+    try {
+      a.sendBytes(1, 6, 0, 0, 2, 0, none, 0, 0);
+      a.flushAwake();
+      expect(b.hasInbound()).toBe(false);
+      a.flush(); // the turn's flush: into the ring, and b's doorbell rung
+      expect(b.hasInbound()).toBe(true);
+    } finally {
+      b.stop();
+    }
+  });
+
+  it('exchange() takes in what arrived, but not from inside a frame being handled', () => {
+    const [a, b] = pair();
+    const got: number[] = [];
+    let seenInside: number[] = [];
+    b.onFrame = (_from, _kind, _resp, _db, id) => {
+      got.push(id);
+      if (id !== 1) return;
+      // More frames arrive while this one is being handled: they wait until it is done.
+      for (let more = 2; more <= 3; more++) a.sendBytes(1, 6, 0, 0, more, 0, none, 0, 0);
+      a.flush();
+      b.exchange();
+      seenInside = got.slice();
+    };
+    a.sendBytes(1, 6, 0, 0, 1, 0, none, 0, 0);
+    a.flush();
+    b.exchange();
+    expect(seenInside).toEqual([1]);
+    b.exchange();
+    expect(got).toEqual([1, 2, 3]);
+  });
+});
+
 describe('Channels batches under back-pressure', () => {
   it('a frame partly in the ring is not extended; every message arrives once, in order', () => {
     const cap = 1024;
