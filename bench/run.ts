@@ -3,7 +3,9 @@
 // alternating, for several rounds (after one unmeasured warm-up run on each),
 // and prints medians and ratios ours/redis:
 // throughput, server CPU microseconds per operation (from /proc, whole
-// process, all threads), and latency p50/p99.
+// process, all threads), and latency p50/p99; also the share of the whole
+// machine's CPU left idle during each server's runs (/proc/stat): a server
+// with threads that leaves CPU idle under load is waiting, not working.
 //
 //   npm run bench                       # the default matrix
 //   npm run bench -- --quick            # SET/GET, P1/P16, 50 clients, threads 2
@@ -18,7 +20,7 @@
 //                                       # on the same machine: the last two columns)
 
 import { execFileSync } from 'node:child_process';
-import { argValue, cpuMicros, median, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
+import { argValue, cpuMicros, machineCpu, median, root, startOurs, startRedis, stopServer, type Server } from './servers.ts';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +66,8 @@ interface Sample {
   p50: number;
   p99: number;
   cpuUsPerOp: number;
+  /** Share of the machine's CPU time (every CPU) idle during the run, in %. */
+  idlePct: number;
 }
 
 function benchArgs(test: string): string[] {
@@ -82,6 +86,7 @@ function requestsFor(pipeline: number, o: Opts): number {
 
 function runOnce(srv: Server, test: string, pipeline: number, clients: number, o: Opts, requests = requestsFor(pipeline, o)): Sample | null {
   const before = cpuMicros(srv.proc.pid!);
+  const machineBefore = machineCpu();
   let out: string;
   try {
     out = execFileSync('redis-benchmark', ['-p', String(srv.port), '-h', '127.0.0.1', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', String(o.keyspace), '-d', String(o.dataSize), '--threads', String(o.benchThreads), '--csv', ...benchArgs(test)], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300000 });
@@ -89,21 +94,23 @@ function runOnce(srv: Server, test: string, pipeline: number, clients: number, o
     return null;
   }
   const after = cpuMicros(srv.proc.pid!);
+  const machineAfter = machineCpu();
+  const idlePct = (100 * (machineAfter.idle - machineBefore.idle)) / Math.max(1, machineAfter.total - machineBefore.total);
   const line = out.trim().split('\n').find((l) => !l.startsWith('"test"'));
   if (line === undefined) return null;
   // CSV with quoted fields (a custom command's name, e.g. a script, may hold commas).
   const f = (line.match(/"([^"]*)"|[^,]+/g) ?? []).map((x) => x.replace(/"/g, ''));
   const rps = Number(f[1]);
   if (!(rps > 0)) return null;
-  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: (after - before) / requests };
+  return { rps, p50: Number(f[4]), p99: Number(f[6]), cpuUsPerOp: (after - before) / requests, idlePct };
 }
 
 async function main(): Promise<void> {
   const o = parseArgs();
   const redis = await startRedis();
   const rows: string[] = [];
-  const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms |' + (o.ioThreads ? ' rps ratio vs io-threads | cpu/op ratio vs io-threads |' : '');
-  const sep = '|' + '---|'.repeat(o.ioThreads ? 16 : 14);
+  const header = '| threads | test | P | clients | rps ratio | cpu/op ratio | p50 ratio | p99 ratio | ours rps | redis rps | ours cpu µs/op | redis cpu µs/op | ours p99 ms | redis p99 ms | machine idle % ours | machine idle % redis |' + (o.ioThreads ? ' rps ratio vs io-threads | cpu/op ratio vs io-threads |' : '');
+  const sep = '|' + '---|'.repeat(o.ioThreads ? 18 : 16);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${new Date().toISOString()}, node ${process.versions.node}, redis-benchmark --threads ${o.benchThreads}, -n ${o.requests}, -r ${o.keyspace}, -d ${o.dataSize}, rounds ${o.rounds}`);
   console.log(header);
   console.log(sep);
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
               if (a.length === 0 || b.length === 0) continue;
               const m = (s: Sample[], k: keyof Sample) => median(s.map((v) => v[k]));
               const f = (x: number, d = 2) => x.toFixed(d);
-              const row = `| ${threads} | ${test} | ${P} | ${clients} | **${f(m(a, 'rps') / m(b, 'rps'))}** | ${f(m(a, 'cpuUsPerOp') / m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p50') / m(b, 'p50'))} | ${f(m(a, 'p99') / m(b, 'p99'))} | ${Math.round(m(a, 'rps'))} | ${Math.round(m(b, 'rps'))} | ${f(m(a, 'cpuUsPerOp'))} | ${f(m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p99'), 3)} | ${f(m(b, 'p99'), 3)} |` + (o.ioThreads ? (c.length === 0 ? ' – | – |' : ` ${f(m(a, 'rps') / m(c, 'rps'))} | ${f(m(a, 'cpuUsPerOp') / m(c, 'cpuUsPerOp'))} |`) : '');
+              const row = `| ${threads} | ${test} | ${P} | ${clients} | **${f(m(a, 'rps') / m(b, 'rps'))}** | ${f(m(a, 'cpuUsPerOp') / m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p50') / m(b, 'p50'))} | ${f(m(a, 'p99') / m(b, 'p99'))} | ${Math.round(m(a, 'rps'))} | ${Math.round(m(b, 'rps'))} | ${f(m(a, 'cpuUsPerOp'))} | ${f(m(b, 'cpuUsPerOp'))} | ${f(m(a, 'p99'), 3)} | ${f(m(b, 'p99'), 3)} | ${Math.round(m(a, 'idlePct'))} | ${Math.round(m(b, 'idlePct'))} |` + (o.ioThreads ? (c.length === 0 ? ' – | – |' : ` ${f(m(a, 'rps') / m(c, 'rps'))} | ${f(m(a, 'cpuUsPerOp') / m(c, 'cpuUsPerOp'))} |`) : '');
               console.log(row);
               rows.push(row);
             }
