@@ -73,6 +73,36 @@ it('a locked batch whose client is killed while it is in flight still runs, and 
   d.close();
 });
 
+it('an ordered locked batch waits for its keys on the later shard, its own shard\'s writes hidden until then', async () => {
+  // A script run by a client of thread 3 declares b (shard 1) and d (shard 3), which locks them, and spins ~300 ms,
+  // thread 1 free meanwhile. A client of thread 0 pipelines writes alternating between a (shard 0,
+  // its own) and keys of shard 1: a locked batch whose other shard comes after its own (ordered),
+  // so a's writes run at once, a stays locked, and shard 1's part waits for b instead of being
+  // refused. A reader of thread 2 that asks for a meanwhile must get a's last value only with c
+  // written too; every SET runs once.
+  const a = keyOn(0, 'ordera');
+  const [b, c] = [keyOn(1, 'orderb'), keyOn(1, 'orderc')];
+  const d = keyOn(3, 'orderd');
+  const [s, w, r] = await connectEach([3, 0, 2]);
+  const calls = async (): Promise<number> => Number(/^cmdstat_set:calls=(\d+),/m.exec((await r.command('INFO', 'commandstats')).replace(/\r/g, ''))?.[1] ?? 0);
+  const before = await calls();
+  const script = "local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 300000 return 1";
+  const running = s.command('EVAL', script, '2', b, d);
+  await new Promise((res) => setTimeout(res, 50));
+  const writes = pipeline(w, [['SET', a, '1'], ['SET', b, 'x'], ['SET', a, '2'], ['SET', c, 'y'], ['SET', a, '3']]);
+  await new Promise((res) => setTimeout(res, 30));
+  const seenA = await r.command('GET', a);
+  // c is not locked by the script: once a reads 3, the batch's write of c (after b's) must be in.
+  const seenC = await r.command('GET', c);
+  if (seenA === '$1\r\n3\r\n') expect(seenC).toBe('$1\r\ny\r\n');
+  expect(await running).toBe(':1\r\n');
+  expect(await writes).toEqual(['+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n']);
+  expect(await r.command('MGET', a, b, c)).toBe('*3\r\n$1\r\n3\r\n$1\r\nx\r\n$1\r\ny\r\n');
+  // The batch's five SETs, each once (its own shard's ran as it started, not again).
+  expect((await calls()) - before).toBe(5);
+  for (const x of [s, w, r]) x.close();
+});
+
 it('pipelined reads keep a writer\'s order across shards while it writes (invariant 2)', async () => {
   // The writer sets x (shard 0) then y (shard 1) to 1, 2, 3 ..., each once the one before it has
   // answered, through a connection on each key's own thread (so no message between the threads

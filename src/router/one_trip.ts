@@ -37,6 +37,18 @@
 // without a wait: r never waits for a lock, it refuses). Commands count as
 // they run, as usual.
 //
+// Ordered (a locked batch whose shard r comes after the client's): the
+// client's thread runs its commands as soon as it has locked their keys,
+// before r's part ran, and r waits for its keys instead of refusing
+// (TRIP_ORDERED, a waiting entry on r's shard). The same argument holds:
+// those keys stay locked until r's replies are in, so nobody sees the
+// commands' effects before T, and what they read could not change between
+// their run and T. Waiting cannot deadlock: the batch holds locks only on a
+// shard before r, and every wait for a lock, here and in cross-shard
+// transactions, goes from a lower shard to a higher one. The two parts run at
+// the same time instead of one after the other; on r nothing can refuse them,
+// so the commands never run twice.
+//
 // Neither mode is tried during CLIENT PAUSE, with MONITOR clients, in MULTI
 // or with replies switched off. After a speculative batch that did not go
 // through, the client lets commands go by before trying again (longer after
@@ -74,6 +86,8 @@ export class TripBatch {
   speculative = true;
   /** Locked: the owner of the locks taken on the client's shard (0: none). */
   owner = 0;
+  /** Locked, its client's shard before `remote`: the commands here ran when it started (see the top of this file). */
+  ordered = false;
   /** The commands: n of them, each with whether it runs on the client's thread. */
   n = 0;
   readonly specs: (CommandSpec | null)[] = [];
@@ -150,6 +164,7 @@ export class TripBatch {
     this.n = 0;
     this.speculative = true;
     this.owner = 0;
+    this.ordered = false;
     this.remote = -1;
     this.remoteCount = 0;
     this.localLen = 0;

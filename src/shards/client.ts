@@ -444,17 +444,25 @@ export class Client implements WaitAccount {
 
   /**
    * Will this batch (parsed ahead, its shards known) most likely run as a
-   * locked one-trip batch (oneTrip)? Its commands for this shard then run
-   * after the other shard's replies, and are read ahead for then
-   * (tripReplied): reading ahead now would be wasted. The
-   * gate oneTrip goes through, without its side effects: a write of the
-   * single-key shape first, nothing in flight, two runs for one other shard.
+   * locked one-trip batch (oneTrip) whose commands for this shard run after
+   * the other shard's replies (not an ordered one: that other shard comes
+   * after this one)? They are read ahead for then (tripReplied): reading
+   * ahead now would be wasted. The gate oneTrip goes through, without its
+   * side effects: a write of the single-key shape first, nothing in flight,
+   * two runs for one other shard.
    */
   private lockedTripAhead(ahead: string[][]): boolean {
     const spec = this.specOf(ahead[0][0]);
     if (spec === undefined || spec.oneTrip !== true || spec.speculable === true) return false;
     if (this.inflight !== 0 || this.multi !== null || this.tripSkip !== 0 || this.thread.lockedTripsPaused || !this.tripsAllowed()) return false;
-    return this.aheadKnownAt[0] !== 0 && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2;
+    return this.aheadKnownAt[0] !== 0 && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2 && this.otherShardAhead() < this.thread.index;
+  }
+
+  /** The first shard other than this thread's among the single-key commands parsed ahead (-1: none). */
+  private otherShardAhead(): number {
+    const self = this.thread.index;
+    for (let i = 0; i < this.ahead.length && this.aheadKnownAt[i] !== 0; i++) if (this.aheadKnownShard[i] !== self) return this.aheadKnownShard[i];
+    return -1;
   }
 
   private protocolError(msg: string): void {
@@ -738,10 +746,11 @@ export class Client implements WaitAccount {
     this.trip = null;
     const thread = this.thread;
     ran = ran && ranThere(batch, payload, start, end);
-    // A locked batch whose other part ran must run here too, even for a client gone meanwhile. Its
-    // first command is the one before aheadAt (oneTrip took it from the commands parsed ahead).
+    // A locked batch whose other part ran must run here too, even for a client gone meanwhile (an
+    // ordered one ran here as it started). Its first command is the one before aheadAt (oneTrip took
+    // it from the commands parsed ahead).
     if (!batch.speculative) {
-      if (ran && this.aheadAt > 0) this.refetchAhead(this.aheadAt - 1);
+      if (ran && !batch.ordered && this.aheadAt > 0) this.refetchAhead(this.aheadAt - 1);
       thread.finishLockedTrip(this, batch, ran);
     }
     const kept = ran && (!batch.speculative || (thread.ks.changes === batch.changes && batch.soonestExpiry > Date.now()));

@@ -85,8 +85,12 @@ class WaitOrigin {
 
 /** Something that waits for locks held by a cross-shard transaction. */
 class Waiting {
-  /** 0 local command, 1 remote command, 2 transaction step, 3 a remote client's command running again as a transaction (holds back what its client sent after it). */
-  kind: 0 | 1 | 2 | 3;
+  /**
+   * 0 local command, 1 remote command, 2 transaction step, 3 a remote client's command running again as a
+   * transaction (holds back what its client sent after it), 4 another thread's client's ordered one-trip
+   * batch (TRIP_ORDERED: `tags` and `cmds`).
+   */
+  kind: 0 | 1 | 2 | 3 | 4;
   origin: string;
   keys: string[];
   all: boolean;
@@ -106,7 +110,7 @@ class Waiting {
   conflict = 0;
   /** Its origin's record, while it is queued. */
   at: WaitOrigin | null = null;
-  constructor(kind: 0 | 1 | 2 | 3, origin: string, keys: string[], all: boolean) {
+  constructor(kind: 0 | 1 | 2 | 3 | 4, origin: string, keys: string[], all: boolean) {
     this.kind = kind;
     this.origin = origin;
     this.keys = keys;
@@ -634,7 +638,7 @@ export class ShardThread {
         return;
       }
       case K_TRIP:
-        this.runTrip(from, resp as 2 | 3, db, id, aux === 1, payload, start, end);
+        this.runTrip(from, resp as 2 | 3, db, id, aux, payload, start, end);
         return;
       case K_TRIP_REPLY: {
         const c = this.trips.get(id);
@@ -849,9 +853,11 @@ export class ShardThread {
    * Start `client`'s one-trip batch, or return false when a key of its
    * commands for this shard is locked (by a cross-shard transaction, or by
    * another client's locked batch). A locked batch locks those keys first. Its
-   * commands for batch.remote go out in one frame (K_TRIP, aux 1 for a locked
-   * batch); a speculative batch's commands for this shard run now, uncounted,
-   * their replies, times and keyspace hits and misses kept in the batch.
+   * commands for batch.remote go out in one frame (K_TRIP, aux: TRIP_*); a
+   * speculative batch's commands for this shard run now, uncounted, their
+   * replies, times and keyspace hits and misses kept in the batch; an ordered
+   * one's (a locked batch whose other shard comes after this one) run now,
+   * counted, their replies kept in the batch.
    */
   startTrip(client: Client, batch: TripBatch): boolean {
     const locks = this.locks;
@@ -871,11 +877,18 @@ export class ShardThread {
         return false;
       }
       batch.owner = owner;
+      batch.ordered = this.index < batch.remote;
     }
     batch.collectRemote(batch.speculative ? TAG_PART : 0);
     this.trips.set(client.id, client);
-    this.channels.sendTagged(batch.remote, K_TRIP, client.resp, client.db, client.id, batch.speculative ? 0 : 1, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
+    const mode = batch.speculative ? TRIP_SPECULATIVE : batch.ordered ? TRIP_ORDERED : TRIP_LOCKED;
+    this.channels.sendTagged(batch.remote, K_TRIP, client.resp, client.db, client.id, mode, 0, batch.remoteTags, batch.remoteArgvs as string[][], batch.remoteCount);
     this.channels.kick();
+    if (batch.ordered) {
+      // Its keys here stay locked until the other part ran: nobody sees these commands' effects before.
+      this.runLockedHere(client, batch);
+      return true;
+    }
     if (!batch.speculative) return true;
     const ks = this.ks;
     const stats = ks.stats;
@@ -895,18 +908,22 @@ export class ShardThread {
   /**
    * The other shard's part of `client`'s locked batch is back (`ran`: it ran
    * there): the batch's commands for this shard run now (counted) when it
-   * ran, and the batch's locks here go.
+   * ran, unless they ran already (an ordered batch), and the batch's locks
+   * here go.
    */
   finishLockedTrip(client: Client, batch: TripBatch, ran: boolean): void {
     this.lockedTripMet(!ran || this.waiting.length !== 0);
-    if (ran) {
-      const out = this.tripOut;
-      out.errors = this.stats;
-      this.runTripHere(client, batch, true);
-      out.errors = null;
-    }
+    if (ran && !batch.ordered) this.runLockedHere(client, batch);
     this.unlock(batch.owner);
     batch.owner = 0;
+  }
+
+  /** A locked batch's commands for this shard, counted as they run (their errors too). */
+  private runLockedHere(client: Client, batch: TripBatch): void {
+    const out = this.tripOut;
+    out.errors = this.stats;
+    this.runTripHere(client, batch, true);
+    out.errors = null;
   }
 
   /** A batch's commands for this shard, in order, their replies and times kept in the batch. */
@@ -930,14 +947,15 @@ export class ShardThread {
   }
 
   /**
-   * Another thread's client's one-trip batch (K_TRIP, aux 1: locked): its
-   * commands run here back to back, unless a key of theirs is locked (then
-   * none runs, and the reply says so). A speculative batch's run uncounted
-   * (TAG_PART, errors and keyspace hits and misses too): the reply carries
-   * the hits and misses for the client's thread to count if it keeps the
-   * batch; a locked batch's count here, as usual.
+   * Another thread's client's one-trip batch (K_TRIP, aux `mode`: TRIP_*):
+   * its commands run here back to back, unless a key of theirs is locked:
+   * then none runs, and the reply says so, or, for an ordered batch, they
+   * wait in the queue until their keys are free (runTripNow). A speculative
+   * batch's run uncounted (TAG_PART, errors and keyspace hits and misses
+   * too): the reply carries the hits and misses for the client's thread to
+   * count if it keeps the batch; a locked batch's count here, as usual.
    */
-  private runTrip(from: number, resp: 2 | 3, db: number, id: number, locked: boolean, payload: Buffer, start: number, end: number): void {
+  private runTrip(from: number, resp: 2 | 3, db: number, id: number, mode: number, payload: Buffer, start: number, end: number): void {
     const n = getU32(payload, start + 4);
     const tags: number[] = [];
     const cmds: string[][] = [];
@@ -945,10 +963,26 @@ export class ShardThread {
     if (this.locks.active !== 0) {
       for (let i = 0; i < n; i++) {
         if (this.locks.canUseKey(tripKey(specOfTag(tags[i]), cmds[i]))) continue;
+        if (mode === TRIP_ORDERED) {
+          // Its client's thread holds locks of a shard before this one: waiting cannot close a cycle.
+          const keys: string[] = [];
+          for (let k = 0; k < n; k++) keys.push(tripKey(specOfTag(tags[k]), cmds[k]));
+          const w = new Waiting(4, from + ':' + id, keys, false).sentBy(from, resp, db, id, 0);
+          w.tags = tags;
+          w.cmds = cmds;
+          this.wait(w);
+          return;
+        }
         this.channels.sendBytes(from, K_TRIP_REPLY, 0, 0, id, 0, EMPTY, 0, 0);
         return;
       }
     }
+    this.runTripNow(from, resp, db, id, mode !== TRIP_SPECULATIVE, tags, cmds);
+  }
+
+  /** A one-trip batch of client `id` of thread `from` runs here now (runTrip), its replies sent back. */
+  private runTripNow(from: number, resp: 2 | 3, db: number, id: number, locked: boolean, tags: number[], cmds: string[][]): void {
+    const n = cmds.length;
     this.prefetchRun(db, tags, cmds);
     const out = this.remoteOut;
     out.resp = resp;
@@ -1188,6 +1222,8 @@ export class ShardThread {
         }
       } else if (w.kind === 1) {
         this.runRemote(w.from, w.resp, w.db, w.id, w.aux, w.spec!, w.argv);
+      } else if (w.kind === 4) {
+        this.runTripNow(w.from, w.resp, w.db, w.id, true, w.tags!, w.cmds);
       } else {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
@@ -1366,6 +1402,16 @@ function readsKeysAhead(spec: CommandSpec, argv: string[]): boolean {
   const keys = spec.keys;
   return keys.last !== keys.first && keys.step > 0 && lastKeyAt(keys, argv.length) - keys.first >= keys.step;
 }
+
+/**
+ * K_TRIP's aux: a speculative batch (uncounted there, never waits), a locked
+ * one (runs at once or not at all), an ordered one (a locked batch whose
+ * client's shard comes before the one it is sent to: it waits there for its
+ * keys, never refused; router/one_trip.ts).
+ */
+export const TRIP_SPECULATIVE = 0;
+export const TRIP_LOCKED = 1;
+export const TRIP_ORDERED = 2;
 
 /** The key of a command of a one-trip batch (router/one_trip.ts: single-key commands). */
 function tripKey(spec: CommandSpec, argv: string[]): string {
