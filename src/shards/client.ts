@@ -455,7 +455,8 @@ export class Client implements WaitAccount {
     const spec = this.specOf(ahead[0][0]);
     if (spec === undefined || spec.oneTrip !== true || spec.speculable === true) return false;
     if (this.inflight !== 0 || this.multi !== null || this.tripSkip !== 0 || this.thread.lockedTripsPaused || !this.tripsAllowed()) return false;
-    return this.aheadKnownAt[0] !== 0 && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2 && this.otherShardAhead() < this.thread.index;
+    // An ordered batch (the other shard after this one) is told first: one or two entries looked at.
+    return this.aheadKnownAt[0] !== 0 && this.otherShardAhead() < this.thread.index && this.remoteRunsAhead(this.aheadKnownShard[0], 1) >= 2;
   }
 
   /** The first shard other than this thread's among the single-key commands parsed ahead (-1: none). */

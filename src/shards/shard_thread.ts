@@ -965,9 +965,7 @@ export class ShardThread {
         if (this.locks.canUseKey(tripKey(specOfTag(tags[i]), cmds[i]))) continue;
         if (mode === TRIP_ORDERED) {
           // Its client's thread holds locks of a shard before this one: waiting cannot close a cycle.
-          const keys: string[] = [];
-          for (let k = 0; k < n; k++) keys.push(tripKey(specOfTag(tags[k]), cmds[k]));
-          const w = new Waiting(4, from + ':' + id, keys, false).sentBy(from, resp, db, id, 0);
+          const w = new Waiting(4, from + ':' + id, pipelineKeys(tags, cmds), false).sentBy(from, resp, db, id, 0);
           w.tags = tags;
           w.cmds = cmds;
           this.wait(w);
@@ -1409,9 +1407,9 @@ function readsKeysAhead(spec: CommandSpec, argv: string[]): boolean {
  * client's shard comes before the one it is sent to: it waits there for its
  * keys, never refused; router/one_trip.ts).
  */
-export const TRIP_SPECULATIVE = 0;
-export const TRIP_LOCKED = 1;
-export const TRIP_ORDERED = 2;
+const TRIP_SPECULATIVE = 0;
+const TRIP_LOCKED = 1;
+const TRIP_ORDERED = 2;
 
 /** The key of a command of a one-trip batch (router/one_trip.ts: single-key commands). */
 function tripKey(spec: CommandSpec, argv: string[]): string {
