@@ -10,6 +10,7 @@ import { useDiff, diffCase, compare, type Cmd } from './helpers/diff.ts';
 import { RawClient } from './helpers/resp.ts';
 import { keyShard } from '../src/router/slot.ts';
 import { encodeDump } from '../src/scripting/dump_format.ts';
+import { infoCounters } from './helpers/info_counters.ts';
 
 const THREADS = 4;
 const env = useDiff({ threads: THREADS });
@@ -357,6 +358,43 @@ describe('scripts across shards', () => {
     ['EVAL', "return redis.call('incr', KEYS[1])", '2', X1, X2], ['EVAL', "return redis.pcall('incr', KEYS[1])", '2', X1, X2],
     ['EVAL', "redis.call('set', KEYS[2], 'written') return redis.call('incr', KEYS[1])", '2', X1, X2], ['GET', X2],
     ['EVAL_RO', "return redis.call('set', KEYS[2], 'x')", '2', X1, X2], ['EVAL', 'error("boom")', '2', X1, X2],
+  ]);
+});
+
+// ---- INFO counters ------------------------------------------------------------------------------
+
+/**
+ * What a script's commands count in INFO, as Redis counts them: each
+ * redis.call once (its calls, its failure, its error in errorstats, wherever
+ * its keys live), a refused call as rejected, and the script's own error
+ * reply not a second time when it passes on a redis.call's error.
+ */
+describe('INFO counters after scripts', () => {
+  const report: Cmd[] = [['INFO', 'commandstats'], ['INFO', 'errorstats']];
+  const counted = (name: string, cmds: Cmd[]): void => diffCase(name, [['CONFIG', 'RESETSTAT'], ...cmds, ...report], { normalize: infoCounters });
+  counted('errors of redis.call and pcall', [
+    ['SET', X1, 'str'], ['LPUSH', Y1, 'x'], ['CONFIG', 'RESETSTAT'],
+    ev("return redis.pcall('incr', KEYS[1])", '1', X1), ev("return redis.call('incr', KEYS[1])", '1', X1),
+    ev("redis.pcall('incr', KEYS[1]) return 1", '1', X1), ev("return redis.pcall('get', KEYS[1])", '1', Y1),
+    ev("local t = redis.pcall('incr', KEYS[1]) return {t}", '1', X1), ev("local t = redis.pcall('incr', KEYS[1]) return redis.error_reply(t.err)", '1', X1),
+    ev("local ok, e = pcall(redis.call, 'incr', KEYS[1]) return e", '1', X1), ev("local ok, e = pcall(redis.call, 'incr', KEYS[1]) error(e)", '1', X1),
+  ]);
+  counted("the script's own errors", [
+    ev0("return redis.error_reply('MY own')"), ev0("return {err='FOO bar'}"), ev0("return {err='NOSPACE'}"),
+    ev0("return {err='ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 long code'}"), ev0("return {1, redis.error_reply('XY nested')}"), ev0('error("boom")'),
+  ]);
+  counted('refused calls', [
+    ev0("return redis.pcall('nosuchcommand')"), ev0("return redis.pcall('get')"), ev0("return redis.pcall('multi')"),
+    ['EVAL_RO', "return redis.pcall('set', KEYS[1], 'x')", '1', X1], ev0("return redis.call('select', 99)"),
+    ev("redis.call('select', 1) return redis.call('get', KEYS[1])", '1', X1),
+  ]);
+  counted('calls on other shards and split over shards', [
+    ['EVAL', "redis.call('set', KEYS[1], '1') return redis.call('set', KEYS[2], '2')", '2', X1, X2],
+    ['EVAL', "redis.call('set', KEYS[2], '1') return redis.call('set', KEYS[1], '2')", '2', X1, X2],
+    ['EVAL', "return redis.call('mset', KEYS[1], 1, KEYS[2], 2)", '2', Y1, Y2], ['EVAL', "return redis.call('mget', KEYS[1], KEYS[2])", '2', Y1, Y2],
+    ['EVAL', "return redis.call('del', KEYS[1], KEYS[2])", '2', Y1, Y2], ['EVAL', "return redis.pcall('lpush', KEYS[2], 'x')", '2', X1, X2],
+    ['EVAL', "return redis.pcall('lpush', KEYS[1], 'x')", '2', X1, X2],
+    ev0(`return redis.call('exists', '${Y1}', '${Y2}', 'nokey')`), ev0("return redis.call('dbsize')"), ev0("return #redis.call('keys', '*')"),
   ]);
 });
 

@@ -8,6 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { useDiff, compare, type Cmd } from './helpers/diff.ts';
 import { RawClient } from './helpers/resp.ts';
+import { infoCounters } from './helpers/info_counters.ts';
 
 const env = useDiff({ threads: 4 });
 
@@ -356,16 +357,6 @@ describe('INFO', () => {
     await compare([['HELLO', '3'], ['INFO', 'cluster'], ['INFO', 'nosuch']], { normalize: (r, c) => (isHello(c) ? '<hello>' : r) });
   });
 
-  /** Counters after CONFIG RESETSTAT: every command's calls / rejected / failed, errors, keyspace. */
-  const statsNormalize = (r: string, cmd: Cmd): string => {
-    if (String(cmd[0]).toUpperCase() !== 'INFO') return r;
-    const t = tree(r);
-    const lines = t.v.split('\r\n').map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, 'usec=U,').replace(/avg_ttl=\d+/, 'avg_ttl=T'));
-    const head = lines.filter((l) => l.startsWith('#'));
-    const body = lines.filter((l) => !l.startsWith('#') && l !== '').sort();
-    return [...head, ...body].join("\n");
-  };
-
   const counters: Cmd[] = [
     ['CONFIG', 'RESETSTAT'],
     ['SET', 'a', '1'],
@@ -382,8 +373,8 @@ describe('INFO', () => {
     ['DBSIZE'],
   ];
   const report: Cmd[] = [['INFO', 'commandstats'], ['INFO', 'errorstats'], ['INFO', 'keyspace']];
-  dcase('INFO commandstats, errorstats, keyspace counters', [...counters, ...report], { normalize: statsNormalize });
-  dcase('INFO counters with a second database', [...counters, ['SELECT', '3'], ['SET', 'a', '1'], ['SET', 'e', '1', 'PX', '100000'], ...report], { normalize: statsNormalize });
+  dcase('INFO commandstats, errorstats, keyspace counters', [...counters, ...report], { normalize: infoCounters });
+  dcase('INFO counters with a second database', [...counters, ['SELECT', '3'], ['SET', 'a', '1'], ['SET', 'e', '1', 'PX', '100000'], ...report], { normalize: infoCounters });
 
   dcase('INFO stats counters after RESETSTAT', [
     ['CONFIG', 'RESETSTAT'],

@@ -52,6 +52,13 @@ static const char *script_flag_names[] = {"no-writes", "allow-oom", "allow-stale
 
 /* log(level) with this level: the script just passed busy-reply-threshold (message: the warning to log). */
 #define LOG_BUSY_START 100
+/* log callback level: an error nested in the script's reply, to be counted (INFO errorstats) */
+#define LOG_ERROR_REPLY 101
+
+/* replyInfo[0] after a run: errors in the reply already counted where they came from (a
+ * redis.call's error reply, a rejected call), as Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE */
+#define REPLY_TOP_COUNTED 1    /* the reply itself is such an error */
+#define REPLY_NESTED_COUNTED 2 /* an element of the reply is */
 
 #define REG_PROXIES "keydb.proxies"
 #define REG_PROXY_OF "keydb.proxyof"
@@ -126,6 +133,9 @@ typedef struct Engine {
     napi_ref callreply_buf;
     /* this thread's script start time (wall clock, ms) in the shared control block */
     double *start_wall;
+    /* JS-owned byte: REPLY_* flags of the last run's reply (NULL: not asked for) */
+    unsigned char *reply_info;
+    napi_ref reply_info_buf;
 } Engine;
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -1597,6 +1607,19 @@ static void table_field_type(lua_State *L, const char *k) {
     lua_rawget(L, -2);
 }
 
+/* Does the error table at (negative) index idx carry ignore_error_stats_update (counted already)? */
+static int error_counted(lua_State *L, int idx) {
+    lua_pushstring(L, "ignore_error_stats_update");
+    lua_rawget(L, idx - 1);
+    int counted = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return counted;
+}
+
+static void note_reply(Engine *e, unsigned char flag) {
+    if (e->reply_info != NULL) e->reply_info[0] |= flag;
+}
+
 static void lua_to_resp(Engine *e, lua_State *L, int depth) {
     if (!lua_checkstack(L, 4) || depth > 1000) {
         out_str(e, "-ERR reached lua stack limit\r\n");
@@ -1629,6 +1652,8 @@ static void lua_to_resp(Engine *e, lua_State *L, int depth) {
             size_t len;
             const char *s = lua_tolstring(L, -1, &len);
             out_error(e, s, len);
+            if (error_counted(L, -2)) note_reply(e, depth == 0 ? REPLY_TOP_COUNTED : REPLY_NESTED_COUNTED);
+            else if (depth > 0) call_log(e, LOG_ERROR_REPLY, s, len); /* the top level is counted by the caller */
             lua_pop(L, 2);
             return;
         }
@@ -1870,7 +1895,7 @@ static napi_status buffer_option(napi_env env, napi_value opts, const char *name
 }
 
 /* create({ call, log, state: Int32Array, stateIndex, startIndex, busyEvalIndex, busyFuncIndex, result, callArgs,
- * callReply, version, versionNum }) */
+ * callReply, replyInfo, version, versionNum }) */
 static napi_value js_create(napi_env env, napi_callback_info info) {
     size_t argc = 1;
     napi_value argv[1], v;
@@ -1907,6 +1932,8 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     NAPI_OK(buffer_option(env, argv[0], "callReply", &e->callreply_buf, &rdata, &rlen));
     e->callreply = rdata;
     e->callreply_cap = rlen;
+    NAPI_OK(buffer_option(env, argv[0], "replyInfo", &e->reply_info_buf, &rdata, &rlen));
+    e->reply_info = rlen >= 1 ? rdata : NULL;
     int32_t idx;
     bool has_start = false;
     NAPI_OK(napi_has_named_property(env, argv[0], "startIndex", &has_start));
@@ -2081,6 +2108,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
     e->busy_ms = busy_ms;
     e->busy = 0;
     e->out_len = 0;
+    if (e->reply_info != NULL) e->reply_info[0] = 0;
     int nargs;
     size_t packed = 0;
     if (mode == 0) {
@@ -2131,6 +2159,7 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
             msg = malloc(cap);
             mlen = (size_t)snprintf(msg, cap, "ERR Error running script %s, %.100s", e->funcname, m);
         } else {
+            if (error_counted(L, -1)) note_reply(e, REPLY_TOP_COUNTED);
             lua_getfield(L, -1, "err");
             const char *em = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
             lua_getfield(L, -2, "source");

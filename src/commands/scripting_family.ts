@@ -28,7 +28,9 @@ import { globalLockOf } from '../router/global_lock.ts';
 import { MULTI_SHARD } from './table.ts';
 import { stringMatch } from '../config/glob.ts';
 import { scripting, scriptResult, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
-import { runScript, resultBytes, RETRY_GLOBAL, type RunOptions, type ScriptResult } from '../scripting/run.ts';
+import { runScript, resultBytes, RETRY_GLOBAL, COUNTED_ERROR, type RunOptions, type ScriptResult } from '../scripting/run.ts';
+
+const COUNTED_ERROR_CODE = COUNTED_ERROR.charCodeAt(0);
 import { GlobalScripts } from '../scripting/global_scripts.ts';
 import { F_NO_WRITES, F_SHEBANG, FLAG_NAMES } from '../scripting/scripts.ts';
 import { POLICY_APPEND, POLICY_FLUSH, POLICY_REPLACE, type FunctionInfo } from '../scripting/functions.ts';
@@ -56,9 +58,9 @@ function numKeys(argv: string[], fcall: boolean): number | string {
   return nk;
 }
 
-/** Write a script's result: the RESP bytes, or an error (counted in the error stats). */
+/** Write a script's result: the RESP bytes, or an error (counted in the error stats unless it was already: COUNTED_ERROR). */
 function writeResult(out: ReplyWriter, r: ScriptResult): void {
-  if (typeof r === 'string') return out.error(r);
+  if (typeof r === 'string') return r.charCodeAt(0) === COUNTED_ERROR_CODE ? out.uncountedError(r.slice(1)) : out.error(r);
   const b = typeof r === 'number' ? scriptResult : r;
   const n = typeof r === 'number' ? r : r.length;
   if (b[0] === 45 /* - */ && b.indexOf(13) === n - 2) out.error(b.latin1Slice(1, n - 2));

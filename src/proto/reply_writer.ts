@@ -61,6 +61,16 @@ export interface ErrorCounter {
   countError(prefix: string): void;
 }
 
+/**
+ * The code INFO errorstats counts an error reply under (its text after '-'):
+ * the first word when a space ends it within Redis's 32 bytes of the reply
+ * ('-' included), else ERR.
+ */
+export function errorCode(msg: string): string {
+  const sp = msg.indexOf(' ');
+  return sp >= 0 && sp < 31 ? msg.slice(0, sp) : 'ERR';
+}
+
 export class ReplyWriter {
   buf: Buffer = ownBuffer(INITIAL);
   len = 0;
@@ -171,10 +181,12 @@ export class ReplyWriter {
 
   /** An error reply; `msg` is the full text after '-', e.g. "ERR syntax error". */
   error(msg: string): void {
-    if (this.errors !== null) {
-      const sp = msg.indexOf(' ');
-      this.errors.countError(sp < 0 ? msg : msg.slice(0, sp));
-    }
+    if (this.errors !== null) this.errors.countError(errorCode(msg));
+    this.uncountedError(msg);
+  }
+
+  /** An error reply that is not counted here (it was where it came from). */
+  uncountedError(msg: string): void {
     // Redis turns newlines in error text into spaces so the reply stays one line.
     if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
     this.line(45 /* - */, msg);

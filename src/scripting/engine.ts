@@ -13,6 +13,7 @@ import { GlobalScripts } from './global_scripts.ts';
 import { SERVER_VERSION } from '../version.ts';
 import { argvSize, writeArgv, readArgv } from '../proto/argv_codec.ts';
 import { currentRun, scriptingConfigChanged } from './run.ts';
+import { errorCode } from '../proto/reply_writer.ts';
 
 /** The native addon's interface (native/src/engine.c). */
 export interface LuaAddon {
@@ -30,6 +31,8 @@ export interface LuaAddon {
     callArgs: Buffer;
     /** Where call leaves a reply when it returns the reply's length. */
     callReply: Buffer;
+    /** Byte 0: the REPLY_* flags of the last run's reply. */
+    replyInfo: Buffer;
     /** Word index of this thread's script start time (a float64, Date.now()) in `state`. */
     startIndex: number;
     stateIndex: number;
@@ -98,6 +101,14 @@ export const scriptResult = Buffer.alloc(64 * 1024);
 const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
+/** The engine's flags for the last run's reply (byte 0, REPLY_*): errors in it counted already. */
+export const replyInfo = Buffer.alloc(1);
+/** The reply is an error counted where it came from (a redis.call's error passed on, a rejected call). */
+export const REPLY_TOP_COUNTED = 1;
+/** An element of the reply is such an error. */
+export const REPLY_NESTED_COUNTED = 2;
+/** log() level of an error nested in a script's reply, counted here (the engine's LOG_ERROR_REPLY). */
+const LOG_ERROR_REPLY = 101;
 
 /** A run's keys and its arguments (argv from `from` on) into callArgs, for run(..., null, null, ...); false when they do not fit. */
 export function packRunArgs(keys: string[], argv: string[], from: number): boolean {
@@ -120,6 +131,10 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
       return run.call(argv === null ? readArgv(callArgs, 0, callArgs.length) : argv, resp, mode);
     },
     log: (level, msg) => {
+      if (level === LOG_ERROR_REPLY) {
+        thread.stats.countError(errorCode(msg));
+        return;
+      }
       if (level === 100) {
         const run = currentRun();
         if (run !== null) run.becameBusy(ctl);
@@ -132,6 +147,7 @@ export function initScripting(thread: ShardThread, shared: ScriptingShared): voi
     result: scriptResult,
     callArgs,
     callReply,
+    replyInfo,
     startIndex: ctl.startIndex,
     stateIndex: ctl.stateIndex,
     busyEvalIndex: W_BUSY_EVAL,

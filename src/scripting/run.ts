@@ -43,10 +43,10 @@ import type { CommandSpec, ExecContext } from '../commands/types.ts';
 import type { StepLock } from '../router/txn.ts';
 import { lookupCommand, keysOf, arityOk } from '../commands/table.ts';
 import { keyShard, keyHashSlot } from '../router/slot.ts';
-import { ReplyWriter } from '../proto/reply_writer.ts';
+import { ReplyWriter, errorCode } from '../proto/reply_writer.ts';
 import { arrayElements, intValue, isError } from '../proto/reply_reader.ts';
 import { parseI64 } from '../proto/number_format.ts';
-import { scriptResult, callReply, packRunArgs, type ScriptingThread } from './engine.ts';
+import { scriptResult, callReply, replyInfo, REPLY_TOP_COUNTED, packRunArgs, type ScriptingThread } from './engine.ts';
 import type { ScriptControl } from './shared.ts';
 import { GlobalScripts } from './global_scripts.ts';
 
@@ -54,6 +54,12 @@ import { GlobalScripts } from './global_scripts.ts';
 export const NON_LOCAL = 'Script attempted to access a non local key in a cluster node';
 /** runScript's result when the script stopped to run again under the global lock (nothing was written). */
 export const RETRY_GLOBAL = '\u0000retry under the global lock';
+/**
+ * Leads runScript's error text when the error was counted where it came
+ * from (a redis.call's error reply the script passed on, a call refused):
+ * the reply is written uncounted (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+ */
+export const COUNTED_ERROR = '\u0001';
 
 export interface RunOptions {
   /** 0 EVAL (name = sha), 1 FCALL (name = function name, ref = compiled function). */
@@ -142,11 +148,15 @@ export class ScriptRun {
   private lastName = '';
   private lastSpec: CommandSpec | null = null;
   private lastFlags = 0;
+  /** The command being called is counted as it runs (false while the parts of a split one run: it is counted once, after them). */
+  private counting = true;
 
   constructor(S: ScriptingThread) {
     this.S = S;
     this.thread = S.thread;
     this.ctx = { ks: S.thread.ks, db: 0, out: this.out, thread: S.thread, client: null };
+    // The commands' error replies are counted (INFO errorstats) as they are written, as Redis does.
+    this.out.errors = S.thread.stats;
   }
 
   private begin(o: RunOptions): void {
@@ -194,11 +204,24 @@ export class ScriptRun {
       const packed = packRunArgs(o.keys, o.argv, from);
       const r = packed ? S.lua.run(o.mode, o.name, o.ref, null, null, o.resp, busyMs) : S.lua.run(o.mode, o.name, o.ref, o.keys, o.argv.slice(from), o.resp, busyMs);
       if (this.escalated) return RETRY_GLOBAL;
-      return r;
+      return replyInfo[0] === 0 ? r : this.countedElsewhere(r, replyInfo[0]);
     } finally {
       active = null;
       this.finish();
     }
+  }
+
+  /**
+   * The script's reply holds an error counted already (REPLY_*): the script
+   * failed all the same; an error reply is returned as COUNTED_ERROR text
+   * so that it is written without being counted again.
+   */
+  private countedElsewhere(r: number | Buffer | string, flags: number): ScriptResult {
+    this.thread.stats.countFailure();
+    if ((flags & REPLY_TOP_COUNTED) === 0) return r;
+    if (typeof r === 'string') return COUNTED_ERROR + r;
+    const b = resultBytes(r);
+    return COUNTED_ERROR + b.latin1Slice(1, b.length - 2);
   }
 
   // ---- redis.call ------------------------------------------------------------------
@@ -223,24 +246,49 @@ export class ScriptRun {
       }
     }
     if (mode === 1) return spec !== undefined ? true : 'unknown command';
-    if (spec === undefined) return 'Unknown Redis command called from script';
-    if (!arityOk(spec, argv)) return 'Wrong number of args calling Redis command from script';
-    if ((flags & NOSCRIPT_FLAG) !== 0) return 'This Redis command is not allowed from script';
+    if (spec === undefined) return this.refuse(null, 'Unknown Redis command called from script');
+    if (!arityOk(spec, argv)) return this.refuse(spec, 'Wrong number of args calling Redis command from script');
+    if ((flags & NOSCRIPT_FLAG) !== 0) return this.refuse(spec, 'This Redis command is not allowed from script');
     this.writing = spec.write === true;
     if (this.writing) {
-      if (this.readOnly) return 'Write commands are not allowed from read-only scripts.';
-      if (!this.S.ctl.markDirty()) return 'Script killed by user with SCRIPT KILL...';
+      if (this.readOnly) return this.refuse(spec, 'Write commands are not allowed from read-only scripts.');
+      if (!this.S.ctl.markDirty()) return this.refuse(null, 'Script killed by user with SCRIPT KILL...');
     }
     this.out.resp = resp === 3 ? 3 : 2;
     this.retryDeadline = 0;
+    this.counting = true;
+    let r: Reply | string;
     try {
-      if (spec.name === 'select') return this.select(argv);
-      if (spec.route === 'keys') return this.keyed(spec, argv);
-      if (spec.route === 'all') return this.everyShard(spec, argv);
-      return this.runHere(spec, argv);
+      if (spec.name === 'select') r = this.select(spec, argv);
+      else if (spec.route === 'keys') r = this.keyed(spec, argv);
+      else if (spec.route === 'all') r = this.everyShard(spec, argv);
+      else r = this.runHere(spec, argv);
     } catch (e) {
-      return 'internal error: ' + String((e as Error)?.message ?? e);
+      return this.refuse(null, 'internal error: ' + String((e as Error)?.message ?? e));
     }
+    // A key the script may not reach: refused as Redis Cluster refuses it (unless the script stops to run again).
+    return typeof r === 'string' && !this.escalated ? this.refuse(spec, r) : r;
+  }
+
+  /**
+   * A call refused before it ran (the engine raises or returns the text as
+   * an error counted already): counted as Redis's scriptCall counts it, in
+   * INFO errorstats and the command's rejected_calls, not as the script's
+   * failure.
+   */
+  private refuse(spec: CommandSpec | null, msg: string): string {
+    const st = this.thread.stats;
+    const before = st.failures;
+    st.countError(msg.charCodeAt(0) === 45 /* - */ ? errorCode(msg.slice(1)) : 'ERR');
+    st.failures = before;
+    if (spec !== null) st.cmd(spec.id!).rejected++;
+    return msg;
+  }
+
+  /** A command that ran elsewhere or in parts (another shard, split over shards), counted once here. */
+  private countHere(spec: CommandSpec, argv: string[], t0: number, reply: Buffer): void {
+    const failed = reply[0] === 45 /* - */ || reply[0] === 33; /* ! */
+    this.thread.countCall(spec, argv, null, (performance.now() - t0) * 1000, failed);
   }
 
   /**
@@ -271,19 +319,28 @@ export class ScriptRun {
     const ctx = this.ctx;
     ctx.db = this.db;
     if (this.writing) this.wrote = true;
-    this.thread.call(spec, argv, ctx);
+    const stats = this.thread.stats;
+    const before = stats.failures;
+    this.thread.call(spec, argv, ctx, this.counting);
+    // Its error is its own failure (counted as it ran), not the script's.
+    stats.failures = before;
     return this.reply();
   }
 
-  private select(argv: string[]): Reply {
+  private select(spec: CommandSpec, argv: string[]): Reply {
+    const t0 = performance.now();
     const n = parseI64(argv[1]);
     const out = this.fresh();
+    const stats = this.thread.stats;
+    const before = stats.failures;
     if (n === null || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) out.error('ERR value is not an integer or out of range');
     else if (n < 0 || n >= this.thread.ks.dbs.length) out.error('ERR DB index is out of range');
     else {
       this.db = n;
       out.ok();
     }
+    stats.failures = before;
+    this.countHere(spec, argv, t0, out.buf);
     return this.reply();
   }
 
@@ -303,7 +360,7 @@ export class ScriptRun {
   private onShard(spec: CommandSpec, argv: string[], keys: string[], shard: number): Reply | string {
     if (shard === this.thread.index) return this.runLocal(spec, argv, keys);
     if (this.canEscalate() && !(this.callerHeld.includes(shard) && this.covered(keys))) return this.escalate();
-    return this.runRemote(shard, argv, keys);
+    return this.runRemote(spec, shard, argv, keys);
   }
 
   /**
@@ -408,9 +465,13 @@ export class ScriptRun {
     return replies;
   }
 
-  private runRemote(shard: number, argv: string[], keys: string[]): Buffer | string {
+  private runRemote(spec: CommandSpec, shard: number, argv: string[], keys: string[]): Buffer | string {
+    const t0 = performance.now();
     const r = this.step(shard, [argv], keys);
-    return r === null ? NON_LOCAL : r[0];
+    if (r === null) return NON_LOCAL;
+    // The shard ran it as a step of the script's transaction, uncounted there.
+    if (this.counting) this.countHere(spec, argv, t0, r[0]);
+    return r[0];
   }
 
   /** A command whose keys span shards: per-shard parts, merged as the single-shard command would reply. */
@@ -435,6 +496,8 @@ export class ScriptRun {
         if (!this.covered(keys) || (s !== this.thread.index && !this.callerHeld.includes(s))) return this.escalate();
       }
     }
+    const t0 = performance.now();
+    this.counting = false;
     const parts: { positions: number[]; reply: Buffer }[] = [];
     for (const s of shards) {
       const positions = byShard.get(s)!;
@@ -447,7 +510,7 @@ export class ScriptRun {
       const r = this.onShard(spec, sub, keys, s);
       if (typeof r === 'string') return r;
       const b = this.bytes(r);
-      if (isError(b)) return Buffer.from(b);
+      if (isError(b)) return this.countedParts(spec, argv, t0, Buffer.from(b));
       parts.push({ positions, reply: Buffer.from(b) });
     }
     const out = this.fresh();
@@ -465,7 +528,14 @@ export class ScriptRun {
       for (const p of parts) sum += intValue(p.reply);
       out.int(sum);
     }
+    this.countHere(spec, argv, t0, out.buf);
     return this.reply();
+  }
+
+  /** The reply of a command that ran in parts, counted once. */
+  private countedParts(spec: CommandSpec, argv: string[], t0: number, reply: Buffer): Buffer {
+    this.countHere(spec, argv, t0, reply);
+    return reply;
   }
 
   /** Keyspace-wide commands: every shard under a whole-shard lock, replies merged. */
@@ -475,6 +545,8 @@ export class ScriptRun {
     const name = spec.name;
     if (name !== 'dbsize' && name !== 'keys' && name !== 'flushdb' && name !== 'flushall' && name !== 'randomkey' && name !== 'swapdb') return NON_LOCAL;
     if (this.canEscalate()) return this.escalate();
+    const t0 = performance.now();
+    this.counting = false;
     // RANDOMKEY asks every shard its size first, then one shard for a key.
     const perShard = name === 'randomkey' ? ['dbsize'] : argv;
     const perSpec = name === 'randomkey' ? lookupCommand('dbsize')! : spec;
@@ -496,7 +568,7 @@ export class ScriptRun {
         if (rr === null) return NON_LOCAL;
         r = rr[0];
       }
-      if (isError(r)) return r;
+      if (isError(r)) return this.countedParts(spec, argv, t0, r);
       replies.push(r);
     }
     const out = this.fresh();
@@ -528,6 +600,7 @@ export class ScriptRun {
         out.raw(r);
       }
     } else out.ok();
+    this.countHere(spec, argv, t0, out.buf);
     return this.reply();
   }
 }

@@ -964,7 +964,7 @@ export class Client implements WaitAccount {
     const t0 = performance.now();
     this.crossWaitMs = 0;
     this.crossEndAt = 0;
-    const errs = this.thread.stats.errorReplies;
+    const errs = this.thread.stats.failures;
     spec.cross!(this, argv).then(
       () => {
         this.thread.crossFinished(this, spec, argv, t0, errs);

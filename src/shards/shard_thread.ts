@@ -277,8 +277,7 @@ export class ShardThread {
     // The time it ran: up to its transaction's end, without its waits (WaitAccount).
     const end = client.crossEndAt > 0 ? client.crossEndAt : performance.now();
     const ms = end - t0 - client.crossWaitMs;
-    // '>': CONFIG RESETSTAT zeroes the counter while it runs.
-    this.countCall(spec, argv, client, ms > 0 ? ms * 1000 : 0, this.stats.errorReplies > errs);
+    this.countCall(spec, argv, client, ms > 0 ? ms * 1000 : 0, this.stats.failures > errs);
   }
 
   /** CONFIG SET applied (values already in this.config). */
@@ -376,7 +375,7 @@ export class ShardThread {
    * (ShardThread.countCall) with the time of all its parts.
    */
   call(spec: CommandSpec, argv: string[], ctx: ExecContext, counted = true): number {
-    const errs = this.stats.errorReplies;
+    const errs = this.stats.failures;
     // One clock read per command: a client's command that follows its previous one in the same run of
     // its input (Client.process) starts when that one ended; the wall clock for expiry derives from
     // the monotonic one.
@@ -387,13 +386,14 @@ export class ShardThread {
     const t1 = performance.now();
     if (chained) this.clock = t1;
     const us = (t1 - t0) * 1000;
-    if (counted) {
+    // A command that must run again (rerun) is counted once, when it has.
+    if (counted && !this.rerun) {
       // countCall's body, kept inline on the hot path (one call less per command; countCall serves the coordinators).
       const st = this.stats.cmd(spec.id!);
       st.usec += us;
       st.calls++;
       this.stats.commands++;
-      if (this.stats.errorReplies !== errs) st.failed++;
+      if (this.stats.failures !== errs) st.failed++;
       if (this.latencyTracking) this.recordLatency(spec.id!, us);
       if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
     }
@@ -747,7 +747,9 @@ export class ShardThread {
   private rerunRemote(from: number, resp: 2 | 3, db: number, id: number, aux: number, spec: CommandSpec, argv: string[]): void {
     const marker = new Waiting(3, from + ':' + id, [], false);
     this.wait(marker);
+    const t0 = performance.now();
     const done = (reply: Buffer): void => {
+      this.countCall(spec, argv, null, (performance.now() - t0) * 1000, reply[0] === 45 /* - */);
       const len = (aux & AUX_DISCARD_REPLY) !== 0 ? 0 : reply.length;
       this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, reply, 0, len);
       const i = this.waiting.indexOf(marker);

@@ -21,6 +21,14 @@ export class ThreadStats implements ErrorCounter {
   netInput = 0;
   netOutput = 0;
   errorReplies = 0;
+  /**
+   * Error replies plus errors counted where they came from (countFailure):
+   * a command failed when this moved while it ran. Never reset (only
+   * differences are read), and a command that runs others (a script's
+   * redis.call) takes back what they added once they are counted, as Redis
+   * does with its previous error count.
+   */
+  failures = 0;
   readonly errors = new Map<string, number>();
   /** By command id (the table's index). */
   readonly perCommand: CommandStat[] = [];
@@ -31,10 +39,16 @@ export class ThreadStats implements ErrorCounter {
 
   countError(prefix: string): void {
     this.errorReplies++;
+    this.failures++;
     // Redis keeps at most 128 distinct error codes.
     const n = this.errors.get(prefix);
     if (n !== undefined) this.errors.set(prefix, n + 1);
     else if (this.errors.size < 128) this.errors.set(prefix, 1);
+  }
+
+  /** An error reply counted already (a script's reply passing on a redis.call's error): its command failed all the same. */
+  countFailure(): void {
+    this.failures++;
   }
 
   cmd(id: number): CommandStat {
