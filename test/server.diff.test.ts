@@ -659,6 +659,17 @@ describe('SLOWLOG', () => {
     ['SLOWLOG', 'RESET'],
   ], { normalize: slowlogNormalize });
 
+  dcase('SLOWLOG records the commands of an EXEC block, not EXEC', [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+    ['CLIENT', 'SETNAME', 'blk'],
+    ['SLOWLOG', 'RESET'],
+    ['MULTI'], ['SET', 'a', '1'], ['GET', 'b'], ['INCR', 'c'], ['MGET', 'a', 'b', 'c'], ['PING'], ['EXEC'],
+    ['MULTI'], ['SET', 'x', '1'], ['GET', 'x'], ['EXEC'],
+    ['SLOWLOG', 'GET', '-1'],
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+    ['SLOWLOG', 'RESET'],
+  ], { normalize: slowlogNormalize });
+
   dcase('SLOWLOG records commands over the threshold', [
     ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
     ['SLOWLOG', 'RESET'],

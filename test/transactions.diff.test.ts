@@ -2,7 +2,8 @@
 // with 4 threads so blocks span shards.
 
 import { describe } from 'vitest';
-import { useDiff, diffCase } from './helpers/diff.ts';
+import { useDiff, diffCase, type Cmd } from './helpers/diff.ts';
+import { infoCounters } from './helpers/info_counters.ts';
 
 useDiff({ threads: 4 });
 
@@ -56,4 +57,26 @@ describe('WATCH', () => {
     ['WATCH', 'w'], ['MULTI'], ['DISCARD'], ['SET', 'w', '2'], ['MULTI'], ['GET', 'w'], ['EXEC'],
   ]);
   diffCase('RESET clears MULTI and WATCH', [['WATCH', 'w'], ['MULTI'], ['SET', 'w', '1'], ['RESET'], ['SET', 'w', '2'], ['EXEC'], ['MULTI'], ['GET', 'w'], ['EXEC']]);
+});
+
+/**
+ * What a block counts in INFO, as Redis counts it: each queued command once
+ * (calls, failures, errorstats), wherever it runs and whichever way the block
+ * runs (one step per shard, command by command, under WATCH); EXEC fails only
+ * when it refuses the block.
+ */
+describe('INFO counters after EXEC', () => {
+  const report: Cmd[] = [['INFO', 'commandstats'], ['INFO', 'errorstats']];
+  const counted = (name: string, cmds: Cmd[]): void => diffCase(name, [['SET', 's', 'x'], ['CONFIG', 'RESETSTAT'], ...cmds, ...report], { normalize: infoCounters });
+  counted('single-key commands on several shards (one step each)', [
+    ['MULTI'], ['SET', 'a', '1'], ['INCR', 's'], ['GET', 'b'], ['INCR', 'c'], ['LPUSH', 's', 'y'], ['GET', 'a'], ['EXEC'],
+  ]);
+  counted('commands across shards and keyless ones (command by command)', [
+    ['MULTI'], ['SET', 'a', '1'], ['MGET', 'a', 'b', 'c', 'd'], ['PING'], ['INCR', 's'], ['DEL', 'a', 'b', 'zz'], ['DBSIZE'], ['ECHO', 'x'], ['EXEC'],
+  ]);
+  counted('WATCH, EXECABORT and an aborted block', [
+    ['WATCH', 'a', 'b'], ['MULTI'], ['INCR', 'a'], ['GET', 's'], ['EXEC'],
+    ['MULTI'], ['SET', 'a', '1'], ['NOSUCHCMD'], ['EXEC'],
+    ['WATCH', 'a'], ['SET', 'a', '2'], ['MULTI'], ['GET', 'a'], ['EXEC'],
+  ]);
 });

@@ -6,12 +6,20 @@
 // watched key was touched. Then the commands run in order on their shards
 // (consecutive commands for one shard travel as one step) while the locks
 // are held; nobody can observe a half-applied block. Phase 2 unlocks.
+//
+// Each command of the block is counted as Redis counts it (INFO
+// commandstats, latency, slow log): where it runs, as a step's command
+// (STEP_COUNT), or here once for one that crosses shards. A command's error
+// is its own failure: EXEC fails only when it refuses the block.
 
 import type { Client, QueuedCommand } from '../shards/client.ts';
 import { keysOf, shardOf, MULTI_SHARD } from '../commands/table.ts';
 import { keyShard } from './slot.ts';
 import { intValue } from '../proto/reply_reader.ts';
+import { performance } from 'node:perf_hooks';
 import type { CrossShardTxn } from './txn.ts';
+import type { ShardThread } from '../shards/shard_thread.ts';
+import type { CommandSpec } from '../commands/types.ts';
 
 /** WATCH's per-shard registrations go away: UNWATCH, DISCARD, EXEC, RESET, disconnect. */
 export async function unwatchAll(client: Client, t: CrossShardTxn | null = null): Promise<void> {
@@ -55,6 +63,7 @@ export async function execMulti(client: Client): Promise<void> {
   }
   const watched = client.watchedShards;
   const t = thread.beginTxn(client.db, client.resp, client);
+  t.clientId = client.id;
   client.txn = t;
   try {
     if (watched === null && !lockEverything && (await runsPerShard(client, queued, n, keysBy, t))) return;
@@ -88,25 +97,39 @@ export async function execMulti(client: Client): Promise<void> {
           }
           t.db = client.db;
           t.resp = client.resp;
-          const replies = await t.step(s, cmds, null);
+          const replies = await t.step(s, cmds, null, true);
           for (const r of replies) client.out().raw(r);
           i = j;
           continue;
         }
         if (s === MULTI_SHARD) {
-          await q.spec.cross!(client, q.argv);
+          await countedHere(thread, client, q.spec, q.argv, true);
           i++;
           continue;
         }
       }
-      if (q.spec.route === 'all') await q.spec.cross!(client, q.argv);
-      else thread.execClientCommand(client, q.spec, q.argv);
+      await countedHere(thread, client, q.spec, q.argv, q.spec.route === 'all');
       i++;
     }
   } finally {
     client.txn = null;
     t.finish();
   }
+}
+
+/**
+ * A command of the block that runs here (crossing shards, or keyless),
+ * counted once here; its error is its own failure, not the EXEC's.
+ */
+async function countedHere(thread: ShardThread, client: Client, spec: CommandSpec, argv: string[], cross: boolean): Promise<void> {
+  const stats = thread.stats;
+  const before = stats.failures;
+  if (cross) {
+    const t0 = performance.now();
+    await spec.cross!(client, argv);
+    thread.countCall(spec, argv, client, (performance.now() - t0) * 1000, stats.failures !== before);
+  } else thread.execClientCommand(client, spec, argv);
+  stats.failures = before;
 }
 
 /**
@@ -136,7 +159,7 @@ function runsPerShard(client: Client, queued: QueuedCommand[], n: number, keysBy
       for (let i = 0; i < queued.length; i++) if (shardOfCmd[i] === s) idx.push(i);
       const cmds = idx.map((i) => queued[i].argv);
       // The last shard locks, runs and unlocks in one go: no other client waits on it for a round trip.
-      const r = s === last ? await t.lastStep(s, cmds, keysBy[s]) : await t.step(s, cmds, keysBy[s]);
+      const r = s === last ? await t.lastStep(s, cmds, keysBy[s], true) : await t.step(s, cmds, keysBy[s], true);
       for (let k = 0; k < idx.length; k++) replies[idx[k]] = r[k];
     }
     for (const q of queued) client.showToMonitors(q.spec, q.argv);

@@ -31,6 +31,8 @@ export class CrossShardTxn {
   readonly thread: ShardThread;
   db: number;
   resp: 2 | 3;
+  /** The client whose commands its counted steps run (their slow log entries name it); 0: none. */
+  clientId = 0;
   private readonly locked: number[] = [];
   /**
    * Inside EXEC the block's transaction is lent to the commands that cross
@@ -56,13 +58,17 @@ export class CrossShardTxn {
     this.account = account;
   }
 
-  /** Run `cmds` on `shard` (taking `lock` there first, held until finish()). */
-  step(shard: number, cmds: string[][], lock: StepLock = null): Promise<Buffer[]> {
+  /**
+   * Run `cmds` on `shard` (taking `lock` there first, held until finish()).
+   * `counted`: they are a client's own commands (an EXEC block's), each
+   * counted there as it runs; otherwise the coordinator counts what it runs.
+   */
+  step(shard: number, cmds: string[][], lock: StepLock = null, counted = false): Promise<Buffer[]> {
     if (lock !== null && !this.locked.includes(shard)) this.locked.push(shard);
     if (this.account !== null) this.sentAt = this.resumed();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
-      this.thread.sendTxnStep(this, shard, cmds, lock);
+      this.thread.sendTxnStep(this, shard, cmds, lock, false, counted);
     });
   }
 
@@ -73,12 +79,12 @@ export class CrossShardTxn {
    * stay until finish(). The caller must take no lock after this. A plain
    * step while the transaction is lent (see `lent`).
    */
-  lastStep(shard: number, cmds: string[][], lock: StepLock): Promise<Buffer[]> {
-    if (this.lent !== 0 || this.locked.includes(shard)) return this.step(shard, cmds, lock);
+  lastStep(shard: number, cmds: string[][], lock: StepLock, counted = false): Promise<Buffer[]> {
+    if (this.lent !== 0 || this.locked.includes(shard)) return this.step(shard, cmds, lock, counted);
     if (this.account !== null) this.sentAt = this.resumed();
     return new Promise<Buffer[]>((resolve) => {
       this.resolve = resolve;
-      this.thread.sendTxnStep(this, shard, cmds, lock, true);
+      this.thread.sendTxnStep(this, shard, cmds, lock, true, counted);
     });
   }
 

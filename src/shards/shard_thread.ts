@@ -74,6 +74,8 @@ const STEP_LOCK_ALL = 2;
 const STEP_TRY = 4;
 /** The transaction takes no further locks after this step: release this shard's locks right after it ran. */
 const STEP_RELEASE = 8;
+/** The step's commands are a client's own (an EXEC block's): each is counted here as it runs. */
+const STEP_COUNT = 16;
 
 /** A client's or a transaction's entries in the waiting queue (ShardThread.wait). */
 class WaitOrigin {
@@ -254,6 +256,8 @@ export class ShardThread {
     const top = spec.parent ?? spec;
     if (top.flags.includes('skip_slowlog') || top.flags.includes('skip-slowlog') || spec.flags.includes('skip_slowlog') || spec.flags.includes('skip-slowlog')) return;
     const id = this.ctrl !== null ? Atomics.add(this.ctrl, CTRL_SLOWLOG_ID, 1) : 0;
+    // A step run here for a client of this thread (an EXEC block's, a pipeline's): the client as it is now.
+    if (client === null && this.remoteFrom === this.index) client = this.clients.get(this.remoteClient) ?? null;
     // The client's thread notes its address and name now: the note travels ahead of the reply,
     // so it sees the client as it was when the command ran.
     if (client === null && this.remoteFrom >= 0 && this.remoteFrom !== this.index) this.channels.sendBytes(this.remoteFrom, K_SLOW_NOTE, 0, 0, this.remoteClient, id, EMPTY, 0, 0);
@@ -460,6 +464,21 @@ export class ShardThread {
     this.runHandler(spec, argv, ctx);
   }
 
+  /**
+   * A command of a client's EXEC block, run in a step: counted here as Redis
+   * counts each command of the block (its error is its own failure, not the
+   * EXEC's: taken back from the failures counter). Clients blocked on keys it
+   * made ready are served after the step, as Redis serves them after EXEC.
+   */
+  private countedStep(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
+    const stats = this.stats;
+    const before = stats.failures;
+    const t0 = performance.now();
+    this.callStep(spec, argv, ctx);
+    this.countCall(spec, argv, null, (performance.now() - t0) * 1000, stats.failures !== before);
+    stats.failures = before;
+  }
+
   /** The handler itself: WATCH bookkeeping when keys are watched, and a throw never escapes (invariant 5). */
   private runHandler(spec: CommandSpec, argv: string[], ctx: ExecContext): void {
     const mark = ctx.out.len;
@@ -621,10 +640,12 @@ export class ShardThread {
         return;
       }
       case K_STEP: {
+        // Lists: the keys to lock, [the client's id] when the commands are counted (STEP_COUNT), the commands.
         const lists = readArgvLists(payload, start, end);
         const keys = lists[0];
-        const cmds = lists.slice(1);
-        this.runStep(from, id, resp as 2 | 3, db, aux, keys, cmds);
+        const counted = (aux & STEP_COUNT) !== 0;
+        const cmds = lists.slice(counted ? 2 : 1);
+        this.runStep(from, id, resp as 2 | 3, db, aux, keys, cmds, null, counted ? Number(lists[1][0]) : 0);
         return;
       }
       case K_PSTEP: {
@@ -1033,7 +1054,7 @@ export class ShardThread {
       }
     }
     if (wantsLock && this.stepTakesLocks(owner, flags, tags)) this.locks.lock(owner, keys, all);
-    const replies = this.execAnyStep(resp, db, cmds, owner, tags, from, clientId);
+    const replies = this.execAnyStep(resp, db, cmds, owner, flags, tags, from, clientId);
     const ms = this.stepMs;
     if ((flags & STEP_RELEASE) !== 0) this.unlock(owner);
     this.deliverStep(from, owner, replies, ms);
@@ -1054,11 +1075,12 @@ export class ShardThread {
   private stepMs = 0;
 
   /** A step's commands run here: a pipeline step's (with `tags`) replies packed, the others' a Buffer each. */
-  private execAnyStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, tags: number[] | null, from: number, clientId: number): Buffer | Buffer[] {
-    return tags !== null ? this.execPipelineStep(resp, db, cmds, owner, tags, from, clientId) : this.execStep(resp, db, cmds, owner);
+  private execAnyStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, flags: number, tags: number[] | null, from: number, clientId: number): Buffer | Buffer[] {
+    return tags !== null ? this.execPipelineStep(resp, db, cmds, owner, tags, from, clientId) : this.execStep(resp, db, cmds, owner, (flags & STEP_COUNT) !== 0, from, clientId);
   }
 
-  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number): Buffer[] {
+  /** A step's commands, their replies a Buffer each; `counted`: each counted here (STEP_COUNT) as client `clientId` of thread `from`'s. */
+  private execStep(resp: 2 | 3, db: number, cmds: string[][], owner: number, counted: boolean, from: number, clientId: number): Buffer[] {
     const t0 = performance.now();
     const ctx = this.remoteCtx;
     const out = this.remoteOut;
@@ -1072,6 +1094,11 @@ export class ShardThread {
       ctx.db = db;
       const spec = lookupAny(argv[0]);
       if (spec === undefined) out.error(`ERR unknown command '${argv[0]}'`);
+      else if (counted) {
+        this.remoteFrom = from;
+        this.remoteClient = clientId;
+        this.countedStep(spec, argv, ctx);
+      }
       else this.callStep(spec, argv, ctx);
       replies.push(out.take());
     }
@@ -1228,7 +1255,7 @@ export class ShardThread {
         // Re-enter runStep with the queue bypassed for this origin.
         const flags = w.aux;
         if ((flags & (STEP_LOCK | STEP_LOCK_ALL)) !== 0 && this.stepTakesLocks(w.id, flags, w.tags)) this.locks.lock(w.id, w.keys, w.all);
-        const replies = this.execAnyStep(w.resp, w.db, w.cmds, w.id, w.tags, w.from, w.clientId);
+        const replies = this.execAnyStep(w.resp, w.db, w.cmds, w.id, flags, w.tags, w.from, w.clientId);
         // A last step releases at once; what it kept waiting gets another pass below.
         if ((flags & STEP_RELEASE) !== 0 && this.locks.unlock(w.id)) released = true;
         this.deliverStep(w.from, w.id, replies, this.stepMs);
@@ -1349,14 +1376,14 @@ export class ShardThread {
     this.endBatch();
   }
 
-  sendTxnStep(t: CrossShardTxn, shard: number, cmds: string[][], lock: StepLock, release = false): void {
-    const flags = (lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK) | (release ? STEP_RELEASE : 0);
+  sendTxnStep(t: CrossShardTxn, shard: number, cmds: string[][], lock: StepLock, release = false, counted = false): void {
+    const flags = (lock === null ? 0 : lock === 'all' ? STEP_LOCK_ALL : STEP_LOCK) | (release ? STEP_RELEASE : 0) | (counted ? STEP_COUNT : 0);
     const keys = lock === null || lock === 'all' ? [] : lock;
     if (shard === this.index) {
-      this.runStep(this.index, t.owner, t.resp, t.db, flags, keys, cmds);
+      this.runStep(this.index, t.owner, t.resp, t.db, flags, keys, cmds, null, t.clientId);
       return;
     }
-    this.channels.sendArgvLists(shard, K_STEP, t.resp, t.db, t.owner, flags, [keys, ...cmds]);
+    this.channels.sendArgvLists(shard, K_STEP, t.resp, t.db, t.owner, flags, counted ? [keys, [String(t.clientId)], ...cmds] : [keys, ...cmds]);
     // Not endBatch(): a step can be sent while a handler is still writing its reply into scratch.
     this.channels.kick();
   }
