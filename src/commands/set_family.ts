@@ -454,7 +454,8 @@ function replyAlgebra(out: ReplyWriter, r: AlgebraResult): void {
 function algebraLocal(c: ExecContext, argv: string[], kind: number, store: boolean): void {
   const first = store ? 2 : 1;
   const found: Found[] = [];
-  for (let i = first; i < argv.length; i++) found.push(findSet(c, argv[i], !store));
+  // The sources are reads (keyspace hits and misses), STORE forms' too, as Redis 7.0 counts them.
+  for (let i = first; i < argv.length; i++) found.push(findSet(c, argv[i], true));
   const r = algebra(kind, found, store, 0, maxIntset(c));
   replyAlgebra(c.out, r);
   if (r.error !== null || !store) return;
@@ -531,7 +532,6 @@ function sput(c: ExecContext, argv: string[]): void {
 async function algebraCross(client: Client, argv: string[], kind: number, store: boolean, keys: string[], limit: number): Promise<void> {
   const dst = store ? argv[1] : null;
   const n = client.thread.threads;
-  const read = store ? 'w' : 'r';
   // Distinct keys grouped by shard; the destination is locked with its shard's sources.
   const all = dst === null ? keys : [dst, ...keys];
   const groups = groupKeys(all, all.map((_, i) => i), n);
@@ -546,7 +546,7 @@ async function algebraCross(client: Client, argv: string[], kind: number, store:
         lock.push(k);
         if (dst === null || p !== 0 || keys.includes(k)) fetch.push(k);
       }
-      const replies = await t.step(g.shard, fetch.length === 0 ? [] : [['__sget', read, ...fetch]], lock);
+      const replies = await t.step(g.shard, fetch.length === 0 ? [] : [['__sget', 'r', ...fetch]], lock);
       if (fetch.length === 0) continue;
       const reply = replies[0];
       if (isError(reply)) return reply;

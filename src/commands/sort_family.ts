@@ -402,9 +402,15 @@ function sortCrossIf(argv: string[], _shard: number, shards: number): boolean {
 /** A writer that drops everything (parsing for routing decisions). */
 const SILENT = { error(): void {} } as unknown as ReplyWriter;
 
-/** Internal step: the source's type and elements in native order; null when missing; WRONGTYPE for another type. */
+/**
+ * Internal step: the source's type and elements in native order; null when
+ * missing; WRONGTYPE for another type. `__sort_elems key` reads it as SORT
+ * does (a keyspace hit or miss); `__sort_elems key again` reads it without
+ * counting: the source is read more than once when it runs across shards,
+ * and SORT counts it once.
+ */
 function sortElemsStep(c: ExecContext, argv: string[]): void {
-  const v = liveValue(c.ks, c.db, argv[1], true);
+  const v = liveValue(c.ks, c.db, argv[1], argv.length === 2);
   if (v === undefined) {
     c.out.nullBulk();
     return;
@@ -535,7 +541,7 @@ async function sortCross(client: Client, argv: string[], readonly: boolean): Pro
   let outcome = await withTxn(client, async (t): Promise<Outcome | null> => {
     let need = new Map<string, FetchKey>();
     if (pats.length > 0) {
-      const [pre] = await t.step(srcShard, [['__sort_elems', key]], null);
+      const [pre] = await t.step(srcShard, [['__sort_elems', key, 'again']], null);
       const src = readElems(pre);
       if (failed(src)) return { raw: src };
       need = neededFetches(pats, src.elems);
@@ -573,7 +579,7 @@ async function sortCross(client: Client, argv: string[], readonly: boolean): Pro
     outcome = await withTxn(client, async (t): Promise<Outcome> => {
       let src: Source | Buffer = { kind: 'list', elems: [] };
       for (let s = 0; s < n; s++) {
-        const r = await t.step(s, s === srcShard ? [['__sort_elems', key]] : [], 'all');
+        const r = await t.step(s, s === srcShard ? [['__sort_elems', key, 'again']] : [], 'all');
         if (s === srcShard) src = readElems(r[0]);
       }
       if (failed(src)) return { raw: src };
@@ -627,7 +633,7 @@ export const sortCommands: CommandSpec[] = [
   sortSpec,
   sortRoSpec,
   // Internal steps of the cross-shard SORT (invisible to clients).
-  def('__sort_elems', { arity: 2, flags: ['readonly'], keys: [1, 1, 1], group: 'internal', summary: 'SORT: read the elements of the source', since: '7.0.0', handler: sortElemsStep }),
+  def('__sort_elems', { arity: -2, flags: ['readonly'], keys: [1, 1, 1], group: 'internal', summary: 'SORT: read the elements of the source', since: '7.0.0', handler: sortElemsStep }),
   def('__sort_fetch', { arity: -3, flags: ['readonly'], keys: [1, -1, 2], group: 'internal', summary: 'SORT: read the values patterns name', since: '7.0.0', handler: sortFetchStep }),
   def('__sort_store', { arity: -2, flags: ['write'], keys: [1, 1, 1], group: 'internal', summary: 'SORT: store the result list', since: '7.0.0', handler: sortStoreStep }),
 ];

@@ -712,7 +712,7 @@ function zrangestoreHandler(c: ExecContext, argv: string[]): void {
 
 async function zrangestoreCross(client: Client, argv: string[]): Promise<void> {
   const dst = argv[1];
-  const fetched = await crossFetchAndStore(client, [argv[2]], dst, true, (src) => {
+  const fetched = await crossFetchAndStore(client, [argv[2]], dst, (src) => {
     const out = client.out();
     const r = zrangeCore(out, src, zcfg(client.thread.config), argv, 2, true, R_AUTO, D_AUTO);
     return r;
@@ -1141,7 +1141,8 @@ function setOpCore(out: ReplyWriter, src: Source, cfg: ZCfg, argv: string[], nam
   const srcs: OpSrc[] = new Array(nk);
   let j = numkeysIdx + 1;
   for (let i = 0; i < nk; i++, j++) {
-    const v = src.lookup(argv[j], !store);
+    // The sources are reads (keyspace hits and misses), STORE forms' too, as Redis 7.0 counts them.
+    const v = src.lookup(argv[j], true);
     let z: ZSetValue | null = null;
     let set: SetValue | null = null;
     let size = 0;
@@ -1384,7 +1385,7 @@ function setOpCross(name: string, op: number, store: boolean, cardOnly: boolean)
     const nk = parseLong(argv[nkIdx])!;
     const keys = argv.slice(nkIdx + 1, nkIdx + 1 + nk);
     if (store) {
-      const n = await crossFetchAndStore(client, keys, argv[1], false, (src) => setOpCore(client.out(), src, zcfg(client.thread.config), argv, name, 2, op, true, false));
+      const n = await crossFetchAndStore(client, keys, argv[1], (src) => setOpCore(client.out(), src, zcfg(client.thread.config), argv, name, 2, op, true, false));
       if (n !== undefined) client.out().int(n);
       return;
     }
@@ -1433,16 +1434,16 @@ const WRONG_VALUE: StoredValue = '';
  * Lock `keys` (and `dst` when given) in ascending shard order and fetch the
  * keys' values. Returns the values, or an error reply to pass on.
  */
-async function fetchUnderLocks(client: Client, t: CrossShardTxn, keys: string[], dst: string | null, read: boolean): Promise<FetchedSource | Buffer> {
+async function fetchUnderLocks(client: Client, t: CrossShardTxn, keys: string[], dst: string | null): Promise<FetchedSource | Buffer> {
   const shards = client.thread.threads;
   const all = dst !== null ? [dst, ...keys] : keys;
   const groups = groupKeys(all, all.map((_, i) => i), shards);
   const src = new FetchedSource();
-  const flag = read ? 'r' : 'w';
   for (const g of groups) {
     const lockKeys = [...new Set(g.positions.map((p) => all[p]))];
     const fetchKeys = lockKeys.filter((k) => keys.includes(k));
-    const replies = await t.step(g.shard, fetchKeys.map((k) => ['__zfetch', k, flag]), lockKeys);
+    // Reads of the sources, counted (keyspace hits and misses) for the STORE forms too, as Redis 7.0 counts them.
+    const replies = await t.step(g.shard, fetchKeys.map((k) => ['__zfetch', k, 'r']), lockKeys);
     for (let i = 0; i < fetchKeys.length; i++) {
       const r = replies[i];
       if (isError(r)) return r;
@@ -1465,7 +1466,7 @@ async function fetchUnderLocks(client: Client, t: CrossShardTxn, keys: string[],
 }
 
 async function crossFetch(client: Client, keys: string[], dst: string | null): Promise<FetchedSource | Buffer> {
-  return withTxn(client, (t) => fetchUnderLocks(client, t, keys, dst, true));
+  return withTxn(client, (t) => fetchUnderLocks(client, t, keys, dst));
 }
 
 /**
@@ -1473,9 +1474,9 @@ async function crossFetch(client: Client, keys: string[], dst: string | null): P
  * error reply and returns undefined), then store the result at dst under the
  * same locks. Returns the stored size to reply, or undefined when replied.
  */
-async function crossFetchAndStore(client: Client, keys: string[], dst: string, read: boolean, compute: (src: Source) => StoreResult): Promise<number | undefined> {
+async function crossFetchAndStore(client: Client, keys: string[], dst: string, compute: (src: Source) => StoreResult): Promise<number | undefined> {
   return withTxn(client, async (t) => {
-    const src = await fetchUnderLocks(client, t, keys, dst, read);
+    const src = await fetchUnderLocks(client, t, keys, dst);
     if (!(src instanceof FetchedSource)) {
       client.out().raw(src);
       return undefined;
