@@ -29,13 +29,13 @@ import { MULTI_SHARD } from './table.ts';
 import { stringMatch } from '../config/glob.ts';
 import { scripting, scriptResult, NO_ENGINE, type ScriptingThread } from '../scripting/engine.ts';
 import { runScript, resultBytes, RETRY_GLOBAL, COUNTED_ERROR, type RunOptions, type ScriptResult } from '../scripting/run.ts';
-
-const COUNTED_ERROR_CODE = COUNTED_ERROR.charCodeAt(0);
 import { GlobalScripts } from '../scripting/global_scripts.ts';
 import { F_NO_WRITES, F_SHEBANG, FLAG_NAMES } from '../scripting/scripts.ts';
 import { POLICY_APPEND, POLICY_FLUSH, POLICY_REPLACE, type FunctionInfo } from '../scripting/functions.ts';
 import { encodeDump } from '../scripting/dump_format.ts';
 import { BUSY_EVAL } from '../scripting/shared.ts';
+
+const COUNTED_ERROR_CODE = COUNTED_ERROR.charCodeAt(0);
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 const RO_WRITE = 'ERR Can not execute a script with write flag using *_ro command.';

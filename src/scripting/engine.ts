@@ -101,12 +101,14 @@ export const scriptResult = Buffer.alloc(64 * 1024);
 const callArgs = Buffer.alloc(64 * 1024);
 /** Where a redis.call's reply is built for the engine (ScriptRun's reply writer starts in it). */
 export const callReply = Buffer.alloc(64 * 1024);
-/** The engine's flags for the last run's reply (byte 0, REPLY_*): errors in it counted already. */
+/**
+ * The engine's flags for the last run's reply (byte 0): errors in it counted
+ * already where they came from; REPLY_TOP_COUNTED when the reply itself is
+ * one, 2 when an element of it is (engine.c's REPLY_*).
+ */
 export const replyInfo = Buffer.alloc(1);
 /** The reply is an error counted where it came from (a redis.call's error passed on, a rejected call). */
 export const REPLY_TOP_COUNTED = 1;
-/** An element of the reply is such an error. */
-export const REPLY_NESTED_COUNTED = 2;
 /** log() level of an error nested in a script's reply, counted here (the engine's LOG_ERROR_REPLY). */
 const LOG_ERROR_REPLY = 101;
 
