@@ -11,6 +11,13 @@
 //
 // The bytes are valid only during the callback: the thread's clients share
 // one read buffer, and each copies what it keeps (RequestParser.keep).
+//
+// Node still calls its own read handler first (stream_base_commons'
+// onStreamRead: the stream's timer, its buffer callback, a generator check),
+// then ours. Where Node's stream_wrap binding shows the read's byte count
+// (streamBaseState), the handle's read callback is ours instead for reads
+// that bring bytes; end of stream and errors still go to Node's handler.
+// (The sockets have no timeout, which is all the skipped timer serves.)
 
 import net from 'node:net';
 import { releaseOutput } from '../proto/reply_writer.ts';
@@ -33,7 +40,7 @@ export function readIntoBuffer(accepted: net.Socket, reads: ReadBuffer, onBytes:
   if (handle === null || handle === undefined || accepted.destroyed) return null;
   s._handle = null;
   accepted.destroy();
-  return new net.Socket({ handle, readable: true, writable: true, onread: readsInto(reads, onBytes) });
+  return readsDirectly(new net.Socket({ handle, readable: true, writable: true, onread: readsInto(reads, onBytes) }), reads, onBytes);
 }
 
 /** net.Socket's `onread` option: reads land in the thread's buffer and go to onBytes at once. */
@@ -54,7 +61,31 @@ function readsInto(reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.OnR
  * read as soon as the socket is on this thread's loop.
  */
 export function adoptDescriptor(fd: number, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket {
-  return new net.Socket({ fd, readable: true, writable: true, onread: readsInto(reads, onBytes) });
+  return readsDirectly(new net.Socket({ fd, readable: true, writable: true, onread: readsInto(reads, onBytes) }), reads, onBytes);
+}
+
+interface ReadableHandle {
+  onread: (this: unknown, ab?: ArrayBuffer) => unknown;
+}
+
+/**
+ * The socket's handle calls onBytes itself for reads that bring bytes (see
+ * the top); Node's handler keeps end of stream and errors. The socket as it
+ * is when the binding does not show the byte count.
+ */
+function readsDirectly(socket: net.Socket, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket {
+  const handle = (socket as unknown as WithHandle)._handle as unknown as ReadableHandle | null;
+  if (readState === null || handle === null || handle === undefined || typeof handle.onread !== 'function') return socket;
+  const nodeRead = handle.onread;
+  const state = readState.streamBaseState;
+  const at = readState.kReadBytesOrError!;
+  handle.onread = function (this: unknown, ab?: ArrayBuffer): unknown {
+    const n = state[at];
+    if (n <= 0) return nodeRead.call(this, ab);
+    if (!socket.destroyed) onBytes(reads.view(n));
+    return undefined;
+  };
+  return socket;
 }
 
 /** What the socket's handle shows of it (a stream handle of Node's: TCP or pipe). */
@@ -134,6 +165,8 @@ interface StreamWrapBinding {
   WriteWrap: new () => WriteReq;
   streamBaseState: Int32Array;
   kLastWriteWasAsync: number;
+  /** Where a read callback finds the read's byte count (or error) in streamBaseState. */
+  kReadBytesOrError?: number;
 }
 
 interface WritableHandle {
@@ -151,6 +184,9 @@ function loadStreamWrap(): StreamWrapBinding | null {
 }
 
 const streamWrap = loadStreamWrap();
+
+/** The binding when it shows a read's byte count (readsDirectly), else null. */
+const readState = streamWrap !== null && typeof streamWrap.kReadBytesOrError === 'number' ? streamWrap : null;
 
 /** An asynchronous write finished: drop the bytes (a handed-off output buffer is free again); a failed one closes the socket (as net.Socket does). */
 function onWriteComplete(this: WriteReq, status: number): void {
