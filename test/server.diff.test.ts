@@ -379,7 +379,7 @@ describe('INFO', () => {
   /** INFO stats: only the counters the cases move. */
   const statsCounters = (r: string, cmd: Cmd): string => {
     if (String(cmd[0]).toUpperCase() !== 'INFO') return r;
-    const keep = ['keyspace_hits', 'keyspace_misses', 'total_error_replies', 'expired_keys', 'evicted_keys', 'rejected_connections', 'total_commands_processed'];
+    const keep = ['keyspace_hits', 'keyspace_misses', 'total_error_replies', 'expired_keys', 'evicted_keys', 'rejected_connections', 'total_commands_processed', 'total_reads_processed', 'total_writes_processed'];
     return tree(r).v.split('\r\n').filter((l) => keep.includes(l.slice(0, l.indexOf(':')))).join('\n');
   };
 

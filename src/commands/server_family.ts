@@ -472,42 +472,17 @@ function usedMemory(hs: v8.HeapInfo = v8.getHeapStatistics()): number {
 const heapAtStart = usedMemory();
 let heapPeak = heapAtStart;
 
-/** instantaneous_input/output_kbps: this thread's byte counters sampled every 100 ms once INFO was first asked. */
-const netSamples = { started: false, lastIn: 0, lastOut: 0, lastT: 0, inKbps: [] as number[], outKbps: [] as number[] };
+/** used_memory_peak: this thread's heap sampled every 100 ms once INFO was first asked. */
+let peakSampler = false;
 
-function startNetSampler(t: ShardThread): void {
-  if (netSamples.started) return;
-  netSamples.started = true;
-  netSamples.lastIn = t.stats.netInput;
-  netSamples.lastOut = t.stats.netOutput;
-  netSamples.lastT = performance.now();
+function startPeakSampler(): void {
+  if (peakSampler) return;
+  peakSampler = true;
   const timer = setInterval(() => {
-    const now = performance.now();
-    const dt = now - netSamples.lastT;
-    if (dt <= 0) return;
-    // A counter reset (CONFIG RESETSTAT) restarts the sampling.
-    const dIn = Math.max(0, t.stats.netInput - netSamples.lastIn);
-    const dOut = Math.max(0, t.stats.netOutput - netSamples.lastOut);
-    netSamples.inKbps.push(dIn / 1024 / (dt / 1000));
-    netSamples.outKbps.push(dOut / 1024 / (dt / 1000));
-    if (netSamples.inKbps.length > 16) {
-      netSamples.inKbps.shift();
-      netSamples.outKbps.shift();
-    }
-    netSamples.lastIn = t.stats.netInput;
-    netSamples.lastOut = t.stats.netOutput;
-    netSamples.lastT = now;
     const h = usedMemory();
     if (h > heapPeak) heapPeak = h;
   }, 100);
   timer.unref();
-}
-
-function avg(a: number[]): number {
-  if (a.length === 0) return 0;
-  let s = 0;
-  for (const v of a) s += v;
-  return s / a.length;
 }
 
 interface ThreadInfo {
@@ -522,6 +497,8 @@ interface ThreadInfo {
   rejectedConns: number;
   netIn: number;
   netOut: number;
+  reads: number;
+  writes: number;
   inKbps: number;
   outKbps: number;
   ops: number;
@@ -561,7 +538,7 @@ function ttlSample(expires: KeyTable<number>, now: number): [number, number] {
 }
 
 function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): ThreadInfo {
-  startNetSampler(t);
+  startPeakSampler();
   const hs = v8.getHeapStatistics();
   const used = usedMemory(hs);
   if (used > heapPeak) heapPeak = used;
@@ -616,8 +593,10 @@ function threadInfo(t: ShardThread, withCmds: boolean, withHists: boolean): Thre
     rejectedConns: t.stats.rejectedConnections,
     netIn: t.stats.netInput,
     netOut: t.stats.netOutput,
-    inKbps: avg(netSamples.inKbps),
-    outKbps: avg(netSamples.outKbps),
+    reads: t.stats.reads,
+    writes: t.stats.writes,
+    inKbps: t.stats.inputKbps(),
+    outKbps: t.stats.outputKbps(),
     ops: t.stats.instantaneousOps(),
     errorReplies: t.stats.errorReplies,
     errors,
@@ -942,8 +921,8 @@ function genInfo(t: ShardThread, want: Set<string>, threads: ThreadInfo[]): stri
       'unexpected_error_replies:0',
       `total_error_replies:${sum((x) => x.errorReplies)}`,
       'dump_payload_sanitizations:0',
-      'total_reads_processed:0',
-      'total_writes_processed:0',
+      `total_reads_processed:${sum((x) => x.reads)}`,
+      `total_writes_processed:${sum((x) => x.writes)}`,
       'io_threaded_reads_processed:0',
       'io_threaded_writes_processed:0',
       'reply_buffer_shrinks:0',

@@ -144,7 +144,10 @@ export class Client implements WaitAccount {
    * copies what it has not consumed before this returns.
    */
   onData(chunk: Buffer, transient = false): void {
-    this.thread.stats.netInput += chunk.length;
+    const stats = this.thread.stats;
+    stats.netInput += chunk.length;
+    // A read from the socket (the others are the cron's own input).
+    if (transient) stats.reads++;
     if (chunk.length > this.readPeak) this.readPeak = chunk.length;
     this.lastInteraction = Date.now();
     if (transient) this.parser.feedTransient(chunk);
@@ -216,6 +219,7 @@ export class Client implements WaitAccount {
     if (p === null) return;
     this.pending = null;
     if (this.closed) return;
+    this.thread.stats.writes++;
     if (!Array.isArray(p)) {
       writeToSocket(this.socket, p);
       return;

@@ -20,6 +20,9 @@ export class ThreadStats implements ErrorCounter {
   rejectedConnections = 0;
   netInput = 0;
   netOutput = 0;
+  /** Reads from client sockets that brought bytes, and writes of replies to them (total_reads/writes_processed). */
+  reads = 0;
+  writes = 0;
   errorReplies = 0;
   /**
    * Error replies plus errors counted where they came from (countFailure):
@@ -32,9 +35,19 @@ export class ThreadStats implements ErrorCounter {
   readonly errors = new Map<string, number>();
   /** By command id (the table's index). */
   readonly perCommand: CommandStat[] = [];
-  /** Recent ops/sec samples (instantaneous_ops_per_sec). */
-  private opsSamples: number[] = [];
-  private lastSampleOps = 0;
+  /**
+   * The last SAMPLES per-second rates of commands, bytes read and bytes
+   * written, taken every 100 ms (sample()), as Redis's
+   * trackInstantaneousMetric: INFO shows their mean over all SAMPLES slots
+   * (instantaneous_ops_per_sec, _input_kbps, _output_kbps).
+   */
+  private readonly opsRates = new Float64Array(SAMPLES);
+  private readonly inRates = new Float64Array(SAMPLES);
+  private readonly outRates = new Float64Array(SAMPLES);
+  private sampleAt = 0;
+  private lastOps = 0;
+  private lastIn = 0;
+  private lastOut = 0;
   private lastSampleTime = Date.now();
 
   countError(prefix: string): void {
@@ -64,17 +77,28 @@ export class ThreadStats implements ErrorCounter {
     const now = Date.now();
     const dt = now - this.lastSampleTime;
     if (dt <= 0) return;
-    this.opsSamples.push(((this.commands - this.lastSampleOps) * 1000) / dt);
-    if (this.opsSamples.length > 16) this.opsSamples.shift();
-    this.lastSampleOps = this.commands;
+    const i = this.sampleAt;
+    this.opsRates[i] = Math.floor(((this.commands - this.lastOps) * 1000) / dt);
+    this.inRates[i] = Math.floor(((this.netInput - this.lastIn) * 1000) / dt);
+    this.outRates[i] = Math.floor(((this.netOutput - this.lastOut) * 1000) / dt);
+    this.sampleAt = (i + 1) % SAMPLES;
+    this.lastOps = this.commands;
+    this.lastIn = this.netInput;
+    this.lastOut = this.netOutput;
     this.lastSampleTime = now;
   }
 
   instantaneousOps(): number {
-    if (this.opsSamples.length === 0) return 0;
-    let s = 0;
-    for (const v of this.opsSamples) s += v;
-    return Math.round(s / this.opsSamples.length);
+    return Math.floor(mean(this.opsRates));
+  }
+
+  /** Bytes read from clients per second, in KB (instantaneous_input_kbps). */
+  inputKbps(): number {
+    return Math.floor(mean(this.inRates)) / 1024;
+  }
+
+  outputKbps(): number {
+    return Math.floor(mean(this.outRates)) / 1024;
   }
 
   reset(): void {
@@ -84,10 +108,27 @@ export class ThreadStats implements ErrorCounter {
     this.rejectedConnections = 0;
     this.netInput = 0;
     this.netOutput = 0;
+    this.reads = 0;
+    this.writes = 0;
     this.errorReplies = 0;
     this.errors.clear();
     this.perCommand.length = 0;
-    this.opsSamples = [];
-    this.lastSampleOps = 0;
+    this.opsRates.fill(0);
+    this.inRates.fill(0);
+    this.outRates.fill(0);
+    this.sampleAt = 0;
+    this.lastOps = 0;
+    this.lastIn = 0;
+    this.lastOut = 0;
+    this.lastSampleTime = Date.now();
   }
+}
+
+/** Rate samples kept for the instantaneous figures (Redis's STATS_METRIC_SAMPLES). */
+const SAMPLES = 16;
+
+function mean(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
 }
