@@ -16,6 +16,7 @@ import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
 import { createScriptingShared } from './scripting/shared.ts';
 import { threadHeapLimitMb, THREAD_YOUNG_GENERATION_MB } from './shards/heap_limit.ts';
+import { listenAddresses, addressInUse } from './listen_addresses.ts';
 
 function checkNode(): void {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -124,6 +125,14 @@ async function main(): Promise<void> {
     },
   };
 
+  // Another process on the port: refused before any thread starts (see listen_addresses.ts).
+  const port = config.num('port');
+  const taken = port !== 0 ? await addressInUse(port, listenAddresses(config.list('bind'))) : null;
+  if (taken !== null) {
+    log.warning(`Warning: Could not create server TCP listening socket ${taken.addr}:${port}: bind: Address already in use`);
+    log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    process.exit(1);
+  }
   const heapMb = threadHeapLimitMb(config.num('maxmemory'), threads);
   log.verbose(`Server threads may each grow their heap to ${heapMb} MB`);
   for (let i = 0; i < threads; i++) {

@@ -11,7 +11,7 @@ const load = createRequire(import.meta.url);
 const addons = new Map<string, unknown>();
 const errors = new Map<string, string>();
 
-/** Addon `name` (keydb_lua, keydb_bell), or null when it cannot be loaded. */
+/** Addon `name` (keydb_lua, keydb_bell, keydb_fd, keydb_net), or null when it cannot be loaded. */
 export function nativeAddon<T>(name: string): T | null {
   if (addons.has(name)) return addons.get(name) as T;
   let addon: T | null = null;

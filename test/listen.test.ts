@@ -76,3 +76,29 @@ it('connections opened the moment the port opens spread over both threads', asyn
     for (const s of sockets) s.destroy();
   }
 });
+
+it('a second server on a port in use refuses to start, as redis-server does; the first goes on', async () => {
+  const first = await startServer(['--server-threads', '2']);
+  servers.push(first);
+  // The threads listen with SO_REUSEPORT: without the check a second instance would share the port.
+  const second = await startServer(['--server-threads', '2'], { port: first.port, waitReady: false });
+  servers.push(second);
+  // Its exit code, or 'ready' when it started listening after all.
+  const outcome = await new Promise<number | null | 'ready'>((resolve) => {
+    const poll = setInterval(() => {
+      if (second.proc.exitCode !== null) resolve(second.proc.exitCode);
+      else if (second.output().includes('Ready to accept connections')) resolve('ready');
+      else return;
+      clearInterval(poll);
+    }, 20);
+  });
+  expect(outcome).toBe(1);
+  expect(second.output()).toContain(`Warning: Could not create server TCP listening socket 127.0.0.1:${first.port}: bind: Address already in use`);
+  expect(second.output()).toContain(`Failed listening on port ${first.port} (TCP), aborting.`);
+  // Every new connection still reaches the first server.
+  for (let i = 0; i < 8; i++) {
+    const c = await RawClient.connect(first.port);
+    expect(await c.command('PING')).toBe('+PONG\r\n');
+    c.close();
+  }
+});

@@ -20,6 +20,7 @@ import { initMonitors } from './monitor.ts';
 import { initScripting } from '../scripting/engine.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
 import { CTRL_CLIENT_ID, CTRL_CLIENTS, CTRL_LISTEN_BARRIER, CTRL_LISTENING } from '../control.ts';
+import { listenAddresses } from '../listen_addresses.ts';
 
 const init = workerData as WorkerInit;
 const config = Config.fromSnapshot(init.config, init.configFile);
@@ -195,18 +196,13 @@ function listen(): Promise<void[]> {
   const port = config.num('port');
   const waits: Promise<void>[] = [];
   if (port !== 0) {
-    for (let addr of config.list('bind')) {
-      const optional = addr.startsWith('-');
-      if (optional) addr = addr.slice(1);
-      // Redis's wildcards: '*' every IPv4 address, '::*' every IPv6 one (IPv6-only, so both can bind the port).
-      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      const ipv6Only = host.includes(':');
+    for (const { addr, host, ipv6Only, optional } of listenAddresses(config.list('bind'))) {
       waits.push(
         new Promise<void>((resolve, reject) => {
           const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, ''));
           srv.once('error', (e: NodeJS.ErrnoException) => {
             if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT' || e.code === 'EPROTONOSUPPORT')) resolve();
-            else reject(new Error(`Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
+            else reject(new Error(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
           });
           srv.listen({ port, host, ipv6Only, reusePort: true, backlog: config.num('tcp-backlog') }, () => {
             servers.push(srv);

@@ -80,10 +80,10 @@ function stopper(proc: ChildProcess): () => Promise<void> {
 /**
  * Start our server: `args` are directives as on the command line (e.g.
  * ['--server-threads', '4']). `waitReady: false` returns as soon as the
- * process is spawned, before it listens.
+ * process is spawned, before it listens. `port`: that one instead of a free one.
  */
-export async function startServer(args: string[] = [], opts: { configFile?: string; waitReady?: boolean } = {}): Promise<RunningServer> {
-  const port = await freePort();
+export async function startServer(args: string[] = [], opts: { configFile?: string; waitReady?: boolean; port?: number } = {}): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
   const argv = [path.join(root, 'src/main.ts')];
   if (opts.configFile !== undefined) argv.push(opts.configFile);
   argv.push('--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args);
