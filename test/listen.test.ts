@@ -6,7 +6,10 @@
 
 import { it, expect, afterAll } from 'vitest';
 import net from 'node:net';
-import { startServer, type RunningServer } from './helpers/server.ts';
+import { startServer, waitForUnixSocket, type RunningServer } from './helpers/server.ts';
+import { writeFileSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { RawClient } from './helpers/resp.ts';
 
 const servers: RunningServer[] = [];
@@ -100,5 +103,20 @@ it('a second server on a port in use refuses to start, as redis-server does; the
     const c = await RawClient.connect(first.port);
     expect(await c.command('PING')).toBe('+PONG\r\n');
     c.close();
+  }
+});
+
+it('the unix socket path is taken over from whatever a crashed server left there, as redis-server does', async () => {
+  const sock = path.join(os.tmpdir(), `keydb-listen-${process.pid}.sock`);
+  writeFileSync(sock, 'left behind');
+  try {
+    const srv = await startServer(['--unixsocket', sock]);
+    servers.push(srv);
+    await waitForUnixSocket(srv, sock);
+    const c = await RawClient.connectUnix(sock);
+    expect(await c.command('PING')).toBe('+PONG\r\n');
+    c.close();
+  } finally {
+    if (existsSync(sock)) rmSync(sock);
   }
 });

@@ -4,6 +4,7 @@
 
 import { workerData, parentPort, type MessagePort } from 'node:worker_threads';
 import net from 'node:net';
+import { chmodSync, unlinkSync } from 'node:fs';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Config } from '../config/config.ts';
@@ -218,8 +219,13 @@ function listen(): Promise<void[]> {
       new Promise<void>((resolve, reject) => {
         const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, unix));
         srv.once('error', (e) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
-        srv.listen(unix, async () => {
-          const { chmodSync } = await import('node:fs');
+        // As Redis: whatever is at the path goes first (the socket file a crashed server left, say).
+        try {
+          unlinkSync(unix);
+        } catch {
+          // nothing there
+        }
+        srv.listen(unix, () => {
           chmodSync(unix, parseInt(config.str('unixsocketperm') || '0', 8) || 0o700);
           servers.push(srv);
           resolve();
