@@ -26,6 +26,11 @@ export function listenAddresses(bind: string[]): ListenAddress[] {
   });
 }
 
+/** Redis's log lines (one per line) when an address cannot be listened on: the server then exits. */
+export function tcpListenFailure(addr: string, port: number, reason: string): string {
+  return `Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${reason}\nFailed listening on port ${port} (TCP), aborting.`;
+}
+
 /**
  * The server threads listen with SO_REUSEPORT, which lets them share the
  * port with any other process of the same user listening that way: a second

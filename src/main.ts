@@ -16,7 +16,8 @@ import type { MainApi, WorkerApi, WorkerInit } from './control.ts';
 import { SERVER_VERSION, PRODUCT_VERSION } from './version.ts';
 import { createScriptingShared } from './scripting/shared.ts';
 import { threadHeapLimitMb, THREAD_YOUNG_GENERATION_MB } from './shards/heap_limit.ts';
-import { listenAddresses, addressInUse } from './listen_addresses.ts';
+import { listenAddresses, addressInUse, tcpListenFailure } from './listen_addresses.ts';
+import { strerror } from './config/strerror.ts';
 
 function checkNode(): void {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -129,8 +130,7 @@ async function main(): Promise<void> {
   const port = config.num('port');
   const taken = port !== 0 ? await addressInUse(port, listenAddresses(config.list('bind'))) : null;
   if (taken !== null) {
-    log.warning(`Warning: Could not create server TCP listening socket ${taken.addr}:${port}: bind: Address already in use`);
-    log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    for (const line of tcpListenFailure(taken.addr, port, strerror('EADDRINUSE')).split('\n')) log.warning(line);
     process.exit(1);
   }
   const heapMb = threadHeapLimitMb(config.num('maxmemory'), threads);
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     await Promise.all(workers.map((w) => w.api.start()));
     await Promise.all(workers.map((w) => w.api.listen()));
   } catch (e) {
-    log.warning((e as Error).message);
+    for (const line of (e as Error).message.split('\n')) log.warning(line);
     process.exit(1);
   }
   const pidfile = config.str('pidfile');

@@ -86,16 +86,7 @@ it('a second server on a port in use refuses to start, as redis-server does; the
   // The threads listen with SO_REUSEPORT: without the check a second instance would share the port.
   const second = await startServer(['--server-threads', '2'], { port: first.port, waitReady: false });
   servers.push(second);
-  // Its exit code, or 'ready' when it started listening after all.
-  const outcome = await new Promise<number | null | 'ready'>((resolve) => {
-    const poll = setInterval(() => {
-      if (second.proc.exitCode !== null) resolve(second.proc.exitCode);
-      else if (second.output().includes('Ready to accept connections')) resolve('ready');
-      else return;
-      clearInterval(poll);
-    }, 20);
-  });
-  expect(outcome).toBe(1);
+  expect(await outcome(second)).toBe(1);
   expect(second.output()).toContain(`Warning: Could not create server TCP listening socket 127.0.0.1:${first.port}: bind: Address already in use`);
   expect(second.output()).toContain(`Failed listening on port ${first.port} (TCP), aborting.`);
   // Every new connection still reaches the first server.
@@ -119,4 +110,29 @@ it('the unix socket path is taken over from whatever a crashed server left there
   } finally {
     if (existsSync(sock)) rmSync(sock);
   }
+});
+
+/** The server's exit code, or 'ready' when it started listening after all. */
+function outcome(srv: RunningServer): Promise<number | null | 'ready'> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (srv.proc.exitCode !== null) resolve(srv.proc.exitCode);
+      else if (srv.output().includes('Ready to accept connections')) resolve('ready');
+      else return;
+      clearInterval(poll);
+    }, 20);
+  });
+}
+
+it('an address it cannot listen on stops the server with redis-server log lines', async () => {
+  // 192.0.2.1: TEST-NET-1 (RFC 5737), on no machine's interfaces.
+  const srv = await startServer(['--bind', '192.0.2.1'], { waitReady: false });
+  servers.push(srv);
+  expect(await outcome(srv)).toBe(1);
+  expect(srv.output()).toContain(`Warning: Could not create server TCP listening socket 192.0.2.1:${srv.port}: bind: Cannot assign requested address`);
+  expect(srv.output()).toContain(`Failed listening on port ${srv.port} (TCP), aborting.`);
+  const unix = await startServer(['--unixsocket', '/nonexistent-dir-for-keydb-test/x.sock'], { waitReady: false });
+  servers.push(unix);
+  expect(await outcome(unix)).toBe(1);
+  expect(unix.output()).toContain('Failed opening Unix socket: bind: No such file or directory');
 });

@@ -1,5 +1,5 @@
-// The text glibc's strerror() gives for the errno codes Node reports, so that file
-// and directory errors read exactly as Redis prints them.
+// The text glibc's strerror() gives for the errno codes Node reports, so that file,
+// directory and listening socket errors read exactly as Redis prints them.
 
 const MESSAGES: Record<string, string> = {
   EPERM: 'Operation not permitted',
@@ -24,6 +24,10 @@ const MESSAGES: Record<string, string> = {
   ENAMETOOLONG: 'File name too long',
   ELOOP: 'Too many levels of symbolic links',
   EDQUOT: 'Disk quota exceeded',
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  EPROTONOSUPPORT: 'Protocol not supported',
 };
 
 /** strerror() text for a Node system error (or its code). */

@@ -4,7 +4,8 @@
 
 import { workerData, parentPort, type MessagePort } from 'node:worker_threads';
 import net from 'node:net';
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Config } from '../config/config.ts';
@@ -21,7 +22,8 @@ import { initMonitors } from './monitor.ts';
 import { initScripting } from '../scripting/engine.ts';
 import type { MainApi, WorkerApi, WorkerInit } from '../control.ts';
 import { CTRL_CLIENT_ID, CTRL_CLIENTS, CTRL_LISTEN_BARRIER, CTRL_LISTENING } from '../control.ts';
-import { listenAddresses } from '../listen_addresses.ts';
+import { listenAddresses, tcpListenFailure } from '../listen_addresses.ts';
+import { strerror } from '../config/strerror.ts';
 
 const init = workerData as WorkerInit;
 const config = Config.fromSnapshot(init.config, init.configFile);
@@ -203,7 +205,7 @@ function listen(): Promise<void[]> {
           const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, ''));
           srv.once('error', (e: NodeJS.ErrnoException) => {
             if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT' || e.code === 'EPROTONOSUPPORT')) resolve();
-            else reject(new Error(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${e.message}`));
+            else reject(new Error(tcpListenFailure(addr, port, strerror(e))));
           });
           srv.listen({ port, host, ipv6Only, reusePort: true, backlog: config.num('tcp-backlog') }, () => {
             servers.push(srv);
@@ -218,7 +220,11 @@ function listen(): Promise<void[]> {
     waits.push(
       new Promise<void>((resolve, reject) => {
         const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, unix));
-        srv.once('error', (e) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
+        srv.once('error', (e: NodeJS.ErrnoException) => {
+          // libuv reports a missing directory as EACCES; Redis prints bind's own error.
+          const code = e.code === 'EACCES' && !existsSync(path.dirname(unix)) ? 'ENOENT' : e;
+          reject(new Error(`Failed opening Unix socket: bind: ${strerror(code)}`));
+        });
         // As Redis: whatever is at the path goes first (the socket file a crashed server left, say).
         try {
           unlinkSync(unix);
