@@ -61,6 +61,14 @@ export interface WorkerApi {
    */
   listen(): Promise<void>;
   applyConfig(changed: Record<string, string>): void;
+  /**
+   * CONFIG SET port / bind, first step: open TCP listeners on `port` at
+   * `bind`'s addresses, next to the current ones. Null, or the failure's log
+   * lines (nothing opened then).
+   */
+  tcpListenNew(port: number, bind: string[]): Promise<string | null>;
+  /** Second step: `commit`, the new listeners replace the old ones; else they close. */
+  tcpSwitch(commit: boolean): void;
   stopListening(): Promise<void>;
   closeClients(): void;
 }

@@ -106,6 +106,34 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 20);
   };
 
+  /**
+   * CONFIG SET port / bind: every thread opens TCP listeners on the new port
+   * or addresses beside the old ones, then all switch to them; when one
+   * cannot, none does and the old ones stay (Redis keeps its old listeners
+   * too). A new port another process holds is refused first
+   * (listen_addresses.ts). Returns CONFIG SET's error, or null.
+   */
+  const relisten = async (portChanged: boolean): Promise<string | null> => {
+    const port = config.num('port');
+    const bind = config.list('bind');
+    let failure: string | null = null;
+    if (portChanged && port !== 0) {
+      const taken = await addressInUse(port, listenAddresses(bind));
+      if (taken !== null) failure = tcpListenFailure(taken.addr, port, strerror('EADDRINUSE'));
+    }
+    if (failure === null) {
+      const results = await Promise.all(workers.map((w) => w.api.tcpListenNew(port, bind)));
+      failure = results.find((r) => r !== null) ?? null;
+    }
+    await Promise.all(workers.map((w) => w.api.tcpSwitch(failure === null)));
+    if (failure === null) return null;
+    // Only the first line: the server goes on.
+    log.warning(failure.split('\n')[0]);
+    return portChanged
+      ? "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."
+      : "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.";
+  };
+
   const mainApi: MainApi = {
     async configSet(pairs) {
       const before = config.snapshot();
@@ -114,6 +142,16 @@ async function main(): Promise<void> {
       const after = config.snapshot();
       const changed: Record<string, string> = {};
       for (const k of Object.keys(after)) if (after[k] !== before[k]) changed[k] = after[k];
+      if ('port' in changed || 'bind' in changed) {
+        const failed = await relisten('port' in changed);
+        if (failed !== null) {
+          config.set([
+            ['port', before['port']],
+            ['bind', before['bind']],
+          ]);
+          return failed;
+        }
+      }
       await Promise.all(workers.map((w) => w.api.applyConfig(changed)));
       return null;
     },

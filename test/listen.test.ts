@@ -6,7 +6,7 @@
 
 import { it, expect, afterAll } from 'vitest';
 import net from 'node:net';
-import { startServer, waitForUnixSocket, type RunningServer } from './helpers/server.ts';
+import { startServer, freePort, waitForUnixSocket, type RunningServer } from './helpers/server.ts';
 import { writeFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,4 +135,27 @@ it('an address it cannot listen on stops the server with redis-server log lines'
   servers.push(unix);
   expect(await outcome(unix)).toBe(1);
   expect(unix.output()).toContain('Failed opening Unix socket: bind: No such file or directory');
+});
+
+it('CONFIG SET port and bind move the listeners of every thread, and refuse what they cannot listen on, as redis-server does', async () => {
+  const a = await startServer(['--server-threads', '2']);
+  const b = await startServer();
+  servers.push(a, b);
+  const c = await RawClient.connect(a.port);
+  // A port another process listens on, an address this machine lacks: refused, nothing changes.
+  expect(await c.command('CONFIG', 'SET', 'port', String(b.port))).toBe("-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n");
+  expect(await c.command('CONFIG', 'SET', 'bind', '192.0.2.1')).toBe("-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n");
+  expect(await c.command('CONFIG', 'GET', 'port')).toBe(`*2\r\n$4\r\nport\r\n$${String(a.port).length}\r\n${a.port}\r\n`);
+  // A free port: new connections go there, none to the old one; open ones go on.
+  const next = await freePort();
+  expect(await c.command('CONFIG', 'SET', 'port', String(next))).toBe('+OK\r\n');
+  for (let i = 0; i < 8; i++) {
+    const n = await RawClient.connect(next);
+    expect(await n.command('PING')).toBe('+PONG\r\n');
+    n.close();
+  }
+  expect(await tryConnect(a.port)).toBeNull();
+  expect(await clientsPerThread(c)).toHaveLength(2);
+  expect(await c.command('PING')).toBe('+PONG\r\n');
+  c.close();
 });

@@ -39,7 +39,11 @@ if (init.startTime !== undefined) thread.serverStart = init.startTime;
 thread.log = log;
 initMonitors(ctrl);
 if (init.scripting !== undefined) initScripting(thread, init.scripting);
-const servers: net.Server[] = [];
+/** The listeners: TCP (port, bind) and the unix socket. */
+let tcpServers: net.Server[] = [];
+const unixServers: net.Server[] = [];
+/** TCP listeners opened for a CONFIG SET of port or bind, not switched to yet (tcpListenNew). */
+let pendingTcp: net.Server[] = [];
 
 /** A numeric directive, or `dflt` while the config does not know it. */
 function numOr(name: string, dflt: number): number {
@@ -195,11 +199,11 @@ function listenBarrier(): void {
   }
 }
 
-function listen(): Promise<void[]> {
-  const port = config.num('port');
+/** TCP listeners on `port` (none for 0) at the bind addresses, into `into`; rejects with Redis's log lines when one fails. */
+function listenTcp(port: number, bind: string[], into: net.Server[]): Promise<void[]> {
   const waits: Promise<void>[] = [];
   if (port !== 0) {
-    for (const { addr, host, ipv6Only, optional } of listenAddresses(config.list('bind'))) {
+    for (const { addr, host, ipv6Only, optional } of listenAddresses(bind)) {
       waits.push(
         new Promise<void>((resolve, reject) => {
           const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => onConnection(s, ''));
@@ -208,13 +212,18 @@ function listen(): Promise<void[]> {
             else reject(new Error(tcpListenFailure(addr, port, strerror(e))));
           });
           srv.listen({ port, host, ipv6Only, reusePort: true, backlog: config.num('tcp-backlog') }, () => {
-            servers.push(srv);
+            into.push(srv);
             resolve();
           });
         }),
       );
     }
   }
+  return Promise.all(waits);
+}
+
+function listen(): Promise<unknown> {
+  const waits: Promise<unknown>[] = [listenTcp(config.num('port'), config.list('bind'), tcpServers)];
   const unix = config.str('unixsocket');
   if (unix !== '' && init.index === 0) {
     waits.push(
@@ -233,7 +242,7 @@ function listen(): Promise<void[]> {
         }
         srv.listen(unix, () => {
           chmodSync(unix, parseInt(config.str('unixsocketperm') || '0', 8) || 0o700);
-          servers.push(srv);
+          unixServers.push(srv);
           resolve();
         });
       }),
@@ -267,9 +276,24 @@ const api: WorkerApi = {
       }
     }
   },
+  async tcpListenNew(port, bind) {
+    try {
+      await listenTcp(port, bind, pendingTcp);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  },
+  tcpSwitch(commit) {
+    // Stop accepting on the ones let go; close()'s callback would wait for every open connection to end.
+    for (const s of commit ? tcpServers : pendingTcp) s.close();
+    if (commit) tcpServers = pendingTcp;
+    pendingTcp = [];
+  },
   async stopListening() {
     // Stop accepting now; close()'s callback would wait for every open connection to end.
-    for (const s of servers) s.close();
+    for (const s of tcpServers) s.close();
+    for (const s of unixServers) s.close();
   },
   closeClients() {
     for (const c of thread.clients.values()) c.close();
