@@ -137,6 +137,7 @@ async function main(): Promise<void> {
   const mainApi: MainApi = {
     async configSet(pairs) {
       const before = config.snapshot();
+      const warnedBefore = new Set(config.unsupportedWarnings());
       const err = config.set(pairs);
       if (err !== null) return err;
       const after = config.snapshot();
@@ -153,6 +154,8 @@ async function main(): Promise<void> {
         }
       }
       await Promise.all(workers.map((w) => w.api.applyConfig(changed)));
+      // A setting whose feature is missing is accepted (Redis's reply) and logged, as from the config file.
+      for (const line of config.unsupportedWarnings()) if (!warnedBefore.has(line)) log.warning(line);
       return null;
     },
     async configRewrite() {

@@ -350,6 +350,24 @@ describe('CONFIG REWRITE', () => {
   });
 });
 
+describe('CONFIG SET of a setting whose feature is missing', () => {
+  it('answers +OK as Redis does and logs that the setting is ignored, once', async () => {
+    const srv = await startServer(['--server-threads', '2']);
+    const c = await RawClient.connect(srv.port);
+    try {
+      expect(await c.command('CONFIG', 'SET', 'appendonly', 'yes')).toBe('+OK\r\n');
+      expect(await c.command('CONFIG', 'SET', 'hz', '11')).toBe('+OK\r\n');
+      const line = "Directive 'appendonly' is set but AOF persistence is not supported yet; ignoring it.";
+      // The log reaches us through the process's output pipe: wait for it.
+      for (let i = 0; i < 250 && !srv.output().includes(line); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(srv.output().split(line).length - 1).toBe(1);
+    } finally {
+      c.close();
+      await srv.stop();
+    }
+  });
+});
+
 describe('SHUTDOWN', () => {
   it('SHUTDOWN closes the connections and the process exits with code 0', async () => {
     const srv = await startServer(['--server-threads', '2']);
