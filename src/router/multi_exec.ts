@@ -119,16 +119,16 @@ export async function execMulti(client: Client): Promise<void> {
 
 /**
  * A command of the block that runs here (crossing shards, or keyless),
- * counted once here; its error is its own failure, not the EXEC's.
+ * counted once here; its error is its own failure, not the EXEC's (a keyless
+ * one's is taken back by ShardThread.call).
  */
 async function countedHere(thread: ShardThread, client: Client, spec: CommandSpec, argv: string[], cross: boolean): Promise<void> {
+  if (!cross) return thread.execClientCommand(client, spec, argv);
   const stats = thread.stats;
   const before = stats.failures;
-  if (cross) {
-    const t0 = performance.now();
-    await spec.cross!(client, argv);
-    thread.countCall(spec, argv, client, (performance.now() - t0) * 1000, stats.failures !== before);
-  } else thread.execClientCommand(client, spec, argv);
+  const t0 = performance.now();
+  await spec.cross!(client, argv);
+  thread.countCall(spec, argv, client, (performance.now() - t0) * 1000, stats.failures !== before);
   stats.failures = before;
 }
 

@@ -287,8 +287,7 @@ export class ScriptRun {
 
   /** A command that ran elsewhere or in parts (another shard, split over shards), counted once here. */
   private countHere(spec: CommandSpec, argv: string[], t0: number, reply: Buffer): void {
-    const failed = reply[0] === 45 /* - */ || reply[0] === 33; /* ! */
-    this.thread.countCall(spec, argv, null, (performance.now() - t0) * 1000, failed);
+    this.thread.countCall(spec, argv, null, (performance.now() - t0) * 1000, isError(reply));
   }
 
   /**
@@ -319,11 +318,8 @@ export class ScriptRun {
     const ctx = this.ctx;
     ctx.db = this.db;
     if (this.writing) this.wrote = true;
-    const stats = this.thread.stats;
-    const before = stats.failures;
+    // Its error is its own failure (ShardThread.call takes it back), not the script's.
     this.thread.call(spec, argv, ctx, this.counting);
-    // Its error is its own failure (counted as it ran), not the script's.
-    stats.failures = before;
     return this.reply();
   }
 

@@ -40,7 +40,12 @@ export function readIntoBuffer(accepted: net.Socket, reads: ReadBuffer, onBytes:
   if (handle === null || handle === undefined || accepted.destroyed) return null;
   s._handle = null;
   accepted.destroy();
-  return readsDirectly(new net.Socket({ handle, readable: true, writable: true, onread: readsInto(reads, onBytes) }), reads, onBytes);
+  return readingSocket({ handle }, reads, onBytes);
+}
+
+/** A socket over `from` (a handle or a descriptor) whose reads land in `reads` and go to onBytes at once. */
+function readingSocket(from: { handle: net.SocketConstructorOpts['handle'] } | { fd: number }, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket {
+  return readsDirectly(new net.Socket({ ...from, readable: true, writable: true, onread: readsInto(reads, onBytes) }), reads, onBytes);
 }
 
 /** net.Socket's `onread` option: reads land in the thread's buffer and go to onBytes at once. */
@@ -61,7 +66,7 @@ function readsInto(reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.OnR
  * read as soon as the socket is on this thread's loop.
  */
 export function adoptDescriptor(fd: number, reads: ReadBuffer, onBytes: (chunk: Buffer) => void): net.Socket {
-  return readsDirectly(new net.Socket({ fd, readable: true, writable: true, onread: readsInto(reads, onBytes) }), reads, onBytes);
+  return readingSocket({ fd }, reads, onBytes);
 }
 
 interface ReadableHandle {

@@ -17,6 +17,7 @@ import { SlowLog, LatencyMonitor, LatencyHistogram, slowlogArgv } from './slowlo
 import { ReplyWriter, HANDOFF_BYTES } from '../proto/reply_writer.ts';
 import { Channels } from '../router/channels.ts';
 import { readArgv, readArgvLists, readTaggedArgvs } from '../proto/argv_codec.ts';
+import { isError } from '../proto/reply_reader.ts';
 import { CrossShardTxn, type StepLock, type WaitAccount } from '../router/txn.ts';
 import { packStepOutput, packStepReplies, unpackStepReplies } from '../router/step_replies.ts';
 import { TRIP_REPLY_HEAD, type TripBatch } from '../router/one_trip.ts';
@@ -401,6 +402,9 @@ export class ShardThread {
       if (this.latencyTracking) this.recordLatency(spec.id!, us);
       if (us >= this.slowThreshold) this.noteSlow(spec, argv, ctx.client, us);
     }
+    // Its errors were its own failure: a command that ran it (a script's redis.call) or one that
+    // runs meanwhile across shards does not fail by them (Redis's call() and its prev_err_count).
+    this.stats.failures = errs;
     // Clients blocked on keys this command made ready are served now (Redis's handleClientsBlockedOnKeys);
     // not after the commands a script runs (their ctx is the script's): after the script.
     if (this.blocking.pending && (ctx === this.localCtx || ctx === this.remoteCtx)) {
@@ -770,7 +774,7 @@ export class ShardThread {
     this.wait(marker);
     const t0 = performance.now();
     const done = (reply: Buffer): void => {
-      this.countCall(spec, argv, null, (performance.now() - t0) * 1000, reply[0] === 45 /* - */);
+      this.countCall(spec, argv, null, (performance.now() - t0) * 1000, isError(reply));
       const len = (aux & AUX_DISCARD_REPLY) !== 0 ? 0 : reply.length;
       this.channels.sendBatched(from, K_REPLY, 0, 0, id, 0, null, reply, 0, len);
       const i = this.waiting.indexOf(marker);
